@@ -1,0 +1,43 @@
+"""The provider registers with Airflow and every module it lists imports."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from importlib.metadata import entry_points
+
+from airflow_mm_provider.get_provider_info import get_provider_info
+
+
+def _listed_modules() -> list[str]:
+    info = get_provider_info()
+    return [m for key in ("hooks", "operators", "sensors", "triggers") for e in info.get(key, []) for m in e["python-modules"]]
+
+
+def test_entry_point_points_at_get_provider_info():
+    eps = [ep for ep in entry_points(group="apache_airflow_provider") if ep.value.startswith("airflow_mm_provider")]
+    assert len(eps) == 1
+    assert eps[0].load() is get_provider_info
+
+
+def test_every_listed_module_and_link_imports():
+    info = get_provider_info()
+    assert info["package-name"] == "airflow-mm-provider"
+    modules = _listed_modules()
+    assert "airflow_mm_provider.hooks.model_monitor" in modules
+    for name in modules:
+        importlib.import_module(name)
+    for path in info.get("extra-links", []):
+        module, _, cls = path.rpartition(".")
+        assert hasattr(importlib.import_module(module), cls), path
+
+
+def test_airflow_providers_list_shows_the_provider():
+    out = subprocess.run(
+        [sys.executable, "-m", "airflow", "providers", "list", "-o", "json"],
+        capture_output=True, text=True, check=True, timeout=120,
+    ).stdout
+    providers = json.loads(out[out.index("[") :])
+    assert "airflow-mm-provider" in {p["package_name"] for p in providers}
