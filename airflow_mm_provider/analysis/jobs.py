@@ -1,0 +1,416 @@
+"""Container-style entry points the local service calls once a job's inputs are on local disk.
+
+``run_analyzer`` mirrors the built-in Model Monitor analyzer: it reads the analyzer's environment variables
+(``dataset_format``, ``dataset_source``, ``analysis_type``, ``problem_type``, ``inference_attribute``,
+``probability_attribute``, ``ground_truth_attribute``, ``probability_threshold_attribute``,
+``baseline_constraints``, ``baseline_statistics``, ``start_time``, ``end_time``, ``metric_time``) and writes the
+report files. Paths in the environment are container paths (``/opt/ml/processing/...``); ``input_dirs`` maps
+container path prefixes to the local directories holding that input, the longest matching prefix wins, and a
+path no prefix matches is used as it is.
+
+Dispatch: ``analysis_type=MODEL_QUALITY`` runs model quality, anything else data quality; without
+``baseline_constraints`` the job is a baseline (suggest) job writing ``statistics.json`` and
+``constraints.json``, with it a monitoring job that also writes ``constraint_violations.json`` (always, with an
+empty list when clean). Model-quality monitoring reads merged records (``sagemakerCaptureJson``); data quality
+analyses the captured ``endpointInput`` (model inputs only).
+
+``run_merge`` is the model-quality / bias merge job and ``run_clarify`` the Clarify bias job.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from airflow_mm_provider.analysis import model_quality as mq
+from airflow_mm_provider.analysis.attributes import MISSING, Attribute, scalar_payload
+from airflow_mm_provider.analysis.merge import load_ground_truth, write_merged
+from airflow_mm_provider.analysis.output import (
+    CONSTRAINTS_FILE,
+    STATISTICS_FILE,
+    VIOLATIONS_FILE,
+    exit_message,
+    write_reports,
+)
+from airflow_mm_provider.analysis.records import (
+    ReadStats,
+    iter_batch_output_chunks,
+    iter_capture_chunks,
+    iter_merged_chunks,
+    decode_payload,
+    iter_table_chunks,
+    parse_time,
+)
+
+__all__ = ["NO_DATA", "DatasetFormat", "JobOutcome", "run_analyzer", "run_clarify", "run_merge"]
+
+NO_DATA = "Job inputs had no data"
+MODEL_QUALITY = "MODEL_QUALITY"
+
+
+class JobError(Exception):
+    """A job failure whose message is the processing job's ``FailureReason``."""
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """How a job ended.
+
+    :param status: ``Completed`` or ``Failed``.
+    :param exit_message: the processing job's ``ExitMessage`` (empty when failed).
+    :param failure_reason: the ``FailureReason`` of a failed job.
+    :param violation_count: number of violations found.
+    :param files: report files written, in name order.
+    :param details: counters for logs (records read, malformed lines per reason, merge counts).
+    """
+
+    status: str
+    exit_message: str = ""
+    failure_reason: str | None = None
+    violation_count: int = 0
+    files: tuple[Path, ...] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def completed(cls, files: Iterable[Path], violations: int, details: Mapping[str, Any]) -> JobOutcome:
+        """A completed job with ``violations`` violations."""
+        return cls("Completed", exit_message(violations), None, violations, tuple(files), dict(details))
+
+    @classmethod
+    def failed(cls, reason: str, details: Mapping[str, Any] | None = None) -> JobOutcome:
+        """A failed job."""
+        return cls("Failed", "", reason, 0, (), dict(details or {}))
+
+
+@dataclass(frozen=True)
+class DatasetFormat:
+    """The analyzer's ``dataset_format`` environment value.
+
+    :param kind: ``csv``, ``json`` (JSON Lines) or ``sagemakerCaptureJson``.
+    :param header: whether CSV files start with a header line.
+    """
+
+    kind: str
+    header: bool = False
+
+    @classmethod
+    def parse(cls, text: str | None) -> DatasetFormat:
+        """Parse e.g. ``{"csv": {"header": true}}``, ``{"json": {"lines": true}}``, ``{"sagemakerCaptureJson": {}}``.
+
+        A missing value means ``sagemakerCaptureJson``; parquet and unknown formats raise ``JobError``.
+        """
+        if not text:
+            return cls("sagemakerCaptureJson")
+        try:
+            value = json.loads(text)
+        except ValueError as error:
+            raise JobError(f"ClientError: dataset_format is not JSON: {text}") from error
+        if isinstance(value, dict) and len(value) == 1:
+            kind, options = next(iter(value.items()))
+            options = options if isinstance(options, dict) else {}
+            if kind == "csv":
+                return cls("csv", bool(options.get("header", False)))
+            if kind in ("json", "sagemakerCaptureJson"):
+                return cls(kind)
+        raise JobError(f"ClientError: unsupported dataset_format {text}")
+
+
+class _Paths:
+    """Maps container paths of the environment to local paths through ``input_dirs``."""
+
+    def __init__(self, input_dirs: Mapping[str, Path]) -> None:
+        self._dirs = sorted(((key.rstrip("/"), Path(value)) for key, value in input_dirs.items()),
+                            key=lambda item: -len(item[0]))
+
+    def resolve(self, container_path: str) -> Path:
+        """The local path for ``container_path``."""
+        for prefix, local in self._dirs:
+            if container_path == prefix:
+                return local
+            if container_path.startswith(prefix + "/"):
+                return local / container_path[len(prefix) + 1 :]
+        return Path(container_path)
+
+    def read_json(self, container_path: str) -> Any:
+        """Read a JSON document (a file, or the single ``*.json`` file of a directory)."""
+        path = self.resolve(container_path)
+        if path.is_dir():
+            files = sorted(path.glob("*.json"))
+            if len(files) != 1:
+                raise JobError(f"ClientError: expected one JSON file in {container_path}")
+            path = files[0]
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise JobError(f"ClientError: cannot read {container_path}: {error}") from error
+
+
+def _time(value: str | datetime | None) -> datetime | None:
+    """A window bound from an ISO-8601 text or a datetime."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return parse_time(value.isoformat())
+    try:
+        return parse_time(value)
+    except ValueError as error:
+        raise JobError(f"ClientError: invalid time {value!r}") from error
+
+
+def run_analyzer(environment: Mapping[str, str], input_dirs: Mapping[str, Path], output_dir: Path) -> JobOutcome:
+    """Run the model-monitor analyzer as its container would; never raises for bad data or configuration."""
+    stats = ReadStats()
+    try:
+        paths = _Paths(input_dirs)
+        if environment.get("analysis_type", "").upper() == MODEL_QUALITY:
+            return _model_quality_job(environment, paths, Path(output_dir), stats)
+        return _data_quality_job(environment, paths, Path(output_dir), stats)
+    except JobError as error:
+        return JobOutcome.failed(str(error), {"read": stats.as_dict()})
+
+
+def _evaluation_time(environment: Mapping[str, str]) -> str | None:
+    """The evaluation time recorded in model-quality statistics: ``metric_time``, else ``end_time``."""
+    return environment.get("metric_time") or environment.get("end_time") or None
+
+
+def _attribute(environment: Mapping[str, str], name: str, header: list[str] | None) -> Attribute | None:
+    """The compiled attribute named ``name`` in the environment, if set."""
+    spec = environment.get(name)
+    if not spec:
+        return None
+    try:
+        return Attribute(spec, header)
+    except Exception as error:  # jmespath raises its own exception types
+        raise JobError(f"ClientError: invalid {name} {spec!r}: {error}") from error
+
+
+class _LabelReader:
+    """Turns (model output, ground truth) pairs into the accumulator's arrays."""
+
+    def __init__(self, environment: Mapping[str, str], header: list[str] | None, regression: bool) -> None:
+        self.inference = _attribute(environment, "inference_attribute", header)
+        self.probability = _attribute(environment, "probability_attribute", header)
+        self.truth = _attribute(environment, "ground_truth_attribute", header)
+        self.regression = regression
+
+    @staticmethod
+    def _pick(attribute: Attribute | None, record: Any) -> Any:
+        return scalar_payload(record) if attribute is None else attribute.select(record)
+
+    def read(
+        self, pairs: Iterable[tuple[Any, Any]], stats: ReadStats, decode: bool = False
+    ) -> tuple[list[Any], list[Any] | None, list[float] | None]:
+        """Ground truths, predicted labels and probabilities of (model output, ground truth) pairs.
+
+        Labels are ``None`` when only a probability attribute is configured (they follow from the threshold),
+        probabilities ``None`` when none is configured (or for regression). With ``decode`` the pairs are
+        undecoded capture payloads.
+        """
+        use_label = self.inference is not None or self.probability is None
+        use_probability = self.probability is not None and not self.regression
+        truths: list[Any] = []
+        labels: list[Any] = []
+        scores: list[float] = []
+        for output, truth in pairs:
+            if decode:
+                try:
+                    output, truth = decode_payload(output), decode_payload(truth)
+                except (ValueError, TypeError, UnicodeDecodeError):
+                    stats.bad("undecodable_payload")
+                    continue
+            actual = self._pick(self.truth, truth)
+            label = self._pick(self.inference, output) if use_label else None
+            score = self.probability.select(output) if use_probability else None
+            if actual is MISSING or label is MISSING or score is MISSING:
+                stats.bad("missing_attribute")
+                continue
+            try:
+                if self.regression:
+                    actual, label = float(actual), float(label)
+                elif use_probability:
+                    score = float(score)
+            except (TypeError, ValueError):
+                stats.bad("non_numeric_value")
+                continue
+            truths.append(actual)
+            if use_label:
+                labels.append(label)
+            if use_probability:
+                scores.append(score)
+        return truths, labels if use_label else None, scores if use_probability else None
+
+
+def _model_quality_pairs(
+    environment: Mapping[str, str], paths: _Paths, stats: ReadStats
+) -> tuple[list[str] | None, Iterator[list[tuple[Any, Any]]], bool]:
+    """Header (CSV), chunks of (model output, ground truth) pairs, and whether they are undecoded payloads."""
+    dataset = DatasetFormat.parse(environment.get("dataset_format"))
+    source = paths.resolve(environment.get("dataset_source", ""))
+    if dataset.kind == "sagemakerCaptureJson":
+        chunks = iter_merged_chunks(source, stats)
+        return None, ([(record.output, record.ground_truth) for record in chunk] for chunk in chunks), True
+    header, rows = iter_table_chunks(source, stats, kind=dataset.kind, header=dataset.header)
+    return header, ([(row, row) for row in chunk] for chunk in rows), False
+
+
+def _model_quality_job(
+    environment: Mapping[str, str], paths: _Paths, output_dir: Path, stats: ReadStats
+) -> JobOutcome:
+    """Model-quality baseline or monitoring."""
+    problem_type = environment.get("problem_type", "")
+    threshold_text = environment.get("probability_threshold_attribute") or "0.5"
+    try:
+        accumulator = mq.ModelQualityAccumulator(problem_type, probability_threshold=float(threshold_text))
+    except ValueError as error:
+        raise JobError(f"ClientError: {error}") from error
+    header, chunks, decode = _model_quality_pairs(environment, paths, stats)
+    reader = _LabelReader(environment, header, problem_type == mq.REGRESSION)
+    for chunk in chunks:
+        truths, labels, scores = reader.read(chunk, stats, decode)
+        if truths:
+            accumulator.add(truths, labels, scores)
+    if accumulator.count == 0:
+        raise JobError(NO_DATA)
+    statistics = accumulator.statistics(_evaluation_time(environment))
+    details = {"read": stats.as_dict()}
+    if not environment.get("baseline_constraints"):
+        reports = {STATISTICS_FILE: statistics, CONSTRAINTS_FILE: mq.suggest_constraints(statistics)}
+        return JobOutcome.completed(write_reports(output_dir, reports), 0, details)
+    constraints = paths.read_json(environment["baseline_constraints"])
+    violations = mq.evaluate(statistics, constraints)
+    reports = {STATISTICS_FILE: statistics, VIOLATIONS_FILE: {"violations": violations}}
+    return JobOutcome.completed(write_reports(output_dir, reports), len(violations), details)
+
+
+def _rows(values: Iterable[Any], names: list[str] | None) -> tuple[list[list[Any]], list[str] | None]:
+    """Table rows from parsed records: lists stay rows, objects give one cell per (first-seen) key."""
+    rows: list[list[Any]] = []
+    for value in values:
+        if isinstance(value, dict):
+            if names is None:
+                names = list(value)
+            rows.append([value.get(name) for name in names])
+        elif isinstance(value, list) and value and isinstance(value[0], list):
+            rows.extend(value)
+        elif isinstance(value, list):
+            rows.append(value)
+        else:
+            rows.append([value])
+    return rows, names
+
+
+def _data_quality_job(
+    environment: Mapping[str, str], paths: _Paths, output_dir: Path, stats: ReadStats
+) -> JobOutcome:
+    """Data-quality baseline or monitoring, delegated to the data-quality accumulator."""
+    from airflow_mm_provider.analysis import data_quality as dq
+
+    dataset = DatasetFormat.parse(environment.get("dataset_format"))
+    source = paths.resolve(environment.get("dataset_source", ""))
+    baseline_statistics = (
+        paths.read_json(environment["baseline_statistics"]) if environment.get("baseline_statistics") else None
+    )
+    names: list[str] | None = None
+    if dataset.kind == "sagemakerCaptureJson":
+        window = {"start": _time(environment.get("start_time")), "end": _time(environment.get("end_time"))}
+        values: Iterator[list[Any]] = (
+            [record.input for record in chunk]
+            for chunk in _capture_inputs(source, stats, window["start"], window["end"])
+        )
+    else:
+        names, values = iter_table_chunks(source, stats, kind=dataset.kind, header=dataset.header)
+    if names is None and baseline_statistics and dataset.kind != "json":
+        names = [feature["name"] for feature in baseline_statistics.get("features", [])] or None
+    chunks = iter(values)
+    first = next(chunks, None)
+    if first is None:
+        raise JobError(NO_DATA)
+    rows, names = _rows(first, names)
+    accumulator = dq.DataQualityAccumulator(names)
+    accumulator.add_rows(rows)
+    for chunk in chunks:
+        rows, names = _rows(chunk, names)
+        accumulator.add_rows(rows)
+    statistics = accumulator.statistics()
+    details = {"read": stats.as_dict()}
+    if not environment.get("baseline_constraints"):
+        reports = {STATISTICS_FILE: statistics, CONSTRAINTS_FILE: dq.suggest_constraints(statistics)}
+        return JobOutcome.completed(write_reports(output_dir, reports), 0, details)
+    constraints = paths.read_json(environment["baseline_constraints"])
+    violations = dq.check(statistics, baseline_statistics or {}, constraints)
+    reports = {
+        STATISTICS_FILE: statistics,
+        CONSTRAINTS_FILE: constraints,
+        VIOLATIONS_FILE: {"violations": violations},
+    }
+    return JobOutcome.completed(write_reports(output_dir, reports), len(violations), details)
+
+
+def _capture_inputs(
+    source: Path, stats: ReadStats, start: datetime | None, end: datetime | None
+) -> Iterator[list[Any]]:
+    """Decoded ``endpointInput`` payloads of capture records inside ``[start, end)``."""
+    for chunk in iter_capture_chunks(source, stats, start=start, end=end):
+        inputs = []
+        for record in chunk:
+            try:
+                payload = json.loads(record.capture_data).get("endpointInput")
+                inputs.append(decode_payload(payload))
+            except (ValueError, TypeError, AttributeError):
+                stats.bad("undecodable_payload")
+        if inputs:
+            yield inputs
+
+
+def run_merge(
+    capture_dir: Path,
+    ground_truth_dir: Path,
+    output_dir: Path,
+    start: str | datetime | None = None,
+    end: str | datetime | None = None,
+    *,
+    batch_mirror_root: Path | None = None,
+) -> JobOutcome:
+    """Merge captures with ground truth into ``output_dir``; fails with no data when nothing matched.
+
+    :param capture_dir: endpoint capture files, or with ``batch_mirror_root`` the batch capture destination
+        (manifests under ``output/``).
+    :param ground_truth_dir: ground-truth JSON Lines files.
+    :param output_dir: where the ``part-00000-<uuid>.c000.jsonl`` file goes.
+    :param start: earliest inference time kept (inclusive).
+    :param end: latest inference time (exclusive).
+    :param batch_mirror_root: local mirror of S3 (``<root>/<bucket>/<key>``) that batch manifests resolve into.
+    """
+    capture_stats, truth_stats = ReadStats(), ReadStats()
+    try:
+        window = {"start": _time(start), "end": _time(end)}
+        labels = load_ground_truth(Path(ground_truth_dir), truth_stats)
+        if batch_mirror_root is not None:
+            captures = iter_batch_output_chunks(Path(capture_dir), Path(batch_mirror_root), capture_stats, **window)
+        else:
+            captures = iter_capture_chunks(Path(capture_dir), capture_stats, **window)
+        result = write_merged(captures, labels, Path(output_dir))
+    except JobError as error:
+        return JobOutcome.failed(str(error))
+    details = {
+        "captured": result.captured,
+        "matched": result.matched,
+        "unmatched": result.unmatched,
+        "ground_truth": result.ground_truth,
+        "capture_read": capture_stats.as_dict(),
+        "ground_truth_read": truth_stats.as_dict(),
+    }
+    if result.path is None:
+        return JobOutcome.failed(NO_DATA, details)
+    return JobOutcome.completed([result.path], 0, details)
+
+
+def run_clarify(*args: Any, **kwargs: Any) -> JobOutcome:
+    """Placeholder replaced when wiring the bias helper."""
+    raise NotImplementedError
+

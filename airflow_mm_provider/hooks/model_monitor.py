@@ -1,0 +1,877 @@
+"""The hook for every SageMaker Model Monitor call: job definitions, schedules, executions and reports."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any, TypeVar
+
+from airflow.exceptions import AirflowException
+from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from botocore.exceptions import ClientError
+
+from airflow_mm_provider.monitoring import names
+from airflow_mm_provider.monitoring.clarify import BiasAnalysis, ExplainabilityAnalysis
+from airflow_mm_provider.monitoring.constraints import DataQualityConstraints, ModelQualityConstraints
+from airflow_mm_provider.monitoring.job_definitions import (
+    job_definition_request,
+    monitoring_type_api,
+    schedule_request,
+    validate_runtime_for_schedule,
+)
+from airflow_mm_provider.monitoring.paths import join_s3, split_s3_uri
+from airflow_mm_provider.monitoring.schedule import ScheduleExpression, as_utc
+from airflow_mm_provider.monitoring.statistics import DataQualityStatistics, ModelQualityStatistics
+from airflow_mm_provider.monitoring.violations import (
+    ANALYSIS_FILE,
+    CONSTRAINT_VIOLATIONS_FILE,
+    CONSTRAINTS_FILE,
+    STATISTICS_FILE,
+    ViolationReport,
+)
+
+T = TypeVar("T")
+
+RESOURCE_IN_USE = "ResourceInUse"
+RESOURCE_NOT_FOUND = "ResourceNotFound"
+RESOURCE_LIMIT_EXCEEDED = "ResourceLimitExceeded"
+VALIDATION_EXCEPTION = "ValidationException"
+_S3_MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+
+SCHEDULE_PENDING = "Pending"
+SCHEDULE_FAILED = "Failed"
+EXECUTION_COMPLETED = "Completed"
+EXECUTION_COMPLETED_WITH_VIOLATIONS = "CompletedWithViolations"
+
+WINDOW_PAGE_SIZE = 10
+"""MaxResults of the single ListMonitoringExecutions call made by ``find_execution``."""
+
+_NO_DATA_MARKER = "had no data"
+_NO_DATA_HINT = (
+    "Hint: no captured records fell inside the analysed window. Check that the endpoint or transform job "
+    "received traffic in that window, that capture files had time to land (capture lags a few minutes), that "
+    "DataCaptureConfig.DestinationS3Uri matches the monitoring input, and that StartTimeOffset/EndTimeOffset "
+    "point at hours that hold data."
+)
+
+_PLACEHOLDER_NAME = "unnamed"
+"""Name given to a job-definition request before its content-addressed name is known."""
+
+
+class ModelMonitorHookError(AirflowException):
+    """Base class of the errors raised by :class:`SageMakerModelMonitorHook`."""
+
+
+class ScheduleFailedError(ModelMonitorHookError):
+    """A monitoring schedule ended in status ``Failed``.
+
+    :param schedule_name: the schedule.
+    :param failure_reason: the schedule's ``FailureReason`` (may be empty).
+    """
+
+    def __init__(self, schedule_name: str, failure_reason: str) -> None:
+        self.schedule_name = schedule_name
+        self.failure_reason = failure_reason
+        super().__init__(
+            f"Monitoring schedule {schedule_name} is Failed: {failure_reason or 'no FailureReason given'}"
+        )
+
+
+class ScheduleWaitTimeoutError(ModelMonitorHookError):
+    """A bounded wait on a monitoring schedule ran out of time."""
+
+
+class ReportFileNotFoundError(ModelMonitorHookError):
+    """A report file the caller needs is not in S3.
+
+    :param uri: the S3 URI that was read.
+    :param detail: why its absence is an error.
+    """
+
+    def __init__(self, uri: str, detail: str = "") -> None:
+        self.uri = uri
+        super().__init__(f"{uri} does not exist" + (f": {detail}" if detail else ""))
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The service error code of a botocore ``ClientError`` (e.g. ``ResourceNotFound``), else ``None``."""
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code")
+    return None
+
+
+def _is_pending_conflict(exc: ClientError) -> bool:
+    """Whether the service refused a change because the schedule is ``Pending``."""
+    message = exc.response.get("Error", {}).get("Message", "")
+    return error_code(exc) == VALIDATION_EXCEPTION and SCHEDULE_PENDING.lower() in message.lower()
+
+
+def _without_none(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in params.items() if value is not None}
+
+
+def _file_uri(uri: str, file_name: str) -> str:
+    """``uri`` itself when it names a JSON file, else ``file_name`` under the ``uri`` prefix."""
+    return uri if uri.endswith(".json") else join_s3(uri, file_name)
+
+
+def _execution_params(schedule_name: str | None, filters: Mapping[str, Any]) -> dict[str, Any]:
+    return _without_none({"MonitoringScheduleName": schedule_name, **filters})
+
+
+def _window_params(
+    schedule_name: str, scheduled_after: datetime | None, scheduled_before: datetime | None
+) -> dict[str, Any]:
+    """ListMonitoringExecutions arguments for the newest executions scheduled in ``[after, before)``.
+
+    The service does not document whether ``ScheduledTimeAfter`` includes its bound, so the request starts one
+    second earlier and :func:`_pick_in_window` applies the exact bounds.
+    """
+    return _without_none(
+        {
+            "MonitoringScheduleName": schedule_name,
+            "SortBy": "ScheduledTime",
+            "SortOrder": "Descending",
+            "MaxResults": WINDOW_PAGE_SIZE,
+            "ScheduledTimeAfter": None
+            if scheduled_after is None
+            else as_utc(scheduled_after, "scheduled_after") - timedelta(seconds=1),
+            "ScheduledTimeBefore": None
+            if scheduled_before is None
+            else as_utc(scheduled_before, "scheduled_before"),
+        }
+    )
+
+
+def _pick_in_window(
+    summaries: list[dict[str, Any]], scheduled_after: datetime | None, scheduled_before: datetime | None
+) -> dict[str, Any] | None:
+    """The newest summary whose ``ScheduledTime`` lies in ``[scheduled_after, scheduled_before)``."""
+    after = None if scheduled_after is None else as_utc(scheduled_after, "scheduled_after")
+    before = None if scheduled_before is None else as_utc(scheduled_before, "scheduled_before")
+    inside = [
+        summary
+        for summary in summaries
+        if (after is None or as_utc(summary["ScheduledTime"]) >= after)
+        and (before is None or as_utc(summary["ScheduledTime"]) < before)
+    ]
+    return max(inside, key=lambda summary: as_utc(summary["ScheduledTime"]), default=None)
+
+
+def _same_schedule_config(current: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
+    """Whether a described schedule already runs ``desired`` (a missing ScheduleConfig matches any).
+
+    :param current: the DescribeMonitoringSchedule response.
+    :param desired: the wanted ``MonitoringScheduleConfig``.
+    """
+    config = current["MonitoringScheduleConfig"]
+    if config.get("MonitoringJobDefinitionName") != desired.get("MonitoringJobDefinitionName"):
+        return False
+    if (config.get("MonitoringType") or current.get("MonitoringType")) != desired.get("MonitoringType"):
+        return False
+    if "ScheduleConfig" not in desired:
+        return True
+    return _without_none(config.get("ScheduleConfig") or {}) == _without_none(desired["ScheduleConfig"])
+
+
+def _execution_label(summary: Mapping[str, Any]) -> str:
+    return (
+        f"monitoring execution of {summary.get('MonitoringScheduleName', '?')} "
+        f"scheduled at {summary.get('ScheduledTime', '?')}"
+    )
+
+
+class SageMakerModelMonitorHook(AwsBaseHook):
+    """Interact with SageMaker Model Monitor: job definitions, schedules, executions and their reports.
+
+    Every change to a schedule first waits while the schedule is ``Pending`` (and retries a change the service
+    refuses for that reason), then waits again until the change has applied; a schedule that ends ``Failed``
+    raises :class:`ScheduleFailedError`. Reports are read with the Amazon provider's ``S3Hook`` configured
+    from the same connection.
+
+    :param schedule_poll_interval: seconds between two DescribeMonitoringSchedule calls while waiting.
+    :param schedule_wait_timeout: seconds any single wait on a schedule may take before
+        :class:`ScheduleWaitTimeoutError`.
+    :param args: passed to ``AwsBaseHook`` (``aws_conn_id``, ``region_name``, ``verify``, ``config``).
+    :param kwargs: passed to ``AwsBaseHook``.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        schedule_poll_interval: float = 5.0,
+        schedule_wait_timeout: float = 180.0,
+        **kwargs: Any,
+    ) -> None:
+        if schedule_poll_interval <= 0 or schedule_wait_timeout < 0:
+            raise ValueError("schedule_poll_interval must be > 0 and schedule_wait_timeout >= 0")
+        kwargs["client_type"] = "sagemaker"
+        super().__init__(*args, **kwargs)
+        self.schedule_poll_interval = schedule_poll_interval
+        self.schedule_wait_timeout = schedule_wait_timeout
+
+    @cached_property
+    def s3_hook(self) -> S3Hook:
+        """An ``S3Hook`` with this hook's connection, region, TLS verification and botocore config."""
+        return S3Hook(
+            aws_conn_id=self.aws_conn_id,
+            region_name=self._region_name,
+            verify=self._verify,
+            config=self._config,
+        )
+
+    # ---- job definitions -------------------------------------------------------------------------------
+
+    def _job_definition_method(self, monitoring_type: str, verb: str) -> Callable[..., dict[str, Any]]:
+        """The boto3 method of ``verb`` (create, describe, list, delete) for ``monitoring_type``."""
+        return getattr(self.conn, getattr(monitoring_type_api(monitoring_type), verb))
+
+    def create_job_definition(self, monitoring_type: str, request: Mapping[str, Any]) -> str:
+        """Create a job definition and return its ARN.
+
+        :param monitoring_type: ``DataQuality``, ``ModelQuality``, ``ModelBias`` or ``ModelExplainability``.
+        :param request: the ``Create<T>JobDefinition`` arguments, including ``JobDefinitionName``.
+        """
+        response = self._job_definition_method(monitoring_type, "create")(**request)
+        self.log.info("Created %s job definition %s", monitoring_type, request["JobDefinitionName"])
+        return response["JobDefinitionArn"]
+
+    def describe_job_definition(self, monitoring_type: str, name: str) -> dict[str, Any]:
+        """Return ``Describe<T>JobDefinition``; raises ``ClientError`` (``ResourceNotFound``) when absent.
+
+        :param monitoring_type: the definition's monitoring type.
+        :param name: the job definition name.
+        """
+        return self._job_definition_method(monitoring_type, "describe")(JobDefinitionName=name)
+
+    def job_definition_exists(self, monitoring_type: str, name: str) -> bool:
+        """Whether a job definition of that type and name exists.
+
+        :param monitoring_type: the definition's monitoring type.
+        :param name: the job definition name.
+        """
+        try:
+            self.describe_job_definition(monitoring_type, name)
+        except ClientError as exc:
+            if error_code(exc) == RESOURCE_NOT_FOUND:
+                return False
+            raise
+        return True
+
+    def list_job_definitions(
+        self, monitoring_type: str, *, max_items: int | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Return every ``JobDefinitionSummaries`` item of ``List<T>JobDefinitions``, across pages.
+
+        :param monitoring_type: the monitoring type to list.
+        :param max_items: stop after this many summaries (all when ``None``).
+        :param filters: ``List<T>JobDefinitions`` arguments, e.g. ``NameContains``, ``EndpointName``.
+        """
+        return self._paginate(
+            monitoring_type_api(monitoring_type).list,
+            "JobDefinitionSummaries",
+            _without_none(filters),
+            max_items,
+        )
+
+    def delete_job_definition(self, monitoring_type: str, name: str, missing_ok: bool = True) -> bool:
+        """Delete a job definition; return whether it existed.
+
+        :param monitoring_type: the definition's monitoring type.
+        :param name: the job definition name.
+        :param missing_ok: when False, a missing definition raises the ``ResourceNotFound`` ``ClientError``.
+        """
+        try:
+            self._job_definition_method(monitoring_type, "delete")(JobDefinitionName=name)
+        except ClientError as exc:
+            if missing_ok and error_code(exc) == RESOURCE_NOT_FOUND:
+                self.log.info("Job definition %s was already deleted", name)
+                return False
+            raise
+        self.log.info("Deleted %s job definition %s", monitoring_type, name)
+        return True
+
+    # ---- schedules -------------------------------------------------------------------------------------
+
+    def describe_schedule(self, name: str) -> dict[str, Any]:
+        """Return ``DescribeMonitoringSchedule``; raises ``ClientError`` (``ResourceNotFound``) when absent.
+
+        :param name: the monitoring schedule name.
+        """
+        return self.conn.describe_monitoring_schedule(MonitoringScheduleName=name)
+
+    def _describe_schedule_or_none(self, name: str) -> dict[str, Any] | None:
+        try:
+            return self.describe_schedule(name)
+        except ClientError as exc:
+            if error_code(exc) == RESOURCE_NOT_FOUND:
+                return None
+            raise
+
+    def schedule_exists(self, name: str) -> bool:
+        """Whether a monitoring schedule of that name exists.
+
+        :param name: the monitoring schedule name.
+        """
+        return self._describe_schedule_or_none(name) is not None
+
+    def list_schedules(self, *, max_items: int | None = None, **filters: Any) -> list[dict[str, Any]]:
+        """Return every ``MonitoringScheduleSummaries`` item of ``ListMonitoringSchedules``, across pages.
+
+        :param max_items: stop after this many summaries (all when ``None``).
+        :param filters: ``ListMonitoringSchedules`` arguments, e.g. ``EndpointName``, ``NameContains``,
+            ``MonitoringJobDefinitionName``, ``StatusEquals``, ``SortBy``.
+        """
+        return self._paginate(
+            "list_monitoring_schedules", "MonitoringScheduleSummaries", _without_none(filters), max_items
+        )
+
+    def create_schedule(self, request: Mapping[str, Any], wait: bool = True) -> str:
+        """Create a monitoring schedule and return its ARN.
+
+        :param request: the ``CreateMonitoringSchedule`` arguments.
+        :param wait: wait until the schedule leaves ``Pending`` (raises :class:`ScheduleFailedError` on
+            ``Failed``).
+        """
+        name = request["MonitoringScheduleName"]
+        response = self.conn.create_monitoring_schedule(**request)
+        self.log.info("Created monitoring schedule %s", name)
+        if wait:
+            self.wait_for_schedule(name)
+        return response["MonitoringScheduleArn"]
+
+    def update_schedule(self, name: str, config: Mapping[str, Any], wait: bool = True) -> str:
+        """Replace a schedule's whole ``MonitoringScheduleConfig`` and return its ARN.
+
+        :param name: the monitoring schedule name.
+        :param config: the new ``MonitoringScheduleConfig``.
+        :param wait: wait until the update has applied (raises :class:`ScheduleFailedError` on ``Failed``).
+        """
+        response = self._change_schedule(
+            name,
+            "update",
+            lambda: self.conn.update_monitoring_schedule(
+                MonitoringScheduleName=name, MonitoringScheduleConfig=config
+            ),
+        )
+        self.log.info("Updated monitoring schedule %s", name)
+        if wait:
+            self.wait_for_schedule(name)
+        return response["MonitoringScheduleArn"]
+
+    def start_schedule(self, name: str, wait: bool = True) -> None:
+        """Start a stopped schedule.
+
+        :param name: the monitoring schedule name.
+        :param wait: wait until the schedule leaves ``Pending``.
+        """
+        self._change_schedule(
+            name, "start", lambda: self.conn.start_monitoring_schedule(MonitoringScheduleName=name)
+        )
+        self.log.info("Started monitoring schedule %s", name)
+        if wait:
+            self.wait_for_schedule(name)
+
+    def stop_schedule(self, name: str, wait: bool = True) -> None:
+        """Stop a schedule; an execution already running continues.
+
+        :param name: the monitoring schedule name.
+        :param wait: wait until the schedule leaves ``Pending``.
+        """
+        self._change_schedule(
+            name, "stop", lambda: self.conn.stop_monitoring_schedule(MonitoringScheduleName=name)
+        )
+        self.log.info("Stopped monitoring schedule %s", name)
+        if wait:
+            self.wait_for_schedule(name)
+
+    def delete_schedule(self, name: str, missing_ok: bool = False, wait: bool = True) -> bool:
+        """Delete a schedule (its execution history stays); return whether it existed.
+
+        :param name: the monitoring schedule name.
+        :param missing_ok: when False, a missing schedule raises the ``ResourceNotFound`` ``ClientError``.
+        :param wait: wait until DescribeMonitoringSchedule no longer finds it, so its job definition can be
+            deleted next.
+        """
+        try:
+            self._change_schedule(
+                name, "delete", lambda: self.conn.delete_monitoring_schedule(MonitoringScheduleName=name)
+            )
+        except ClientError as exc:
+            if missing_ok and error_code(exc) == RESOURCE_NOT_FOUND:
+                self.log.info("Monitoring schedule %s does not exist; nothing to delete", name)
+                return False
+            raise
+        self.log.info("Deleted monitoring schedule %s", name)
+        if wait:
+            self.wait_for_schedule(name, until_not_pending=False)
+        return True
+
+    def wait_for_schedule(
+        self,
+        name: str,
+        *,
+        until_not_pending: bool = True,
+        poll_interval: float | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any] | None:
+        """Wait, bounded, for a schedule to settle.
+
+        :param name: the monitoring schedule name.
+        :param until_not_pending: True waits until the status leaves ``Pending`` and returns the description
+            (raising :class:`ScheduleFailedError` if it is ``Failed``); False waits until the schedule no
+            longer exists (after a delete) and returns ``None``.
+        :param poll_interval: seconds between polls (default: the hook's ``schedule_poll_interval``).
+        :param timeout: seconds before :class:`ScheduleWaitTimeoutError` (default: ``schedule_wait_timeout``).
+        """
+        if not until_not_pending:
+
+            def gone() -> tuple[bool, None]:
+                return self._describe_schedule_or_none(name) is None, None
+
+            return self._poll(gone, f"Schedule {name} still exists", poll_interval, timeout)
+
+        def settled() -> tuple[bool, dict[str, Any]]:
+            description = self.describe_schedule(name)
+            return description["MonitoringScheduleStatus"] != SCHEDULE_PENDING, description
+
+        description = self._poll(settled, f"Schedule {name} is Pending", poll_interval, timeout)
+        if description["MonitoringScheduleStatus"] == SCHEDULE_FAILED:
+            raise ScheduleFailedError(name, description.get("FailureReason", ""))
+        return description
+
+    def _settle(self, name: str) -> dict[str, Any] | None:
+        """Wait while the schedule is ``Pending``; return its description, ``None`` when it does not exist."""
+
+        def settled() -> tuple[bool, dict[str, Any] | None]:
+            description = self._describe_schedule_or_none(name)
+            pending = description is not None and description["MonitoringScheduleStatus"] == SCHEDULE_PENDING
+            return not pending, description
+
+        return self._poll(settled, f"Schedule {name} is Pending", None, None)
+
+    def _change_schedule(self, name: str, action: str, call: Callable[[], T]) -> T:
+        """Run a change once the schedule is not ``Pending``, retrying while the service says it is."""
+        self._settle(name)
+
+        def attempt() -> tuple[bool, T | None]:
+            try:
+                return True, call()
+            except ClientError as exc:
+                if _is_pending_conflict(exc):
+                    return False, None
+                raise
+
+        return self._poll(attempt, f"Schedule {name} is Pending, {action} refused", None, None)
+
+    def _poll(
+        self,
+        probe: Callable[[], tuple[bool, T]],
+        waiting: str,
+        poll_interval: float | None,
+        timeout: float | None,
+    ) -> T:
+        """Call ``probe`` until it reports done, sleeping between calls; raise on timeout."""
+        interval = self.schedule_poll_interval if poll_interval is None else poll_interval
+        limit = self.schedule_wait_timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        while True:
+            done, value = probe()
+            if done:
+                return value
+            if time.monotonic() >= deadline:
+                raise ScheduleWaitTimeoutError(f"{waiting}; gave up after {limit:g} s")
+            self.log.info("%s, waiting %g s...", waiting, interval)
+            time.sleep(interval)
+
+    def create_or_update_schedule(
+        self,
+        schedule_name: str,
+        monitoring_type: str,
+        job_definition: Any,
+        schedule: ScheduleExpression | str | None,
+        *,
+        data_analysis_start_time: str | None = None,
+        data_analysis_end_time: str | None = None,
+        tags: list[dict[str, str]] | None = None,
+        wait: bool = True,
+    ) -> dict[str, str]:
+        """Make a schedule run ``job_definition`` on ``schedule``, converging on retry.
+
+        The job definition gets a content-addressed name (:func:`names.job_definition_name`), so an
+        unchanged definition keeps its name and a changed one gets a new one. A missing schedule is created
+        (its new definition is deleted again if the create fails); a schedule that already points at the same
+        definition with the same schedule is left alone; otherwise it is updated to the new definition, and
+        the definition it used before is deleted when this schedule owns it and nothing references it.
+
+        :param schedule_name: the monitoring schedule name.
+        :param monitoring_type: ``DataQuality``, ``ModelQuality``, ``ModelBias`` or ``ModelExplainability``.
+        :param job_definition: a typed job-definition spec or the ``Create<T>JobDefinition`` dict.
+        :param schedule: the schedule expression; ``None`` lets the service pick a daily time on create and
+            keeps the current schedule on update.
+        :param data_analysis_start_time: ``ScheduleConfig.DataAnalysisStartTime`` (``NOW`` schedules).
+        :param data_analysis_end_time: ``ScheduleConfig.DataAnalysisEndTime`` (``NOW`` schedules).
+        :param tags: tags for a new schedule (not applied on update).
+        :param wait: wait until the schedule leaves ``Pending`` after a change.
+        :return: ``MonitoringScheduleArn``, ``MonitoringScheduleName``, ``JobDefinitionName`` and ``Action``
+            (``created``, ``updated`` or ``unchanged``).
+        """
+        definition = job_definition_request(monitoring_type, job_definition, _PLACEHOLDER_NAME)
+        definition_name = names.job_definition_name(schedule_name, monitoring_type, definition)
+        definition["JobDefinitionName"] = definition_name
+        validate_runtime_for_schedule(monitoring_type, definition, schedule)
+        request = schedule_request(
+            schedule_name,
+            monitoring_type,
+            definition_name,
+            schedule,
+            data_analysis_start_time=data_analysis_start_time,
+            data_analysis_end_time=data_analysis_end_time,
+            tags=tags,
+        )
+        desired = request["MonitoringScheduleConfig"]
+
+        current = self._settle(schedule_name)
+        swept_types = [monitoring_type]
+        if current is None:
+            created = self._ensure_job_definition(monitoring_type, definition)
+            arn = self._or_discard(
+                lambda: self.create_schedule(request, wait=wait), monitoring_type, definition_name, created
+            )
+            action = "created"
+        elif current["MonitoringScheduleStatus"] != SCHEDULE_FAILED and _same_schedule_config(
+            current, desired
+        ):
+            self.log.info(
+                "Monitoring schedule %s already runs job definition %s on the same schedule; no change",
+                schedule_name,
+                definition_name,
+            )
+            arn = current["MonitoringScheduleArn"]
+            action = "unchanged"
+        else:
+            current_config = current["MonitoringScheduleConfig"]
+            config = dict(desired)
+            if "ScheduleConfig" not in config and "ScheduleConfig" in current_config:
+                config["ScheduleConfig"] = current_config["ScheduleConfig"]
+            created = self._ensure_job_definition(monitoring_type, definition)
+            arn = self._or_discard(
+                lambda: self.update_schedule(schedule_name, config, wait=wait),
+                monitoring_type,
+                definition_name,
+                created,
+            )
+            swept_types.append(current_config.get("MonitoringType") or current.get("MonitoringType"))
+            action = "updated"
+        self._sweep_job_definitions(schedule_name, swept_types, definition_name)
+        return {
+            "MonitoringScheduleArn": arn,
+            "MonitoringScheduleName": schedule_name,
+            "JobDefinitionName": definition_name,
+            "Action": action,
+        }
+
+    def _ensure_job_definition(self, monitoring_type: str, request: Mapping[str, Any]) -> bool:
+        """Create the job definition unless it exists; return whether this call created it."""
+        try:
+            self.create_job_definition(monitoring_type, request)
+        except ClientError as exc:
+            if error_code(exc) != RESOURCE_IN_USE:
+                raise
+            self.log.info("Job definition %s already exists; reusing it", request["JobDefinitionName"])
+            return False
+        return True
+
+    def _or_discard(
+        self, call: Callable[[], T], monitoring_type: str, definition_name: str, created: bool
+    ) -> T:
+        """Run ``call``; if it fails, delete the definition this run created unless it is referenced."""
+        try:
+            return call()
+        except Exception:
+            if created:
+                self._discard_if_unreferenced(monitoring_type, definition_name)
+            raise
+
+    def _sweep_job_definitions(self, schedule_name: str, monitoring_types: list[str | None], keep: str) -> None:
+        """Delete this schedule's other job definitions (replaced ones, or leftovers of interrupted runs)
+        that no schedule references; failures are logged, never raised."""
+        prefix = names.job_definition_prefix(schedule_name)
+        for monitoring_type in dict.fromkeys(t for t in monitoring_types if t):
+            try:
+                summaries = self.list_job_definitions(monitoring_type, NameContains=prefix)
+            except ClientError as exc:
+                self.log.warning("Could not list %s job definitions of %s: %s", monitoring_type, schedule_name, exc)
+                continue
+            for summary in summaries:
+                name = summary["MonitoringJobDefinitionName"]
+                if name != keep and names.is_owned_by(schedule_name, name):
+                    self._discard_if_unreferenced(monitoring_type, name)
+
+    def _discard_if_unreferenced(self, monitoring_type: str, definition_name: str) -> None:
+        """Delete a job definition no schedule references; failures are logged, never raised."""
+        try:
+            users = self.list_schedules(MonitoringJobDefinitionName=definition_name, max_items=1)
+            if users:
+                self.log.info(
+                    "Keeping job definition %s: schedule %s still references it",
+                    definition_name,
+                    users[0]["MonitoringScheduleName"],
+                )
+                return
+            self.delete_job_definition(monitoring_type, definition_name, missing_ok=True)
+        except ClientError as exc:
+            self.log.warning("Could not delete job definition %s, left in place: %s", definition_name, exc)
+
+    # ---- executions ------------------------------------------------------------------------------------
+
+    def list_executions(
+        self, schedule_name: str | None = None, *, max_items: int | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Return ``MonitoringExecutionSummaries`` of ``ListMonitoringExecutions``, across pages.
+
+        :param schedule_name: only executions of this schedule (all when ``None``).
+        :param max_items: stop after this many summaries (all when ``None``).
+        :param filters: any other ``ListMonitoringExecutions`` argument, e.g. ``ScheduledTimeAfter``
+            (datetime), ``StatusEquals``, ``SortBy``, ``SortOrder``, ``MonitoringTypeEquals``.
+        """
+        return self._paginate(
+            "list_monitoring_executions",
+            "MonitoringExecutionSummaries",
+            _execution_params(schedule_name, filters),
+            max_items,
+        )
+
+    def find_execution(
+        self,
+        schedule_name: str,
+        *,
+        scheduled_after: datetime | None = None,
+        scheduled_before: datetime | None = None,
+    ) -> dict[str, Any] | None:
+        """Return the newest execution whose ``ScheduledTime`` is in ``[scheduled_after, scheduled_before)``.
+
+        Uses one ``ListMonitoringExecutions`` call sorted by ``ScheduledTime`` descending; the bounds are
+        applied exactly on the client, whatever the service's inclusiveness.
+
+        :param schedule_name: the monitoring schedule name.
+        :param scheduled_after: inclusive lower bound (timezone-aware), or ``None``.
+        :param scheduled_before: exclusive upper bound (timezone-aware), or ``None``.
+        :return: the execution summary, or ``None`` when there is none yet.
+        """
+        response = self.conn.list_monitoring_executions(
+            **_window_params(schedule_name, scheduled_after, scheduled_before)
+        )
+        return _pick_in_window(
+            response.get("MonitoringExecutionSummaries", []), scheduled_after, scheduled_before
+        )
+
+    def latest_execution(self, schedule_name: str) -> dict[str, Any] | None:
+        """Return the execution with the latest ``ScheduledTime``, or ``None`` when there is none.
+
+        :param schedule_name: the monitoring schedule name.
+        """
+        return self.find_execution(schedule_name)
+
+    async def list_executions_async(
+        self, schedule_name: str | None = None, *, max_items: int | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Asynchronous :meth:`list_executions` over aiobotocore, following ``NextToken``.
+
+        :param schedule_name: only executions of this schedule (all when ``None``).
+        :param max_items: stop after this many summaries (all when ``None``).
+        :param filters: any other ``ListMonitoringExecutions`` argument.
+        """
+        params = _execution_params(schedule_name, filters)
+        summaries: list[dict[str, Any]] = []
+        async with await self.get_async_conn() as client:
+            while True:
+                page = await client.list_monitoring_executions(**params)
+                summaries.extend(page.get("MonitoringExecutionSummaries", []))
+                token = page.get("NextToken")
+                if not token or (max_items is not None and len(summaries) >= max_items):
+                    break
+                params = {**params, "NextToken": token}
+        return summaries if max_items is None else summaries[:max_items]
+
+    async def find_execution_async(
+        self,
+        schedule_name: str,
+        *,
+        scheduled_after: datetime | None = None,
+        scheduled_before: datetime | None = None,
+    ) -> dict[str, Any] | None:
+        """Asynchronous :meth:`find_execution` (one ``ListMonitoringExecutions`` call).
+
+        :param schedule_name: the monitoring schedule name.
+        :param scheduled_after: inclusive lower bound (timezone-aware), or ``None``.
+        :param scheduled_before: exclusive upper bound (timezone-aware), or ``None``.
+        """
+        params = _window_params(schedule_name, scheduled_after, scheduled_before)
+        async with await self.get_async_conn() as client:
+            response = await client.list_monitoring_executions(**params)
+        return _pick_in_window(
+            response.get("MonitoringExecutionSummaries", []), scheduled_after, scheduled_before
+        )
+
+    @staticmethod
+    def processing_job_name(arn: str) -> str:
+        """Return the job name of a processing-job ARN (``arn:aws:sagemaker:r:a:processing-job/<name>``).
+
+        :param arn: the processing job ARN.
+        """
+        parts = arn.split(":", 5)
+        resource = parts[5] if len(parts) == 6 and parts[0] == "arn" else ""
+        kind, _, name = resource.partition("/")
+        if kind != "processing-job" or not name:
+            raise ValueError(f"not a processing job ARN: {arn!r}")
+        return name
+
+    def describe_processing_job(self, name_or_arn: str) -> dict[str, Any]:
+        """Return ``DescribeProcessingJob`` for a job given by name or ARN.
+
+        :param name_or_arn: the processing job name or ARN.
+        """
+        name = self.processing_job_name(name_or_arn) if name_or_arn.startswith("arn:") else name_or_arn
+        return self.conn.describe_processing_job(ProcessingJobName=name)
+
+    # ---- reports ---------------------------------------------------------------------------------------
+
+    def execution_report_uri(self, execution_summary: Mapping[str, Any]) -> str:
+        """Return the S3 prefix an execution writes its report files to.
+
+        :param execution_summary: a ``MonitoringExecutionSummary`` with a ``ProcessingJobArn``.
+        """
+        arn = execution_summary.get("ProcessingJobArn")
+        if not arn:
+            status = execution_summary.get("MonitoringExecutionStatus", "?")
+            raise ModelMonitorHookError(
+                f"The {_execution_label(execution_summary)} has no processing job ({status})"
+            )
+        outputs = self.describe_processing_job(arn).get("ProcessingOutputConfig", {}).get("Outputs") or []
+        if not outputs:
+            raise ModelMonitorHookError(f"Processing job {arn} declares no outputs")
+        return outputs[0]["S3Output"]["S3Uri"]
+
+    def read_violations(
+        self, execution_or_uri: Mapping[str, Any] | str, monitoring_type: str
+    ) -> ViolationReport:
+        """Read an execution's ``constraint_violations.json``.
+
+        A missing file reads as no violations when the execution ended ``Completed`` (or when only a URI is
+        given); for any other status it raises :class:`ReportFileNotFoundError` naming the URI.
+
+        :param execution_or_uri: a ``MonitoringExecutionSummary``, a report prefix or the file's S3 URI.
+        :param monitoring_type: the monitor type that wrote the report.
+        """
+        if isinstance(execution_or_uri, Mapping):
+            status = execution_or_uri.get("MonitoringExecutionStatus")
+            report_uri = self.execution_report_uri(execution_or_uri)
+        else:
+            status, report_uri = None, execution_or_uri
+        uri = _file_uri(report_uri, CONSTRAINT_VIOLATIONS_FILE)
+        text = self._read_text_or_none(uri)
+        if text is not None:
+            return ViolationReport.from_json(monitoring_type, text)
+        if status not in (None, EXECUTION_COMPLETED):
+            raise ReportFileNotFoundError(
+                uri, f"the execution ended {status}, so its violations file must exist"
+            )
+        self.log.info("No %s at %s; reading it as no violations", CONSTRAINT_VIOLATIONS_FILE, uri)
+        return ViolationReport.empty(monitoring_type)
+
+    def read_statistics(
+        self, uri: str, monitoring_type: str
+    ) -> DataQualityStatistics | ModelQualityStatistics:
+        """Read ``statistics.json`` of a data-quality or model-quality report or baseline.
+
+        :param uri: a report/baseline prefix or the file's S3 URI.
+        :param monitoring_type: ``DataQuality`` or ``ModelQuality`` (Clarify monitors write no statistics).
+        """
+        parsers = {"DataQuality": DataQualityStatistics, "ModelQuality": ModelQualityStatistics}
+        if monitoring_type_api(monitoring_type).monitoring_type not in parsers:
+            raise ModelMonitorHookError(
+                f"{monitoring_type} monitors write no {STATISTICS_FILE}; read {ANALYSIS_FILE} with read_json"
+            )
+        return parsers[monitoring_type].from_json(self._read_text(_file_uri(uri, STATISTICS_FILE)))
+
+    def read_constraints(
+        self, uri: str, monitoring_type: str
+    ) -> DataQualityConstraints | ModelQualityConstraints | BiasAnalysis | ExplainabilityAnalysis:
+        """Read a baseline's constraints: ``constraints.json``, or ``analysis.json`` for Clarify monitors.
+
+        :param uri: a baseline/report prefix or the file's S3 URI.
+        :param monitoring_type: the monitor type that wrote the file.
+        """
+        parsers: dict[str, tuple[Any, str]] = {
+            "DataQuality": (DataQualityConstraints, CONSTRAINTS_FILE),
+            "ModelQuality": (ModelQualityConstraints, CONSTRAINTS_FILE),
+            "ModelBias": (BiasAnalysis, ANALYSIS_FILE),
+            "ModelExplainability": (ExplainabilityAnalysis, ANALYSIS_FILE),
+        }
+        parser, file_name = parsers[monitoring_type_api(monitoring_type).monitoring_type]
+        return parser.from_json(self._read_text(_file_uri(uri, file_name)))
+
+    def read_json(self, uri: str) -> Any:
+        """Read and parse a JSON file from S3; raises :class:`ReportFileNotFoundError` when it is missing.
+
+        :param uri: the file's S3 URI.
+        """
+        return json.loads(self._read_text(uri))
+
+    def _read_text(self, uri: str) -> str:
+        text = self._read_text_or_none(uri)
+        if text is None:
+            raise ReportFileNotFoundError(uri)
+        return text
+
+    def _read_text_or_none(self, uri: str) -> str | None:
+        bucket, key = split_s3_uri(uri)
+        try:
+            return self.s3_hook.read_key(key, bucket_name=bucket)
+        except ClientError as exc:
+            if error_code(exc) in _S3_MISSING_CODES:
+                return None
+            raise
+
+    # ---- failures --------------------------------------------------------------------------------------
+
+    def describe_failure(self, execution_summary: Mapping[str, Any]) -> str:
+        """Explain why an execution failed: its ``FailureReason`` and its processing job's exit text.
+
+        Adds a hint on likely causes when the job found no data in the analysed window.
+
+        :param execution_summary: a ``MonitoringExecutionSummary``.
+        """
+        status = execution_summary.get("MonitoringExecutionStatus", "?")
+        reasons = [execution_summary.get("FailureReason")]
+        arn = execution_summary.get("ProcessingJobArn")
+        if arn:
+            try:
+                job = self.describe_processing_job(arn)
+            except ClientError as exc:
+                reasons.append(f"(could not describe processing job {arn}: {exc})")
+            else:
+                reasons += [job.get("FailureReason"), job.get("ExitMessage")]
+        details = list(dict.fromkeys(text.strip() for text in reasons if text and text.strip()))
+        lines = [f"The {_execution_label(execution_summary)} ended {status}."]
+        lines += details or ["No FailureReason or ExitMessage was given."]
+        if any(_NO_DATA_MARKER in text.lower() for text in details):
+            lines.append(_NO_DATA_HINT)
+        return "\n".join(lines)
+
+    # ---- shared ----------------------------------------------------------------------------------------
+
+    def _paginate(
+        self, operation: str, result_key: str, params: Mapping[str, Any], max_items: int | None
+    ) -> list[dict[str, Any]]:
+        """Collect ``result_key`` items of every page of ``operation`` with the botocore paginator."""
+        config = {} if max_items is None else {"MaxItems": max_items}
+        items: list[dict[str, Any]] = []
+        for page in self.conn.get_paginator(operation).paginate(**params, PaginationConfig=config):
+            items.extend(page.get(result_key, []))
+        return items

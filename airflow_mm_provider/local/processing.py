@@ -1,0 +1,161 @@
+"""Processing jobs: the API handlers and the bookkeeping around one local run."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from airflow_mm_provider.local.context import ServiceContext
+from airflow_mm_provider.local.errors import in_use, not_found, validation_error
+from airflow_mm_provider.local.jobs import JobResult, RunOptions
+from airflow_mm_provider.local.listing import paginate, time_filters
+from airflow_mm_provider.local.resources import public, store_tags
+from airflow_mm_provider.monitoring.images import is_analyzer_image, is_clarify_image
+
+TERMINAL = ("Completed", "Failed", "Stopped")
+JOB_SORT_FIELDS = {"Name": "ProcessingJobName", "Status": "ProcessingJobStatus"}
+
+
+def image_mode(image_uri: str) -> str | None:
+    """Engine entry point for an image: ``analyzer``, ``clarify``, or None for any other image."""
+    if is_analyzer_image(image_uri):
+        return "analyzer"
+    if is_clarify_image(image_uri):
+        return "clarify"
+    return None
+
+
+def unsupported_image(image_uri: str) -> str:
+    """FailureReason for an image the local service cannot run."""
+    return (
+        f"ClientError: image {image_uri} is not a Model Monitor analyzer or Clarify processing image; "
+        "the local service only runs those"
+    )
+
+
+def register_job(
+    ctx: ServiceContext, request: dict[str, Any], schedule_arn: str | None = None
+) -> dict[str, Any]:
+    """Store a new ``InProgress`` processing job built from a CreateProcessingJob-shaped request."""
+    name = request["ProcessingJobName"]
+    with ctx.store.lock:
+        if name in ctx.store.processing_jobs:
+            raise in_use(f"Processing job {name} already exists.")
+        now = ctx.clock.now()
+        record = {k: v for k, v in request.items() if k != "Tags"}
+        record.update(
+            ProcessingJobArn=ctx.arn("processing-job", name),
+            ProcessingJobStatus="InProgress",
+            CreationTime=now,
+            LastModifiedTime=now,
+            ProcessingStartTime=now,
+            MonitoringScheduleArn=schedule_arn,
+            _seq=ctx.store.next_seq(),
+        )
+        ctx.store.processing_jobs[name] = record
+        ctx.stop_events[name] = threading.Event()
+        store_tags(ctx, record["ProcessingJobArn"], request.get("Tags"))
+        ctx.store.dirty = True
+    return record
+
+
+def finish_job(ctx: ServiceContext, record: dict[str, Any], result: JobResult) -> None:
+    """Record how a job ended."""
+    with ctx.store.lock:
+        now = ctx.clock.now()
+        record.update(
+            ProcessingJobStatus=result.status,
+            ExitMessage=result.exit_message,
+            FailureReason=result.failure_reason,
+            ProcessingEndTime=now,
+            LastModifiedTime=now,
+        )
+        ctx.stop_events.pop(record["ProcessingJobName"], None)
+        ctx.store.dirty = True
+
+
+def run_job(
+    ctx: ServiceContext,
+    record: dict[str, Any],
+    mode: str | None,
+    options: RunOptions | None = None,
+) -> JobResult:
+    """Run a registered job to its end in the calling thread and record the result."""
+    if mode is None:
+        result = JobResult("Failed", failure_reason=unsupported_image(record["AppSpecification"]["ImageUri"]))
+    else:
+        stop = ctx.stop_events.get(record["ProcessingJobName"]) or threading.Event()
+        try:
+            result = ctx.runner.run(record, mode, stop, options or RunOptions())
+        except (
+            Exception
+        ) as err:  # an infrastructure failure (S3, engine import) fails the job, not the server
+            result = JobResult("Failed", failure_reason=f"InternalServerError: {err}"[:1024])
+    finish_job(ctx, record, result)
+    return result
+
+
+def create_processing_job(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
+    """CreateProcessingJob: runs in the background with the analyzer or Clarify engine, chosen by image."""
+    record = register_job(ctx, req)
+    ctx.workers.submit(run_job, ctx, record, image_mode(req["AppSpecification"]["ImageUri"]))
+    return {"ProcessingJobArn": record["ProcessingJobArn"]}
+
+
+def _job(ctx: ServiceContext, name: str) -> dict[str, Any]:
+    """The processing job ``name`` or ResourceNotFound."""
+    record = ctx.store.processing_jobs.get(name)
+    if record is None:
+        raise not_found(f"Could not find processing job '{name}'.")
+    return record
+
+
+def describe_processing_job(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
+    """DescribeProcessingJob."""
+    with ctx.store.lock:
+        return public(_job(ctx, req["ProcessingJobName"]))
+
+
+def stop_processing_job(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
+    """StopProcessingJob: ``Stopping`` until the run notices, then ``Stopped``."""
+    with ctx.store.lock:
+        record = _job(ctx, req["ProcessingJobName"])
+        if record["ProcessingJobStatus"] in TERMINAL:
+            raise validation_error(
+                f"Job {record['ProcessingJobName']} is in status "
+                f"{record['ProcessingJobStatus']} and cannot be stopped."
+            )
+        record.update(ProcessingJobStatus="Stopping", LastModifiedTime=ctx.clock.now())
+        event = ctx.stop_events.get(record["ProcessingJobName"])
+        if event is not None:
+            event.set()
+        ctx.store.dirty = True
+    return {}
+
+
+def list_processing_jobs(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
+    """ListProcessingJobs with its filters, sort and pagination."""
+    predicates = time_filters(req, {"CreationTime": "CreationTime", "LastModifiedTime": "LastModifiedTime"})
+    contains, status = req.get("NameContains"), req.get("StatusEquals")
+    with ctx.store.lock:
+        records = [
+            j
+            for j in ctx.store.processing_jobs.values()
+            if (contains is None or contains in j["ProcessingJobName"])
+            and (status is None or j["ProcessingJobStatus"] == status)
+            and all(p(j) for p in predicates)
+        ]
+        field = JOB_SORT_FIELDS.get(req.get("SortBy", ""), "CreationTime")
+        page, token = paginate(records, lambda j: j[field], req)
+        keys = (
+            "ProcessingJobName",
+            "ProcessingJobArn",
+            "CreationTime",
+            "ProcessingEndTime",
+            "LastModifiedTime",
+            "ProcessingJobStatus",
+            "FailureReason",
+            "ExitMessage",
+        )
+        summaries = [{k: j.get(k) for k in keys} for j in page]
+    return {"ProcessingJobSummaries": summaries, "NextToken": token}

@@ -1,0 +1,596 @@
+"""Job definitions of the four monitor types, and the requests that create them and their schedules.
+
+Typed specs (:class:`DataQualityJobDefinition` and friends) validate on construction and render the keyword
+arguments of ``Create<T>JobDefinition`` with ``to_request(name)``. The module functions accept a typed spec or
+a plain API-shaped dict, so anything the API allows stays reachable, and run the same checks on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from copy import deepcopy
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from airflow_mm_provider.monitoring import checks, windows
+from airflow_mm_provider.monitoring.checks import check_object, fail, join, require
+from airflow_mm_provider.monitoring.inputs import (
+    BaselineConfig,
+    BatchTransformInput,
+    ClusterResources,
+    EndpointInput,
+    GroundTruthInput,
+    MonitoringOutput,
+    NetworkConfig,
+    StoppingCondition,
+    Tags,
+    validate_baseline_config,
+    validate_batch_transform_input,
+    validate_endpoint_input,
+    validate_ground_truth_input,
+    validate_network_config,
+    validate_output_config,
+    validate_resources,
+    validate_stopping_condition,
+    without_none,
+)
+from airflow_mm_provider.monitoring.rules import rule
+from airflow_mm_provider.monitoring.schedule import ScheduleExpression
+
+_BC = "botocore SageMaker service model"
+
+PROBLEM_TYPES = ("BinaryClassification", "MulticlassClassification", "Regression")
+
+MONITORING_TYPE = rule(
+    "monitoring-type-enum",
+    "MonitoringScheduleConfig.MonitoringType; the monitoring_type argument",
+    "must be one of DataQuality, ModelQuality, ModelBias, ModelExplainability",
+    f"{_BC}: MonitoringType enum",
+)
+MONITORING_TYPE_MATCH = rule(
+    "monitoring-type-match",
+    "MonitoringType versus a typed job-definition spec",
+    "must match the monitoring type of the job-definition spec",
+    f"{_BC}: each Create<T>JobDefinition takes only <T>-prefixed members",
+)
+INPUT_ONE_OF = rule(
+    "monitoring-input-one-of",
+    "<T>JobInput.EndpointInput, <T>JobInput.BatchTransformInput",
+    "must hold exactly one of EndpointInput or BatchTransformInput",
+    "DG: 'either a batch transform input or an endpoint input, but not both'; SDK requires one; "
+    "MonitoringInputs has exactly 1 item",
+)
+GROUND_TRUTH_REQUIRED = rule(
+    "ground-truth-required",
+    "ModelQualityJobInput.GroundTruthS3Input, ModelBiasJobInput.GroundTruthS3Input",
+    "is required for model quality and model bias monitors (the S3 prefix of the ground-truth labels)",
+    f"{_BC}: GroundTruthS3Input is a required member of ModelQualityJobInput and ModelBiasJobInput",
+)
+PROBLEM_TYPE = rule(
+    "problem-type-enum",
+    "ModelQualityAppSpecification.ProblemType",
+    "must be one of BinaryClassification, MulticlassClassification, Regression",
+    f"{_BC}: MonitoringProblemType enum; the model-quality analyzer needs it (SDK requires it)",
+)
+STATISTICS_DATA_QUALITY_ONLY = rule(
+    "baseline-statistics-data-quality-only",
+    "<T>BaselineConfig.StatisticsResource",
+    "is accepted only by data-quality job definitions (the other types take ConstraintsResource only)",
+    f"{_BC}: only DataQualityBaselineConfig has StatisticsResource",
+)
+MAX_RUNTIME_HOURLY_QUALITY = rule(
+    "max-runtime-hourly-quality",
+    "StoppingCondition.MaxRuntimeInSeconds (ModelQuality, ModelBias, hourly schedule)",
+    "must be at most 1800 for an hourly model-quality or model-bias schedule (the runtime is split between "
+    "the merge job and the analysis job)",
+    f"{_BC}: MonitoringStoppingCondition doc; DG model-monitor-model-quality-schedule",
+)
+MAX_RUNTIME_INTERVAL = rule(
+    "max-runtime-interval",
+    "StoppingCondition.MaxRuntimeInSeconds (recurring schedule)",
+    "must not exceed the schedule's interval (3600 for hourly, 3600*N for every N hours)",
+    f"{_BC}: MonitoringStoppingCondition doc: 'cannot exceed the frequency of the job', up to 3600 hourly",
+)
+TIMES_NEED_SCHEDULE = rule(
+    "analysis-times-need-schedule",
+    "ScheduleConfig.DataAnalysisStartTime, ScheduleConfig.DataAnalysisEndTime",
+    "can only be given with a ScheduleExpression",
+    f"{_BC}: ScheduleConfig requires ScheduleExpression",
+)
+
+
+@dataclass(frozen=True)
+class MonitoringTypeApi:
+    """The API names and request members of one monitoring type.
+
+    :param monitoring_type: ``DataQuality``, ``ModelQuality``, ``ModelBias`` or ``ModelExplainability``.
+    :param has_ground_truth: the job input requires ``GroundTruthS3Input``.
+    :param has_problem_type: the app specification requires ``ProblemType``.
+    :param has_config_uri: the app specification requires a Clarify ``ConfigUri``.
+    :param has_statistics_baseline: the baseline config accepts ``StatisticsResource``.
+    :param has_container_options: the app specification accepts entrypoint, arguments and processor scripts.
+    """
+
+    monitoring_type: str
+    has_ground_truth: bool
+    has_problem_type: bool
+    has_config_uri: bool
+    has_statistics_baseline: bool
+    has_container_options: bool
+
+    @property
+    def snake_name(self) -> str:
+        """The type in snake case, e.g. ``model_quality``."""
+        return "".join(f"_{c.lower()}" if c.isupper() else c for c in self.monitoring_type).lstrip("_")
+
+    @property
+    def create(self) -> str:
+        """boto3 method that creates a job definition, e.g. ``create_model_quality_job_definition``."""
+        return f"create_{self.snake_name}_job_definition"
+
+    @property
+    def describe(self) -> str:
+        """boto3 method that describes a job definition."""
+        return f"describe_{self.snake_name}_job_definition"
+
+    @property
+    def list(self) -> str:
+        """boto3 method that lists job definitions."""
+        return f"list_{self.snake_name}_job_definitions"
+
+    @property
+    def delete(self) -> str:
+        """boto3 method that deletes a job definition."""
+        return f"delete_{self.snake_name}_job_definition"
+
+    @property
+    def arn_resource(self) -> str:
+        """Resource type in job-definition ARNs, e.g. ``model-quality-job-definition``."""
+        return self.snake_name.replace("_", "-") + "-job-definition"
+
+    @property
+    def app_specification_key(self) -> str:
+        """Request key of the app specification, e.g. ``ModelQualityAppSpecification``."""
+        return f"{self.monitoring_type}AppSpecification"
+
+    @property
+    def job_input_key(self) -> str:
+        """Request key of the job input, e.g. ``ModelQualityJobInput``."""
+        return f"{self.monitoring_type}JobInput"
+
+    @property
+    def output_config_key(self) -> str:
+        """Request key of the output config, e.g. ``ModelQualityJobOutputConfig``."""
+        return f"{self.monitoring_type}JobOutputConfig"
+
+    @property
+    def baseline_config_key(self) -> str:
+        """Request key of the baseline config, e.g. ``ModelQualityBaselineConfig``."""
+        return f"{self.monitoring_type}BaselineConfig"
+
+
+MONITORING_TYPE_APIS: dict[str, MonitoringTypeApi] = {
+    api.monitoring_type: api
+    for api in (
+        MonitoringTypeApi("DataQuality", False, False, False, True, True),
+        MonitoringTypeApi("ModelQuality", True, True, False, False, True),
+        MonitoringTypeApi("ModelBias", True, False, True, False, False),
+        MonitoringTypeApi("ModelExplainability", False, False, True, False, False),
+    )
+}
+"""Per monitoring type: boto3 method names, request keys and which members the type takes."""
+
+MONITORING_TYPES: tuple[str, ...] = tuple(MONITORING_TYPE_APIS)
+"""The four ``MonitoringType`` values."""
+
+
+def monitoring_type_api(monitoring_type: str, field: str = "MonitoringType") -> MonitoringTypeApi:
+    """Return the table row of ``monitoring_type``, failing on an unknown type.
+
+    :param monitoring_type: one of :data:`MONITORING_TYPES`.
+    :param field: the field path named in errors.
+    """
+    checks.check_enum(monitoring_type, field, MONITORING_TYPE, MONITORING_TYPES)
+    return MONITORING_TYPE_APIS[monitoring_type]
+
+
+def create_operation(monitoring_type: str) -> str:
+    """The boto3 method that creates a job definition of ``monitoring_type``.
+
+    :param monitoring_type: one of :data:`MONITORING_TYPES`.
+    """
+    return monitoring_type_api(monitoring_type).create
+
+
+# -- typed specs ---------------------------------------------------------------------------------------------
+
+
+def _to_api(value: Any) -> Any:
+    return None if value is None else value.to_api()
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobDefinitionSpec:
+    """Members every job definition shares; use one of the four subclasses.
+
+    :param role_arn: IAM role the monitoring jobs run as.
+    :param image_uri: the analyzer image (Model Monitor analyzer or Clarify, per region).
+    :param input: the monitored data: an endpoint's or a batch transform's capture.
+    :param output: where reports go.
+    :param resources: the processing cluster (default one ml.m5.xlarge with 30 GB).
+    :param baseline: the baseline to compare against.
+    :param environment: extra container environment; values must be strings.
+    :param network: isolation, encryption and VPC.
+    :param stopping_condition: the runtime limit of each execution.
+    :param tags: tags of the job definition, as a mapping or an API tag list.
+    """
+
+    monitoring_type: ClassVar[str]
+
+    role_arn: str
+    image_uri: str
+    input: EndpointInput | BatchTransformInput
+    output: MonitoringOutput
+    resources: ClusterResources = field(default_factory=ClusterResources)
+    baseline: BaselineConfig | None = None
+    environment: Mapping[str, str] | None = None
+    network: NetworkConfig | None = None
+    stopping_condition: StoppingCondition | None = None
+    tags: Tags | Mapping[str, str] | Sequence[Mapping[str, str]] | None = None
+
+    def __post_init__(self) -> None:
+        api = MONITORING_TYPE_APIS[self.monitoring_type]
+        if not isinstance(self.input, (EndpointInput, BatchTransformInput)):
+            fail(api.job_input_key, INPUT_ONE_OF, self.input)
+        if self.tags is not None and not isinstance(self.tags, Tags):
+            object.__setattr__(self, "tags", Tags(self.tags))
+        _validate_members(api, self._members())
+
+    def _app_members(self) -> dict[str, Any]:
+        """Type-specific members of the app specification."""
+        return {}
+
+    def _ground_truth(self) -> GroundTruthInput | None:
+        """The ground-truth input, for the types that take one."""
+        return None
+
+    def _members(self) -> dict[str, Any]:
+        api = MONITORING_TYPE_APIS[self.monitoring_type]
+        environment = dict(self.environment) if isinstance(self.environment, Mapping) else self.environment
+        app = {"ImageUri": self.image_uri, **self._app_members(), "Environment": environment}
+        job_input = {
+            self.input.api_key: self.input.to_api(),
+            "GroundTruthS3Input": _to_api(self._ground_truth()),
+        }
+        members = {
+            api.baseline_config_key: _to_api(self.baseline),
+            api.app_specification_key: without_none(app),
+            api.job_input_key: without_none(job_input),
+            api.output_config_key: self.output.to_api(),
+            "JobResources": self.resources.to_api(),
+            "NetworkConfig": _to_api(self.network),
+            "RoleArn": self.role_arn,
+            "StoppingCondition": _to_api(self.stopping_condition),
+            "Tags": _to_api(self.tags),
+        }
+        return without_none(members)
+
+    def to_request(self, name: str) -> dict[str, Any]:
+        """The keyword arguments of ``Create<T>JobDefinition`` for a definition called ``name``.
+
+        :param name: the job-definition name (1..63 letters, digits, hyphens).
+        """
+        checks.check_name(name, "JobDefinitionName")
+        return {"JobDefinitionName": name, **self._members()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ContainerOptions:
+    """App-specification members of the Model Monitor analyzer (data and model quality).
+
+    :param container_entrypoint: replaces the image's entrypoint.
+    :param container_arguments: arguments for the container.
+    :param record_preprocessor_source_uri: S3 URI of a record preprocessor script.
+    :param post_analytics_processor_source_uri: S3 URI of a post-analytics processor script.
+    """
+
+    container_entrypoint: Sequence[str] | None = None
+    container_arguments: Sequence[str] | None = None
+    record_preprocessor_source_uri: str | None = None
+    post_analytics_processor_source_uri: str | None = None
+
+    def _container_members(self) -> dict[str, Any]:
+        return {
+            "ContainerEntrypoint": None
+            if self.container_entrypoint is None
+            else list(self.container_entrypoint),
+            "ContainerArguments": None
+            if self.container_arguments is None
+            else list(self.container_arguments),
+            "RecordPreprocessorSourceUri": self.record_preprocessor_source_uri,
+            "PostAnalyticsProcessorSourceUri": self.post_analytics_processor_source_uri,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class _GroundTruthOption:
+    """The ground-truth member of model-quality and model-bias job inputs.
+
+    :param ground_truth: the ground-truth prefix, as a :class:`GroundTruthInput` or an S3 URI.
+    """
+
+    ground_truth: GroundTruthInput | str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.ground_truth, str):
+            object.__setattr__(self, "ground_truth", GroundTruthInput(self.ground_truth))
+        super().__post_init__()  # type: ignore[misc]
+
+    def _ground_truth(self) -> GroundTruthInput | None:
+        return self.ground_truth  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ClarifySpec(JobDefinitionSpec):
+    """Members of the Clarify-based job definitions (bias and explainability).
+
+    :param config_uri: S3 URI of the Clarify monitoring analysis config JSON.
+    """
+
+    config_uri: str
+
+    def _app_members(self) -> dict[str, Any]:
+        return {"ConfigUri": self.config_uri}
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataQualityJobDefinition(_ContainerOptions, JobDefinitionSpec):
+    """A data-quality job definition (``CreateDataQualityJobDefinition``)."""
+
+    monitoring_type: ClassVar[str] = "DataQuality"
+
+    def _app_members(self) -> dict[str, Any]:
+        return self._container_members()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelQualityJobDefinition(_GroundTruthOption, _ContainerOptions, JobDefinitionSpec):
+    """A model-quality job definition (``CreateModelQualityJobDefinition``).
+
+    :param problem_type: ``BinaryClassification``, ``MulticlassClassification`` or ``Regression``.
+    """
+
+    monitoring_type: ClassVar[str] = "ModelQuality"
+
+    problem_type: str
+
+    def _app_members(self) -> dict[str, Any]:
+        return {**self._container_members(), "ProblemType": self.problem_type}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelBiasJobDefinition(_GroundTruthOption, _ClarifySpec):
+    """A model-bias job definition (``CreateModelBiasJobDefinition``); ``config_uri`` is the bias config."""
+
+    monitoring_type: ClassVar[str] = "ModelBias"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelExplainabilityJobDefinition(_ClarifySpec):
+    """A model-explainability job definition (``CreateModelExplainabilityJobDefinition``)."""
+
+    monitoring_type: ClassVar[str] = "ModelExplainability"
+
+
+JOB_DEFINITION_SPECS: dict[str, type[JobDefinitionSpec]] = {
+    spec.monitoring_type: spec
+    for spec in (
+        DataQualityJobDefinition,
+        ModelQualityJobDefinition,
+        ModelBiasJobDefinition,
+        ModelExplainabilityJobDefinition,
+    )
+}
+"""The typed spec class of each monitoring type."""
+
+
+# -- checks on API-shaped requests ---------------------------------------------------------------------------
+
+_APP_OPTIONAL_CHECKS: dict[str, Callable[[Any, str], None]] = {
+    "ContainerEntrypoint": checks.check_container_entrypoint,
+    "ContainerArguments": checks.check_container_arguments,
+    "RecordPreprocessorSourceUri": checks.check_s3_uri,
+    "PostAnalyticsProcessorSourceUri": checks.check_s3_uri,
+    "Environment": checks.check_environment,
+}
+_INPUT_CHECKS: dict[str, Callable[[Any, str], None]] = {
+    "EndpointInput": validate_endpoint_input,
+    "BatchTransformInput": validate_batch_transform_input,
+}
+_OPTIONAL_MEMBER_CHECKS: dict[str, Callable[[Any, str], None]] = {
+    "NetworkConfig": validate_network_config,
+    "StoppingCondition": validate_stopping_condition,
+    "Tags": checks.check_tags,
+}
+
+
+def _validate_app_specification(api: MonitoringTypeApi, value: Any) -> None:
+    path = api.app_specification_key
+    app = check_object(value, path)
+    checks.check_image_uri(require(app, "ImageUri", path), join(path, "ImageUri"))
+    if api.has_problem_type:
+        checks.check_enum(app.get("ProblemType"), join(path, "ProblemType"), PROBLEM_TYPE, PROBLEM_TYPES)
+    if api.has_config_uri:
+        checks.check_s3_uri(require(app, "ConfigUri", path), join(path, "ConfigUri"))
+    for key, check in _APP_OPTIONAL_CHECKS.items():
+        if app.get(key) is not None:
+            check(app[key], join(path, key))
+
+
+def _validate_job_input(api: MonitoringTypeApi, value: Any) -> None:
+    path = api.job_input_key
+    job_input = check_object(value, path)
+    given = [key for key in _INPUT_CHECKS if job_input.get(key) is not None]
+    if len(given) != 1:
+        fail(path, INPUT_ONE_OF, given or None)
+    _INPUT_CHECKS[given[0]](job_input[given[0]], join(path, given[0]))
+    if api.has_ground_truth:
+        ground_truth = job_input.get("GroundTruthS3Input")
+        if ground_truth is None:
+            fail(join(path, "GroundTruthS3Input"), GROUND_TRUTH_REQUIRED)
+        validate_ground_truth_input(ground_truth, join(path, "GroundTruthS3Input"))
+
+
+def _validate_baseline(api: MonitoringTypeApi, value: Any) -> None:
+    path = api.baseline_config_key
+    validate_baseline_config(value, path)
+    if not api.has_statistics_baseline and value.get("StatisticsResource") is not None:
+        fail(join(path, "StatisticsResource"), STATISTICS_DATA_QUALITY_ONLY, value["StatisticsResource"])
+
+
+def _validate_members(api: MonitoringTypeApi, request: Mapping[str, Any]) -> None:
+    """Every offline rule on a ``Create<T>JobDefinition`` request except its name."""
+    _validate_app_specification(api, require(request, api.app_specification_key, ""))
+    _validate_job_input(api, require(request, api.job_input_key, ""))
+    validate_output_config(require(request, api.output_config_key, ""), api.output_config_key)
+    validate_resources(require(request, "JobResources", ""), "JobResources")
+    checks.check_role_arn(require(request, "RoleArn", ""))
+    if request.get(api.baseline_config_key) is not None:
+        _validate_baseline(api, request[api.baseline_config_key])
+    for key, check in _OPTIONAL_MEMBER_CHECKS.items():
+        if request.get(key) is not None:
+            check(request[key], key)
+
+
+def validate_job_definition_request(monitoring_type: str, request: Mapping[str, Any]) -> None:
+    """Run every offline rule on the keyword arguments of ``Create<T>JobDefinition``.
+
+    :param monitoring_type: one of :data:`MONITORING_TYPES`.
+    :param request: the API-shaped request, including ``JobDefinitionName``.
+    """
+    api = monitoring_type_api(monitoring_type)
+    request = check_object(request, api.monitoring_type + "JobDefinition")
+    checks.check_name(require(request, "JobDefinitionName", ""), "JobDefinitionName")
+    _validate_members(api, request)
+
+
+def job_definition_request(
+    monitoring_type: str, spec: JobDefinitionSpec | Mapping[str, Any], name: str
+) -> dict[str, Any]:
+    """The validated keyword arguments of ``Create<T>JobDefinition``, from a typed spec or a plain dict.
+
+    :param monitoring_type: one of :data:`MONITORING_TYPES`.
+    :param spec: a typed spec of that type, or the API-shaped request with or without ``JobDefinitionName``.
+    :param name: the job-definition name; it replaces any ``JobDefinitionName`` in a dict.
+    """
+    api = monitoring_type_api(monitoring_type)
+    if isinstance(spec, JobDefinitionSpec):
+        if spec.monitoring_type != api.monitoring_type:
+            fail("MonitoringType", MONITORING_TYPE_MATCH, f"{monitoring_type} with a {type(spec).__name__}")
+        request = spec.to_request(name)
+    else:
+        request = {
+            **deepcopy(dict(check_object(spec, api.monitoring_type + "JobDefinition"))),
+            "JobDefinitionName": name,
+        }
+    validate_job_definition_request(monitoring_type, request)
+    return request
+
+
+# -- schedules -----------------------------------------------------------------------------------------------
+
+_CONFIG = "MonitoringScheduleConfig"
+_SCHEDULE_CONFIG = join(_CONFIG, "ScheduleConfig")
+
+
+def _schedule_config(
+    schedule: ScheduleExpression | str | None, start: str | None, end: str | None
+) -> dict[str, Any] | None:
+    if schedule is None:
+        if start is not None or end is not None:
+            fail(
+                _SCHEDULE_CONFIG,
+                TIMES_NEED_SCHEDULE,
+                {"DataAnalysisStartTime": start, "DataAnalysisEndTime": end},
+            )
+        return None
+    expression = ScheduleExpression.coerce(schedule, join(_SCHEDULE_CONFIG, "ScheduleExpression"))
+    if expression.is_now or (start is not None and end is not None):
+        windows.validate_now_times(start, end, _SCHEDULE_CONFIG)
+    elif start is not None:
+        windows.parse_offset(start, join(_SCHEDULE_CONFIG, "DataAnalysisStartTime"))
+    elif end is not None:
+        windows.parse_offset(end, join(_SCHEDULE_CONFIG, "DataAnalysisEndTime"))
+    return without_none(
+        {
+            "ScheduleExpression": expression.expression,
+            "DataAnalysisStartTime": start,
+            "DataAnalysisEndTime": end,
+        }
+    )
+
+
+def schedule_request(
+    name: str,
+    monitoring_type: str,
+    job_definition_name: str,
+    schedule: ScheduleExpression | str | None,
+    data_analysis_start_time: str | None = None,
+    data_analysis_end_time: str | None = None,
+    tags: Tags | Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The validated keyword arguments of ``CreateMonitoringSchedule`` for a schedule by reference.
+
+    :param name: the schedule name.
+    :param monitoring_type: one of :data:`MONITORING_TYPES`.
+    :param job_definition_name: the job definition the schedule runs.
+    :param schedule: an expression or its API string; None lets the service pick a daily time.
+    :param data_analysis_start_time: window start offset, e.g. ``-PT5H``; required with ``NOW``.
+    :param data_analysis_end_time: window end offset, e.g. ``-PT1H``; required with ``NOW``.
+    :param tags: tags of the schedule, as a mapping or an API tag list.
+    """
+    checks.check_name(name, "MonitoringScheduleName")
+    monitoring_type_api(monitoring_type, join(_CONFIG, "MonitoringType"))
+    checks.check_name(job_definition_name, join(_CONFIG, "MonitoringJobDefinitionName"))
+    config = {
+        "MonitoringJobDefinitionName": job_definition_name,
+        "MonitoringType": monitoring_type,
+        "ScheduleConfig": _schedule_config(schedule, data_analysis_start_time, data_analysis_end_time),
+    }
+    request = {"MonitoringScheduleName": name, _CONFIG: without_none(config)}
+    if tags is not None:
+        request["Tags"] = Tags(tags).to_api()
+    return request
+
+
+def validate_runtime_for_schedule(
+    monitoring_type: str,
+    job_request: JobDefinitionSpec | Mapping[str, Any],
+    schedule: ScheduleExpression | str | None,
+) -> None:
+    """Check the job's ``MaxRuntimeInSeconds`` fits the schedule's cadence.
+
+    Hourly model-quality and model-bias runs may take at most 1800 s (two jobs share the hour); no run may
+    take longer than the schedule's interval. ``NOW``, no schedule (service-picked daily) and no stopping
+    condition are not constrained here.
+
+    :param monitoring_type: one of :data:`MONITORING_TYPES`.
+    :param job_request: the job definition, as a typed spec or an API-shaped request.
+    :param schedule: the schedule expression or its API string.
+    """
+    api = monitoring_type_api(monitoring_type)
+    if isinstance(job_request, JobDefinitionSpec):
+        job_request = job_request._members()
+    stopping = job_request.get("StoppingCondition")
+    if schedule is None or stopping is None:
+        return
+    expression = ScheduleExpression.coerce(schedule, join(_SCHEDULE_CONFIG, "ScheduleExpression"))
+    if expression.interval_hours is None:
+        return
+    field_path = "StoppingCondition.MaxRuntimeInSeconds"
+    runtime = require(check_object(stopping, "StoppingCondition"), "MaxRuntimeInSeconds", "StoppingCondition")
+    checks.check_max_runtime(runtime, field_path)
+    if expression.interval_hours == 1 and api.has_ground_truth and runtime > 1800:
+        fail(field_path, MAX_RUNTIME_HOURLY_QUALITY, runtime)
+    if runtime > expression.interval_hours * 3600:
+        fail(field_path, MAX_RUNTIME_INTERVAL, runtime)

@@ -1,0 +1,783 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from unittest.mock import AsyncMock, MagicMock
+
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from airflow_mm_provider.hooks.model_monitor import (
+    ModelMonitorHookError,
+    ReportFileNotFoundError,
+    SageMakerModelMonitorHook,
+    ScheduleFailedError,
+    ScheduleWaitTimeoutError,
+    error_code,
+)
+from airflow_mm_provider.monitoring.names import job_definition_name
+from tests.hooks.conftest import BUCKET, REGION
+
+ACCOUNT = "123456789012"
+SCHEDULE = "churn-monitor"
+SCHEDULE_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:monitoring-schedule/{SCHEDULE}"
+JOB_NAME = "model-monitoring-202401011000-abc"
+JOB_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:processing-job/{JOB_NAME}"
+REPORT_PREFIX = f"reports/ep/{SCHEDULE}/2024/01/01/10"
+REPORT_URI = f"s3://{BUCKET}/{REPORT_PREFIX}"
+T0 = datetime(2024, 1, 1, 10, tzinfo=timezone.utc)
+HOURLY = "cron(0 * ? * * *)"
+PENDING_MESSAGE = "Monitoring schedule in status Pending"
+
+
+def description(
+    status: str = "Scheduled",
+    definition_name: str = "old-definition",
+    monitoring_type: str = "ModelQuality",
+    expression: str | None = HOURLY,
+    failure_reason: str | None = None,
+) -> dict[str, Any]:
+    """A DescribeMonitoringSchedule response."""
+    config: dict[str, Any] = {
+        "MonitoringJobDefinitionName": definition_name,
+        "MonitoringType": monitoring_type,
+    }
+    if expression is not None:
+        config["ScheduleConfig"] = {"ScheduleExpression": expression}
+    response = {
+        "MonitoringScheduleArn": SCHEDULE_ARN,
+        "MonitoringScheduleName": SCHEDULE,
+        "MonitoringScheduleStatus": status,
+        "MonitoringType": monitoring_type,
+        "CreationTime": T0,
+        "LastModifiedTime": T0,
+        "MonitoringScheduleConfig": config,
+    }
+    if failure_reason is not None:
+        response["FailureReason"] = failure_reason
+    return response
+
+
+def execution(scheduled: datetime, status: str = "Completed", **extra: Any) -> dict[str, Any]:
+    """A MonitoringExecutionSummary."""
+    return {
+        "MonitoringScheduleName": SCHEDULE,
+        "ScheduledTime": scheduled,
+        "CreationTime": scheduled,
+        "LastModifiedTime": scheduled,
+        "MonitoringExecutionStatus": status,
+        **extra,
+    }
+
+
+def processing_job(**extra: Any) -> dict[str, Any]:
+    """A DescribeProcessingJob response whose output is REPORT_URI."""
+    return {
+        "ProcessingJobName": JOB_NAME,
+        "ProcessingJobArn": JOB_ARN,
+        "ProcessingJobStatus": "Completed",
+        "CreationTime": T0,
+        "ProcessingResources": {
+            "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 20}
+        },
+        "AppSpecification": {"ImageUri": "analyzer"},
+        "ProcessingOutputConfig": {
+            "Outputs": [
+                {
+                    "OutputName": "result",
+                    "S3Output": {
+                        "S3Uri": REPORT_URI,
+                        "LocalPath": "/opt/ml/processing/output",
+                        "S3UploadMode": "Continuous",
+                    },
+                }
+            ]
+        },
+        **extra,
+    }
+
+
+def named(name: str = SCHEDULE) -> dict[str, str]:
+    return {"MonitoringScheduleName": name}
+
+
+def add_not_found(stubber: Stubber, operation: str, params: dict[str, Any]) -> None:
+    stubber.add_client_error(operation, "ResourceNotFound", "Could not find it", 400, expected_params=params)
+
+
+# ---- construction
+
+
+def test_hook_uses_sagemaker_client_and_shares_connection_settings_with_s3(hook: SageMakerModelMonitorHook):
+    assert hook.client_type == "sagemaker"
+    assert hook.conn.meta.service_model.service_name == "sagemaker"
+    assert hook.s3_hook.aws_conn_id is None
+    assert hook.s3_hook.region_name == REGION
+
+
+def test_hook_rejects_non_positive_poll_interval():
+    with pytest.raises(ValueError, match="schedule_poll_interval"):
+        SageMakerModelMonitorHook(aws_conn_id=None, schedule_poll_interval=0)
+
+
+def test_error_code_reads_client_errors_only():
+    error = ClientError({"Error": {"Code": "ResourceInUse", "Message": "x"}}, "CreateMonitoringSchedule")
+    assert error_code(error) == "ResourceInUse"
+    assert error_code(ValueError("x")) is None
+
+
+# ---- schedule waits
+
+
+def test_wait_for_schedule_polls_until_not_pending(hook, stubber):
+    for status in ("Pending", "Pending", "Scheduled"):
+        stubber.add_response("describe_monitoring_schedule", description(status), named())
+    assert hook.wait_for_schedule(SCHEDULE)["MonitoringScheduleStatus"] == "Scheduled"
+
+
+def test_wait_for_schedule_times_out(hook, stubber):
+    stubber.add_response("describe_monitoring_schedule", description("Pending"), named())
+    with pytest.raises(ScheduleWaitTimeoutError, match=f"Schedule {SCHEDULE} is Pending"):
+        hook.wait_for_schedule(SCHEDULE, timeout=0)
+
+
+def test_failed_schedule_raises_with_failure_reason(hook, stubber):
+    stubber.add_response("create_monitoring_schedule", {"MonitoringScheduleArn": SCHEDULE_ARN})
+    stubber.add_response("describe_monitoring_schedule", description("Pending"), named())
+    stubber.add_response(
+        "describe_monitoring_schedule", description("Failed", failure_reason="Endpoint ep not found"), named()
+    )
+    with pytest.raises(ScheduleFailedError, match="churn-monitor is Failed: Endpoint ep not found") as info:
+        hook.create_schedule({"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": {}})
+    assert info.value.failure_reason == "Endpoint ep not found"
+
+
+def test_update_waits_for_pending_before_and_after(hook, stubber):
+    config = description()["MonitoringScheduleConfig"]
+    stubber.add_response("describe_monitoring_schedule", description("Pending"), named())
+    stubber.add_response("describe_monitoring_schedule", description("Scheduled"), named())
+    stubber.add_response(
+        "update_monitoring_schedule",
+        {"MonitoringScheduleArn": SCHEDULE_ARN},
+        {"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": config},
+    )
+    stubber.add_response("describe_monitoring_schedule", description("Pending"), named())
+    stubber.add_response("describe_monitoring_schedule", description("Scheduled"), named())
+    assert hook.update_schedule(SCHEDULE, config) == SCHEDULE_ARN
+
+
+def test_pending_validation_exception_is_retried(hook, stubber):
+    stubber.add_response("describe_monitoring_schedule", description("Scheduled"), named())
+    stubber.add_client_error("stop_monitoring_schedule", "ValidationException", PENDING_MESSAGE, 400)
+    stubber.add_client_error("stop_monitoring_schedule", "ValidationException", PENDING_MESSAGE, 400)
+    stubber.add_response("stop_monitoring_schedule", {}, named())
+    hook.stop_schedule(SCHEDULE, wait=False)
+
+
+def test_pending_validation_exception_times_out(hook, stubber):
+    hook.schedule_wait_timeout = 0
+    stubber.add_response("describe_monitoring_schedule", description("Scheduled"), named())
+    stubber.add_client_error("delete_monitoring_schedule", "ValidationException", PENDING_MESSAGE, 400)
+    with pytest.raises(ScheduleWaitTimeoutError, match="delete refused"):
+        hook.delete_schedule(SCHEDULE)
+
+
+def test_other_validation_errors_are_not_retried(hook, stubber):
+    stubber.add_response("describe_monitoring_schedule", description("Scheduled"), named())
+    stubber.add_client_error("start_monitoring_schedule", "ValidationException", "bad name", 400)
+    with pytest.raises(ClientError, match="bad name"):
+        hook.start_schedule(SCHEDULE)
+
+
+def test_start_schedule_waits_after(hook, stubber):
+    stubber.add_response("describe_monitoring_schedule", description("Stopped"), named())
+    stubber.add_response("start_monitoring_schedule", {}, named())
+    stubber.add_response("describe_monitoring_schedule", description("Pending"), named())
+    stubber.add_response("describe_monitoring_schedule", description("Scheduled"), named())
+    hook.start_schedule(SCHEDULE)
+
+
+def test_delete_schedule_waits_until_gone(hook, stubber):
+    stubber.add_response("describe_monitoring_schedule", description("Scheduled"), named())
+    stubber.add_response("delete_monitoring_schedule", {}, named())
+    stubber.add_response("describe_monitoring_schedule", description("Scheduled"), named())
+    add_not_found(stubber, "describe_monitoring_schedule", named())
+    assert hook.delete_schedule(SCHEDULE) is True
+
+
+def test_delete_missing_schedule(hook, stubber):
+    add_not_found(stubber, "describe_monitoring_schedule", named())
+    add_not_found(stubber, "delete_monitoring_schedule", named())
+    assert hook.delete_schedule(SCHEDULE, missing_ok=True) is False
+    add_not_found(stubber, "describe_monitoring_schedule", named())
+    add_not_found(stubber, "delete_monitoring_schedule", named())
+    with pytest.raises(ClientError) as info:
+        hook.delete_schedule(SCHEDULE)
+    assert error_code(info.value) == "ResourceNotFound"
+
+
+def test_schedule_exists(hook, stubber):
+    stubber.add_response("describe_monitoring_schedule", description(), named())
+    add_not_found(stubber, "describe_monitoring_schedule", named("other"))
+    assert hook.schedule_exists(SCHEDULE) is True
+    assert hook.schedule_exists("other") is False
+
+
+# ---- pagination
+
+
+def schedule_summary(name: str) -> dict[str, Any]:
+    return {
+        "MonitoringScheduleName": name,
+        "MonitoringScheduleArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:monitoring-schedule/{name}",
+        "CreationTime": T0,
+        "LastModifiedTime": T0,
+        "MonitoringScheduleStatus": "Scheduled",
+    }
+
+
+def test_list_schedules_follows_next_token(hook, stubber):
+    stubber.add_response(
+        "list_monitoring_schedules",
+        {"MonitoringScheduleSummaries": [schedule_summary("a"), schedule_summary("b")], "NextToken": "t1"},
+        {"StatusEquals": "Scheduled"},
+    )
+    stubber.add_response(
+        "list_monitoring_schedules",
+        {"MonitoringScheduleSummaries": [schedule_summary("c")]},
+        {"StatusEquals": "Scheduled", "NextToken": "t1"},
+    )
+    names = [s["MonitoringScheduleName"] for s in hook.list_schedules(StatusEquals="Scheduled")]
+    assert names == ["a", "b", "c"]
+
+
+def test_list_executions_passes_filters_and_pages(hook, stubber):
+    after = T0 - timedelta(days=1)
+    expected = {"MonitoringScheduleName": SCHEDULE, "ScheduledTimeAfter": after, "StatusEquals": "Failed"}
+    stubber.add_response(
+        "list_monitoring_executions",
+        {"MonitoringExecutionSummaries": [execution(T0, "Failed")], "NextToken": "n1"},
+        expected,
+    )
+    stubber.add_response(
+        "list_monitoring_executions",
+        {"MonitoringExecutionSummaries": [execution(T0 - timedelta(hours=1), "Failed")]},
+        {**expected, "NextToken": "n1"},
+    )
+    found = hook.list_executions(SCHEDULE, ScheduledTimeAfter=after, StatusEquals="Failed")
+    assert [e["ScheduledTime"] for e in found] == [T0, T0 - timedelta(hours=1)]
+
+
+def test_list_executions_max_items_stops_early(hook, stubber):
+    stubber.add_response(
+        "list_monitoring_executions",
+        {
+            "MonitoringExecutionSummaries": [execution(T0), execution(T0 - timedelta(hours=1))],
+            "NextToken": "n",
+        },
+        {},
+    )
+    assert len(hook.list_executions(max_items=1)) == 1
+
+
+def test_list_job_definitions_follows_next_token(hook, stubber):
+    def summary(name: str) -> dict[str, Any]:
+        return {
+            "MonitoringJobDefinitionName": name,
+            "MonitoringJobDefinitionArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-bias-job-definition/x",
+            "CreationTime": T0,
+            "EndpointName": "ep",
+        }
+
+    stubber.add_response(
+        "list_model_bias_job_definitions",
+        {"JobDefinitionSummaries": [summary("a")], "NextToken": "p"},
+        {"NameContains": "churn"},
+    )
+    stubber.add_response(
+        "list_model_bias_job_definitions",
+        {"JobDefinitionSummaries": [summary("b")]},
+        {"NameContains": "churn", "NextToken": "p"},
+    )
+    found = hook.list_job_definitions("ModelBias", NameContains="churn")
+    assert [s["MonitoringJobDefinitionName"] for s in found] == ["a", "b"]
+
+
+# ---- job definitions
+
+DQ_REQUEST: dict[str, Any] = {
+    "JobDefinitionName": "churn-monitor-dq-0123456789",
+    "DataQualityAppSpecification": {"ImageUri": "analyzer"},
+    "DataQualityJobInput": {"EndpointInput": {"EndpointName": "ep", "LocalPath": "/opt/ml/processing/input"}},
+    "DataQualityJobOutputConfig": {
+        "MonitoringOutputs": [
+            {"S3Output": {"S3Uri": "s3://b/reports", "LocalPath": "/opt/ml/processing/output"}}
+        ]
+    },
+    "JobResources": {
+        "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 20}
+    },
+    "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/R",
+}
+
+
+def test_job_definition_lifecycle(hook, stubber):
+    name = DQ_REQUEST["JobDefinitionName"]
+    arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:data-quality-job-definition/{name}"
+    stubber.add_response("create_data_quality_job_definition", {"JobDefinitionArn": arn}, DQ_REQUEST)
+    stubber.add_response(
+        "describe_data_quality_job_definition",
+        {**{k: v for k, v in DQ_REQUEST.items()}, "JobDefinitionArn": arn, "CreationTime": T0},
+        {"JobDefinitionName": name},
+    )
+    stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": name})
+    add_not_found(stubber, "describe_data_quality_job_definition", {"JobDefinitionName": name})
+    add_not_found(stubber, "delete_data_quality_job_definition", {"JobDefinitionName": name})
+    add_not_found(stubber, "delete_data_quality_job_definition", {"JobDefinitionName": name})
+
+    assert hook.create_job_definition("DataQuality", DQ_REQUEST) == arn
+    assert hook.job_definition_exists("DataQuality", name) is True
+    assert hook.delete_job_definition("DataQuality", name) is True
+    assert hook.job_definition_exists("DataQuality", name) is False
+    assert hook.delete_job_definition("DataQuality", name) is False
+    with pytest.raises(ClientError):
+        hook.delete_job_definition("DataQuality", name, missing_ok=False)
+
+
+def test_job_definition_rejects_unknown_type(hook):
+    with pytest.raises(ValueError, match="MonitoringType"):
+        hook.describe_job_definition("Drift", "x")
+
+
+# ---- executions
+
+
+def window_params(after: datetime | None, before: datetime | None) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "MonitoringScheduleName": SCHEDULE,
+        "SortBy": "ScheduledTime",
+        "SortOrder": "Descending",
+        "MaxResults": 10,
+    }
+    if after is not None:
+        params["ScheduledTimeAfter"] = after - timedelta(seconds=1)
+    if before is not None:
+        params["ScheduledTimeBefore"] = before
+    return params
+
+
+def test_find_execution_applies_exact_window(hook, stubber):
+    end = T0 + timedelta(hours=1)
+    summaries = [
+        execution(end),
+        execution(T0, ProcessingJobArn=JOB_ARN),
+        execution(T0 - timedelta(seconds=1)),
+    ]
+    stubber.add_response(
+        "list_monitoring_executions", {"MonitoringExecutionSummaries": summaries}, window_params(T0, end)
+    )
+    found = hook.find_execution(SCHEDULE, scheduled_after=T0, scheduled_before=end)
+    assert found is not None and found["ScheduledTime"] == T0
+
+
+def test_find_execution_none_in_window(hook, stubber):
+    end = T0 + timedelta(hours=1)
+    outside = [execution(end), execution(T0 - timedelta(seconds=1))]
+    stubber.add_response(
+        "list_monitoring_executions", {"MonitoringExecutionSummaries": outside}, window_params(T0, end)
+    )
+    assert hook.find_execution(SCHEDULE, scheduled_after=T0, scheduled_before=end) is None
+
+
+def test_find_execution_accepts_other_time_zones(hook, stubber):
+    plus_two = timezone(timedelta(hours=2))
+    local_start = T0.astimezone(plus_two)
+    stubber.add_response(
+        "list_monitoring_executions",
+        {"MonitoringExecutionSummaries": [execution(T0)]},
+        window_params(T0, None),
+    )
+    assert hook.find_execution(SCHEDULE, scheduled_after=local_start) is not None
+
+
+def test_find_execution_refuses_naive_datetimes(hook):
+    with pytest.raises(ValueError, match="timezone-aware"):
+        hook.find_execution(SCHEDULE, scheduled_after=datetime(2024, 1, 1))
+
+
+def test_latest_execution(hook, stubber):
+    summaries = [execution(T0 + timedelta(hours=1)), execution(T0)]
+    stubber.add_response(
+        "list_monitoring_executions", {"MonitoringExecutionSummaries": summaries}, window_params(None, None)
+    )
+    stubber.add_response(
+        "list_monitoring_executions", {"MonitoringExecutionSummaries": []}, window_params(None, None)
+    )
+    assert hook.latest_execution(SCHEDULE)["ScheduledTime"] == T0 + timedelta(hours=1)
+    assert hook.latest_execution(SCHEDULE) is None
+
+
+def test_processing_job_name():
+    assert SageMakerModelMonitorHook.processing_job_name(JOB_ARN) == JOB_NAME
+    with pytest.raises(ValueError, match="not a processing job ARN"):
+        SageMakerModelMonitorHook.processing_job_name(SCHEDULE_ARN)
+
+
+def test_describe_processing_job_by_arn_or_name(hook, stubber):
+    stubber.add_response("describe_processing_job", processing_job(), {"ProcessingJobName": JOB_NAME})
+    stubber.add_response("describe_processing_job", processing_job(), {"ProcessingJobName": JOB_NAME})
+    assert hook.describe_processing_job(JOB_ARN)["ProcessingJobArn"] == JOB_ARN
+    assert hook.describe_processing_job(JOB_NAME)["ProcessingJobName"] == JOB_NAME
+
+
+# ---- async
+
+
+def async_client(monkeypatch: pytest.MonkeyPatch, hook: SageMakerModelMonitorHook, pages: list[dict]) -> Any:
+    """Make ``hook.get_async_conn`` return a fake aiobotocore client serving ``pages``."""
+    client = MagicMock()
+    client.list_monitoring_executions = AsyncMock(side_effect=pages)
+    context = MagicMock()
+    context.__aenter__ = AsyncMock(return_value=client)
+    context.__aexit__ = AsyncMock(return_value=False)
+    monkeypatch.setattr(hook, "get_async_conn", AsyncMock(return_value=context))
+    return client
+
+
+async def test_list_executions_async_follows_next_token(hook, monkeypatch):
+    pages = [
+        {"MonitoringExecutionSummaries": [execution(T0 + timedelta(hours=1))], "NextToken": "n1"},
+        {"MonitoringExecutionSummaries": [execution(T0)]},
+    ]
+    client = async_client(monkeypatch, hook, pages)
+    found = await hook.list_executions_async(SCHEDULE, StatusEquals="Completed")
+    assert [e["ScheduledTime"] for e in found] == [T0 + timedelta(hours=1), T0]
+    calls = [call.kwargs for call in client.list_monitoring_executions.await_args_list]
+    assert calls == [
+        {"MonitoringScheduleName": SCHEDULE, "StatusEquals": "Completed"},
+        {"MonitoringScheduleName": SCHEDULE, "StatusEquals": "Completed", "NextToken": "n1"},
+    ]
+
+
+async def test_list_executions_async_max_items(hook, monkeypatch):
+    pages = [{"MonitoringExecutionSummaries": [execution(T0), execution(T0)], "NextToken": "n1"}]
+    client = async_client(monkeypatch, hook, pages)
+    assert len(await hook.list_executions_async(max_items=1)) == 1
+    assert client.list_monitoring_executions.await_count == 1
+
+
+async def test_find_execution_async_uses_one_call(hook, monkeypatch):
+    end = T0 + timedelta(hours=1)
+    pages = [{"MonitoringExecutionSummaries": [execution(end), execution(T0)], "NextToken": "more"}]
+    client = async_client(monkeypatch, hook, pages)
+    found = await hook.find_execution_async(SCHEDULE, scheduled_after=T0, scheduled_before=end)
+    assert found["ScheduledTime"] == T0
+    client.list_monitoring_executions.assert_awaited_once_with(**window_params(T0, end))
+
+
+# ---- reports
+
+VIOLATIONS = {
+    "violations": [
+        {"metric_name": "f2", "constraint_check_type": "LessThanThreshold", "description": "f2 dropped"},
+        {"metric_name": "accuracy", "constraint_check_type": "LessThanThreshold", "description": "accuracy"},
+    ]
+}
+
+
+def put(s3: Any, file_name: str, document: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key=f"{REPORT_PREFIX}/{file_name}", Body=json.dumps(document).encode())
+
+
+def test_execution_report_uri(hook, stubber):
+    stubber.add_response("describe_processing_job", processing_job(), {"ProcessingJobName": JOB_NAME})
+    assert hook.execution_report_uri(execution(T0, ProcessingJobArn=JOB_ARN)) == REPORT_URI
+
+
+def test_execution_report_uri_needs_a_processing_job(hook):
+    with pytest.raises(ModelMonitorHookError, match="has no processing job \\(Pending\\)"):
+        hook.execution_report_uri(execution(T0, "Pending"))
+
+
+def test_read_violations_from_execution(hook, stubber, s3):
+    put(s3, "constraint_violations.json", VIOLATIONS)
+    stubber.add_response("describe_processing_job", processing_job(), {"ProcessingJobName": JOB_NAME})
+    summary = execution(T0, "CompletedWithViolations", ProcessingJobArn=JOB_ARN)
+    report = hook.read_violations(summary, "ModelQuality")
+    assert report.count == 2
+    assert [v.subject for v in report.violations] == ["f2", "accuracy"]
+
+
+def test_read_violations_from_uri_or_file_uri(hook, s3):
+    put(s3, "constraint_violations.json", VIOLATIONS)
+    assert hook.read_violations(REPORT_URI + "/", "ModelQuality").count == 2
+    assert hook.read_violations(f"{REPORT_URI}/constraint_violations.json", "ModelQuality").count == 2
+
+
+def test_missing_violations_on_completed_run_is_empty(hook, stubber, s3):
+    stubber.add_response("describe_processing_job", processing_job(), {"ProcessingJobName": JOB_NAME})
+    report = hook.read_violations(execution(T0, "Completed", ProcessingJobArn=JOB_ARN), "ModelExplainability")
+    assert report.count == 0 and report.monitoring_type == "ModelExplainability"
+
+
+def test_missing_violations_on_run_with_violations_is_an_error(hook, stubber, s3):
+    stubber.add_response("describe_processing_job", processing_job(), {"ProcessingJobName": JOB_NAME})
+    summary = execution(T0, "CompletedWithViolations", ProcessingJobArn=JOB_ARN)
+    with pytest.raises(ReportFileNotFoundError, match="CompletedWithViolations") as info:
+        hook.read_violations(summary, "DataQuality")
+    assert info.value.uri == f"{REPORT_URI}/constraint_violations.json"
+    assert info.value.uri in str(info.value)
+
+
+def test_read_statistics_and_constraints(hook, s3):
+    put(s3, "statistics.json", {"version": 0.0, "dataset": {"item_count": 3}, "features": []})
+    constraints = {
+        "version": 0.0,
+        "binary_classification_constraints": {
+            "f2": {"threshold": 0.6, "comparison_operator": "LessThanThreshold"}
+        },
+    }
+    put(s3, "constraints.json", constraints)
+    assert hook.read_statistics(REPORT_URI, "DataQuality").item_count == 3
+    parsed = hook.read_constraints(f"{REPORT_URI}/constraints.json", "ModelQuality")
+    assert parsed.problem_type == "BinaryClassification"
+    assert parsed.thresholds["f2"].threshold == 0.6
+
+
+def test_read_statistics_refuses_clarify_types(hook):
+    with pytest.raises(ModelMonitorHookError, match="ModelBias monitors write no statistics.json"):
+        hook.read_statistics(REPORT_URI, "ModelBias")
+
+
+def test_read_json_missing_file(hook, s3):
+    put(s3, "analysis.json", {"version": "1.0"})
+    assert hook.read_json(f"{REPORT_URI}/analysis.json") == {"version": "1.0"}
+    with pytest.raises(ReportFileNotFoundError, match="report.json does not exist"):
+        hook.read_json(f"{REPORT_URI}/report.json")
+
+
+# ---- failures
+
+
+def test_describe_failure_combines_reasons_and_hints_on_missing_data(hook, stubber):
+    stubber.add_response(
+        "describe_processing_job",
+        processing_job(
+            ProcessingJobStatus="Failed",
+            FailureReason="AlgorithmError: see logs",
+            ExitMessage="Job inputs had no data",
+        ),
+        {"ProcessingJobName": JOB_NAME},
+    )
+    summary = execution(T0, "Failed", ProcessingJobArn=JOB_ARN, FailureReason="Job inputs had no data")
+    text = hook.describe_failure(summary)
+    assert f"{SCHEDULE} scheduled at {T0}" in text and "ended Failed" in text
+    assert text.count("Job inputs had no data") == 1
+    assert "AlgorithmError: see logs" in text
+    assert "DestinationS3Uri" in text and "StartTimeOffset" in text
+
+
+def test_describe_failure_without_processing_job(hook):
+    text = hook.describe_failure(execution(T0, "Failed", FailureReason="Failure reason unknown"))
+    assert "Failure reason unknown" in text
+    assert "Hint" not in text
+
+
+# ---- create or update
+
+DQ_SPEC = {key: value for key, value in DQ_REQUEST.items() if key != "JobDefinitionName"}
+NEW_DEFINITION = job_definition_name(SCHEDULE, "DataQuality", DQ_SPEC)
+OLD_DEFINITION = f"{SCHEDULE}-dq-0000000000"
+DEFINITION_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:data-quality-job-definition/{NEW_DEFINITION}"
+DESIRED_CONFIG = {
+    "MonitoringJobDefinitionName": NEW_DEFINITION,
+    "MonitoringType": "DataQuality",
+    "ScheduleConfig": {"ScheduleExpression": HOURLY},
+}
+
+
+class Crash(BaseException):
+    """Stands for the worker dying (SIGKILL, timeout) between two calls."""
+
+
+def expect_create_definition(stubber: Stubber, error: str | None = None) -> None:
+    params = {**DQ_SPEC, "JobDefinitionName": NEW_DEFINITION}
+    if error:
+        stubber.add_client_error(
+            "create_data_quality_job_definition", error, "exists", 400, expected_params=params
+        )
+    else:
+        stubber.add_response(
+            "create_data_quality_job_definition", {"JobDefinitionArn": DEFINITION_ARN}, params
+        )
+
+
+def expect_create_schedule(stubber: Stubber, error: str | None = None) -> None:
+    params = {"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": DESIRED_CONFIG}
+    if error:
+        stubber.add_client_error("create_monitoring_schedule", error, "too many", 400, expected_params=params)
+        return
+    stubber.add_response("create_monitoring_schedule", {"MonitoringScheduleArn": SCHEDULE_ARN}, params)
+    stubber.add_response(
+        "describe_monitoring_schedule", description("Pending", NEW_DEFINITION, "DataQuality"), named()
+    )
+    stubber.add_response(
+        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
+    )
+
+
+def expect_references(stubber: Stubber, definition: str, users: list[str]) -> None:
+    stubber.add_response(
+        "list_monitoring_schedules",
+        {"MonitoringScheduleSummaries": [schedule_summary(name) for name in users]},
+        {"MonitoringJobDefinitionName": definition},
+    )
+
+
+def create_or_update(hook: SageMakerModelMonitorHook, schedule: str | None = HOURLY) -> dict[str, str]:
+    return hook.create_or_update_schedule(SCHEDULE, "DataQuality", DQ_SPEC, schedule)
+
+
+def test_create_or_update_creates_definition_then_schedule(hook, stubber):
+    add_not_found(stubber, "describe_monitoring_schedule", named())
+    expect_create_definition(stubber)
+    expect_create_schedule(stubber)
+    result = create_or_update(hook)
+    assert result == {
+        "MonitoringScheduleArn": SCHEDULE_ARN,
+        "MonitoringScheduleName": SCHEDULE,
+        "JobDefinitionName": NEW_DEFINITION,
+        "Action": "created",
+    }
+    assert NEW_DEFINITION.startswith(f"{SCHEDULE}-dq-")
+
+
+def test_create_or_update_unchanged_makes_no_mutating_call(hook, stubber):
+    stubber.add_response(
+        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
+    )
+    result = create_or_update(hook)
+    assert result["Action"] == "unchanged"
+    assert result["JobDefinitionName"] == NEW_DEFINITION
+
+
+def test_create_or_update_without_schedule_keeps_current_one(hook, stubber):
+    current = description("Scheduled", NEW_DEFINITION, "DataQuality", expression="cron(0 6 ? * * *)")
+    stubber.add_response("describe_monitoring_schedule", current, named())
+    assert create_or_update(hook, schedule=None)["Action"] == "unchanged"
+
+
+def test_create_or_update_points_schedule_at_new_definition_and_deletes_old_once(hook, stubber):
+    previous = description("Scheduled", OLD_DEFINITION, "DataQuality")
+    stubber.add_response("describe_monitoring_schedule", previous, named())
+    expect_create_definition(stubber)
+    stubber.add_response("describe_monitoring_schedule", previous, named())
+    stubber.add_response(
+        "update_monitoring_schedule",
+        {"MonitoringScheduleArn": SCHEDULE_ARN},
+        {"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": DESIRED_CONFIG},
+    )
+    stubber.add_response(
+        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
+    )
+    expect_references(stubber, OLD_DEFINITION, [])
+    stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": OLD_DEFINITION})
+    assert create_or_update(hook)["Action"] == "updated"
+
+
+def test_create_or_update_changed_cron_reuses_definition(hook, stubber):
+    previous = description("Scheduled", NEW_DEFINITION, "DataQuality", expression="cron(0 6 ? * * *)")
+    stubber.add_response("describe_monitoring_schedule", previous, named())
+    expect_create_definition(stubber, error="ResourceInUse")
+    stubber.add_response("describe_monitoring_schedule", previous, named())
+    stubber.add_response(
+        "update_monitoring_schedule",
+        {"MonitoringScheduleArn": SCHEDULE_ARN},
+        {"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": DESIRED_CONFIG},
+    )
+    stubber.add_response(
+        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
+    )
+    assert create_or_update(hook)["Action"] == "updated"
+
+
+def test_create_or_update_keeps_definitions_it_does_not_own(hook, stubber):
+    foreign = "data-quality-job-definition-2024-01-01-00-00-00-000"
+    previous = description("Scheduled", foreign, "DataQuality")
+    stubber.add_response("describe_monitoring_schedule", previous, named())
+    expect_create_definition(stubber)
+    stubber.add_response("describe_monitoring_schedule", previous, named())
+    stubber.add_response(
+        "update_monitoring_schedule",
+        {"MonitoringScheduleArn": SCHEDULE_ARN},
+        {"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": DESIRED_CONFIG},
+    )
+    stubber.add_response(
+        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
+    )
+    assert create_or_update(hook)["Action"] == "updated"
+
+
+def test_create_or_update_keeps_old_definition_still_referenced(hook, stubber):
+    previous = description("Scheduled", OLD_DEFINITION, "DataQuality")
+    stubber.add_response("describe_monitoring_schedule", previous, named())
+    expect_create_definition(stubber)
+    stubber.add_response("describe_monitoring_schedule", previous, named())
+    stubber.add_response(
+        "update_monitoring_schedule",
+        {"MonitoringScheduleArn": SCHEDULE_ARN},
+        {"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": DESIRED_CONFIG},
+    )
+    stubber.add_response(
+        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
+    )
+    expect_references(stubber, OLD_DEFINITION, ["another-schedule"])
+    assert create_or_update(hook)["Action"] == "updated"
+
+
+def test_create_or_update_converges_after_crash_between_definition_and_schedule(hook, stubber, monkeypatch):
+    add_not_found(stubber, "describe_monitoring_schedule", named())
+    expect_create_definition(stubber)
+    with monkeypatch.context() as patch:
+        patch.setattr(hook, "create_schedule", MagicMock(side_effect=Crash))
+        with pytest.raises(Crash):
+            create_or_update(hook)
+    stubber.assert_no_pending_responses()
+
+    add_not_found(stubber, "describe_monitoring_schedule", named())
+    expect_create_definition(stubber, error="ResourceInUse")
+    expect_create_schedule(stubber)
+    assert create_or_update(hook)["Action"] == "created"
+
+
+def test_create_or_update_removes_new_definition_when_schedule_create_fails(hook, stubber):
+    add_not_found(stubber, "describe_monitoring_schedule", named())
+    expect_create_definition(stubber)
+    expect_create_schedule(stubber, error="ResourceLimitExceeded")
+    expect_references(stubber, NEW_DEFINITION, [])
+    stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": NEW_DEFINITION})
+    with pytest.raises(ClientError) as info:
+        create_or_update(hook)
+    assert error_code(info.value) == "ResourceLimitExceeded"
+
+
+def test_create_or_update_validates_before_any_call(hook, stubber):
+    with pytest.raises(ValueError, match="ScheduleExpression"):
+        create_or_update(hook, schedule="Hourly: cron(0 * ? * * *)")
+
+
+def test_create_or_update_reapplies_a_failed_schedule(hook, stubber):
+    failed = description("Failed", NEW_DEFINITION, "DataQuality", failure_reason="Endpoint ep not found")
+    stubber.add_response("describe_monitoring_schedule", failed, named())
+    expect_create_definition(stubber, error="ResourceInUse")
+    stubber.add_response("describe_monitoring_schedule", failed, named())
+    stubber.add_response(
+        "update_monitoring_schedule",
+        {"MonitoringScheduleArn": SCHEDULE_ARN},
+        {"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": DESIRED_CONFIG},
+    )
+    stubber.add_response("describe_monitoring_schedule", failed, named())
+    with pytest.raises(ScheduleFailedError, match="Endpoint ep not found"):
+        create_or_update(hook)

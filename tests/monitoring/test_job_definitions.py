@@ -1,0 +1,336 @@
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.validate import validate_parameters
+
+from airflow_mm_provider.monitoring.errors import MonitoringValidationError
+from airflow_mm_provider.monitoring.inputs import (
+    BaselineConfig,
+    BatchTransformInput,
+    ClusterResources,
+    DatasetFormat,
+    EndpointInput,
+    MonitoringOutput,
+    NetworkConfig,
+    StoppingCondition,
+)
+from airflow_mm_provider.monitoring.job_definitions import (
+    JOB_DEFINITION_SPECS,
+    MONITORING_TYPE_APIS,
+    MONITORING_TYPES,
+    DataQualityJobDefinition,
+    JobDefinitionSpec,
+    ModelBiasJobDefinition,
+    ModelExplainabilityJobDefinition,
+    ModelQualityJobDefinition,
+    create_operation,
+    job_definition_request,
+    schedule_request,
+    validate_job_definition_request,
+    validate_runtime_for_schedule,
+)
+from airflow_mm_provider.monitoring.schedule import ScheduleExpression
+
+ROLE = "arn:aws:iam::123456789012:role/MonitorRole"
+IMAGE = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
+CONFIG_URI = "s3://bucket/clarify/analysis_config.json"
+GROUND_TRUTH = "s3://bucket/ground-truth"
+REPORTS = "s3://bucket/reports"
+CAPTURE = "s3://bucket/batch-capture"
+KINDS = ("endpoint", "batch")
+
+
+def typed_input(kind: str, **options: Any) -> EndpointInput | BatchTransformInput:
+    """An endpoint or batch-transform input with the offsets every monitor type accepts."""
+    options = {"start_time_offset": "-PT2H", "end_time_offset": "-PT1H", **options}
+    if kind == "endpoint":
+        return EndpointInput("churn-endpoint", **options)
+    return BatchTransformInput(CAPTURE, DatasetFormat.csv(header=True), **options)
+
+
+def api_input(kind: str, **options: Any) -> dict[str, Any]:
+    """The API form of :func:`typed_input`, written out by hand."""
+    if kind == "endpoint":
+        body = {"EndpointName": "churn-endpoint", "LocalPath": "/opt/ml/processing/input/endpoint"}
+    else:
+        body = {
+            "DataCapturedDestinationS3Uri": CAPTURE,
+            "DatasetFormat": {"Csv": {"Header": True}},
+            "LocalPath": "/opt/ml/processing/input/batch",
+        }
+    key = "EndpointInput" if kind == "endpoint" else "BatchTransformInput"
+    return {key: {**body, "StartTimeOffset": "-PT2H", "EndTimeOffset": "-PT1H", **options}}
+
+
+def typed_spec(monitoring_type: str, kind: str = "endpoint", **overrides: Any) -> JobDefinitionSpec:
+    """A minimal valid typed spec of ``monitoring_type``."""
+    members: dict[str, Any] = {
+        "role_arn": ROLE,
+        "image_uri": IMAGE,
+        "input": typed_input(kind),
+        "output": MonitoringOutput(REPORTS),
+    }
+    if monitoring_type == "ModelQuality":
+        members["problem_type"] = "BinaryClassification"
+    if monitoring_type in ("ModelBias", "ModelExplainability"):
+        members["config_uri"] = CONFIG_URI
+    if monitoring_type in ("ModelQuality", "ModelBias"):
+        members["ground_truth"] = GROUND_TRUTH
+    return JOB_DEFINITION_SPECS[monitoring_type](**{**members, **overrides})
+
+
+def request_dict(monitoring_type: str, kind: str = "endpoint") -> dict[str, Any]:
+    """The API-shaped request equal to ``typed_spec(monitoring_type, kind)``, without a name."""
+    app: dict[str, Any] = {"ImageUri": IMAGE}
+    job_input = api_input(kind)
+    if monitoring_type == "ModelQuality":
+        app["ProblemType"] = "BinaryClassification"
+    if monitoring_type in ("ModelBias", "ModelExplainability"):
+        app["ConfigUri"] = CONFIG_URI
+    if monitoring_type in ("ModelQuality", "ModelBias"):
+        job_input["GroundTruthS3Input"] = {"S3Uri": GROUND_TRUTH}
+    output = {"S3Uri": REPORTS, "LocalPath": "/opt/ml/processing/output", "S3UploadMode": "Continuous"}
+    return {
+        f"{monitoring_type}AppSpecification": app,
+        f"{monitoring_type}JobInput": job_input,
+        f"{monitoring_type}JobOutputConfig": {"MonitoringOutputs": [{"S3Output": output}]},
+        "JobResources": {
+            "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 30}
+        },
+        "RoleArn": ROLE,
+    }
+
+
+def full_spec(monitoring_type: str, kind: str) -> JobDefinitionSpec:
+    """A typed spec of ``monitoring_type`` with every optional member the type accepts."""
+    statistics = "s3://bucket/baseline/statistics.json" if monitoring_type == "DataQuality" else None
+    extra: dict[str, Any] = {
+        "input": typed_input(
+            kind,
+            s3_input_mode="File",
+            s3_data_distribution_type="FullyReplicated",
+            features_attribute="features",
+            inference_attribute="0",
+            probability_attribute="1",
+            probability_threshold_attribute=0.6,
+            exclude_features_attribute="2,3",
+        ),
+        "output": MonitoringOutput(REPORTS, s3_upload_mode="EndOfJob", kms_key_id="alias/reports"),
+        "resources": ClusterResources(2, "ml.c5.xlarge", 60, "alias/volumes"),
+        "baseline": BaselineConfig("baseline-job-1", "s3://bucket/baseline/constraints.json", statistics),
+        "environment": {"publish_cloudwatch_metrics": "Enabled"},
+        "network": NetworkConfig(("sg-0123",), ("subnet-0123", "subnet-4567"), True, True),
+        "stopping_condition": StoppingCondition(1800),
+        "tags": {"team": "ml-platform"},
+    }
+    if monitoring_type in ("DataQuality", "ModelQuality"):
+        extra.update(
+            container_entrypoint=["python3", "/opt/run.py"],
+            container_arguments=["--verbose"],
+            record_preprocessor_source_uri="s3://bucket/code/pre.py",
+            post_analytics_processor_source_uri="s3://bucket/code/post.py",
+        )
+    return typed_spec(monitoring_type, kind, **extra)
+
+
+@pytest.fixture(scope="module")
+def sagemaker_model() -> Any:
+    return botocore.session.get_session().get_service_model("sagemaker")
+
+
+def assert_valid_for_botocore(model: Any, operation: str, request: dict[str, Any]) -> None:
+    report = validate_parameters(request, model.operation_model(operation).input_shape)
+    assert report is None
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("monitoring_type", MONITORING_TYPES)
+def test_minimal_and_full_requests_pass_botocore_validation(sagemaker_model, monitoring_type, kind):
+    for spec in (typed_spec(monitoring_type, kind), full_spec(monitoring_type, kind)):
+        request = job_definition_request(monitoring_type, spec, "churn-monitor-1")
+        assert_valid_for_botocore(sagemaker_model, f"Create{monitoring_type}JobDefinition", request)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("monitoring_type", MONITORING_TYPES)
+def test_typed_spec_and_plain_dict_give_the_same_request(monitoring_type, kind):
+    from_typed = job_definition_request(monitoring_type, typed_spec(monitoring_type, kind), "jd-1")
+    from_dict = job_definition_request(monitoring_type, request_dict(monitoring_type, kind), "jd-1")
+    assert from_typed == from_dict
+    assert from_typed["JobDefinitionName"] == "jd-1"
+
+
+@pytest.mark.parametrize(
+    ("schedule", "times", "expected"),
+    [
+        (ScheduleExpression.hourly(), (None, None), {"ScheduleExpression": "cron(0 * ? * * *)"}),
+        ("cron(0 12 ? * * *)", (None, None), {"ScheduleExpression": "cron(0 12 ? * * *)"}),
+        (ScheduleExpression.every_n_hours(6, 2), (None, None), {"ScheduleExpression": "cron(0 2/6 ? * * *)"}),
+        (
+            "NOW",
+            ("-PT5H", "-PT1H"),
+            {"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT5H", "DataAnalysisEndTime": "-PT1H"},
+        ),
+        (None, (None, None), None),
+    ],
+)
+def test_schedule_requests_pass_botocore_validation(sagemaker_model, schedule, times, expected):
+    request = schedule_request(
+        "churn-schedule", "ModelQuality", "churn-jd-1", schedule, *times, tags={"a": "b"}
+    )
+    assert_valid_for_botocore(sagemaker_model, "CreateMonitoringSchedule", request)
+    config = request["MonitoringScheduleConfig"]
+    assert config.get("ScheduleConfig") == expected
+    assert config["MonitoringJobDefinitionName"] == "churn-jd-1"
+    assert config["MonitoringType"] == "ModelQuality"
+    assert request["Tags"] == [{"Key": "a", "Value": "b"}]
+
+
+def test_recurring_schedule_keeps_valid_analysis_times():
+    request = schedule_request("s", "DataQuality", "jd", "cron(0 * ? * * *)", "-PT3H", "-PT2H")
+    assert request["MonitoringScheduleConfig"]["ScheduleConfig"]["DataAnalysisStartTime"] == "-PT3H"
+
+
+def test_dict_name_is_replaced_and_input_is_not_mutated():
+    original = {**request_dict("DataQuality"), "JobDefinitionName": "old-name"}
+    snapshot = copy.deepcopy(original)
+    request = job_definition_request("DataQuality", original, "new-name")
+    assert request["JobDefinitionName"] == "new-name"
+    assert original == snapshot
+    request["DataQualityAppSpecification"]["ImageUri"] = "changed"
+    assert original == snapshot
+
+
+def test_validate_job_definition_request_requires_a_name():
+    with pytest.raises(MonitoringValidationError) as err:
+        validate_job_definition_request("DataQuality", request_dict("DataQuality"))
+    assert err.value.field == "JobDefinitionName"
+    assert err.value.rule.id == "required-field"
+
+
+def test_dict_errors_name_the_full_api_path():
+    request = request_dict("ModelQuality", "batch")
+    request["ModelQualityJobInput"]["BatchTransformInput"]["InferenceAttribute"] = 0
+    with pytest.raises(MonitoringValidationError) as err:
+        job_definition_request("ModelQuality", request, "jd")
+    assert err.value.field == "ModelQualityJobInput.BatchTransformInput.InferenceAttribute"
+    assert "write '0', not 0" in str(err.value)
+
+
+def test_typed_spec_fails_at_construction():
+    with pytest.raises(MonitoringValidationError) as err:
+        typed_spec("ModelQuality", problem_type=None)
+    assert err.value.field == "ModelQualityAppSpecification.ProblemType"
+
+
+def test_spec_needs_an_input_object():
+    with pytest.raises(MonitoringValidationError) as err:
+        typed_spec("DataQuality", input={"EndpointInput": {}})
+    assert err.value.rule.id == "monitoring-input-one-of"
+
+
+def test_explainability_spec_takes_no_ground_truth():
+    assert (
+        "GroundTruthS3Input"
+        not in typed_spec("ModelExplainability").to_request("jd")["ModelExplainabilityJobInput"]
+    )
+    assert not isinstance(typed_spec("ModelBias"), ModelExplainabilityJobDefinition)
+
+
+def test_spec_classes_carry_their_monitoring_type():
+    assert DataQualityJobDefinition.monitoring_type == "DataQuality"
+    assert ModelQualityJobDefinition.monitoring_type == "ModelQuality"
+    assert ModelBiasJobDefinition.monitoring_type == "ModelBias"
+    assert ModelExplainabilityJobDefinition.monitoring_type == "ModelExplainability"
+
+
+def test_spec_is_frozen_and_normalises_ground_truth_and_tags():
+    spec = typed_spec("ModelBias", tags=[{"Key": "k", "Value": "v"}])
+    with pytest.raises(AttributeError):
+        spec.role_arn = "x"  # type: ignore[misc]
+    assert spec.ground_truth.s3_uri == GROUND_TRUTH  # type: ignore[union-attr]
+    assert spec.to_request("jd")["Tags"] == [{"Key": "k", "Value": "v"}]
+
+
+def test_operation_table_matches_botocore(sagemaker_model):
+    operations = set(sagemaker_model.operation_names)
+    for monitoring_type, api in MONITORING_TYPE_APIS.items():
+        assert create_operation(monitoring_type) == api.create
+        for method, verb in ((api.create, "Create"), (api.describe, "Describe"), (api.delete, "Delete")):
+            assert f"{verb}{monitoring_type}JobDefinition" in operations
+            assert method == f"{verb.lower()}_{api.snake_name}_job_definition"
+        assert f"List{monitoring_type}JobDefinitions" in operations
+        members = sagemaker_model.operation_model(f"Create{monitoring_type}JobDefinition").input_shape.members
+        for key in (
+            api.app_specification_key,
+            api.job_input_key,
+            api.output_config_key,
+            api.baseline_config_key,
+        ):
+            assert key in members
+    assert MONITORING_TYPE_APIS["ModelQuality"].list == "list_model_quality_job_definitions"
+    assert MONITORING_TYPE_APIS["ModelBias"].arn_resource == "model-bias-job-definition"
+    assert tuple(sagemaker_model.shape_for("MonitoringType").enum) == MONITORING_TYPES
+
+
+def test_table_flags_match_botocore_shapes(sagemaker_model):
+    for monitoring_type, api in MONITORING_TYPE_APIS.items():
+        app = sagemaker_model.shape_for(api.app_specification_key)
+        job_input = sagemaker_model.shape_for(api.job_input_key)
+        baseline = sagemaker_model.shape_for(api.baseline_config_key)
+        assert api.has_problem_type == ("ProblemType" in app.members)
+        assert api.has_config_uri == ("ConfigUri" in app.required_members)
+        assert api.has_container_options == ("ContainerArguments" in app.members)
+        assert api.has_ground_truth == ("GroundTruthS3Input" in job_input.required_members)
+        assert api.has_statistics_baseline == ("StatisticsResource" in baseline.members), monitoring_type
+
+
+@pytest.mark.parametrize(
+    ("monitoring_type", "schedule", "runtime"),
+    [
+        ("ModelQuality", ScheduleExpression.hourly(), 1800),
+        ("DataQuality", "cron(0 * ? * * *)", 3600),
+        ("ModelBias", ScheduleExpression.every_n_hours(2), 7200),
+        ("ModelExplainability", ScheduleExpression.daily(3), 86400),
+        ("ModelBias", ScheduleExpression.now(), 86400),
+        ("ModelBias", None, 86400),
+    ],
+)
+def test_runtime_within_cadence_is_accepted(monitoring_type, schedule, runtime):
+    spec = typed_spec(monitoring_type, stopping_condition=StoppingCondition(runtime))
+    validate_runtime_for_schedule(monitoring_type, spec, schedule)
+    validate_runtime_for_schedule(monitoring_type, spec.to_request("jd"), schedule)
+
+
+@pytest.mark.parametrize(
+    ("monitoring_type", "schedule", "runtime", "rule_id"),
+    [
+        ("ModelQuality", ScheduleExpression.hourly(), 1801, "max-runtime-hourly-quality"),
+        ("ModelBias", "cron(0 * * * ? *)", 3600, "max-runtime-hourly-quality"),
+        ("DataQuality", ScheduleExpression.hourly(), 3601, "max-runtime-interval"),
+        ("ModelExplainability", ScheduleExpression.every_n_hours(4), 4 * 3600 + 1, "max-runtime-interval"),
+    ],
+)
+def test_runtime_beyond_cadence_is_refused(monitoring_type, schedule, runtime, rule_id):
+    request = request_dict(monitoring_type)
+    request["StoppingCondition"] = {"MaxRuntimeInSeconds": runtime}
+    with pytest.raises(MonitoringValidationError) as err:
+        validate_runtime_for_schedule(monitoring_type, request, schedule)
+    assert err.value.rule.id == rule_id
+    assert err.value.field == "StoppingCondition.MaxRuntimeInSeconds"
+
+
+def test_runtime_without_stopping_condition_is_not_checked():
+    validate_runtime_for_schedule("ModelQuality", request_dict("ModelQuality"), ScheduleExpression.hourly())
+
+
+def test_request_does_not_alias_the_spec_environment():
+    environment = {"publish_cloudwatch_metrics": "Enabled"}
+    spec = typed_spec("DataQuality", environment=environment)
+    request = spec.to_request("jd")
+    request["DataQualityAppSpecification"]["Environment"]["extra"] = "x"
+    assert spec.to_request("jd")["DataQualityAppSpecification"]["Environment"] == environment
