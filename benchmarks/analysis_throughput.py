@@ -30,6 +30,13 @@ FILES_PER_SIDE = 8
 FEATURES = 20
 WINDOW_START = "2026-11-22T03:00:00Z"
 WINDOW_END = "2026-11-22T04:00:00Z"
+CAPTURE_TEMPLATE = (
+    '{{"captureData":{{"endpointInput":{{"observedContentType":"text/csv","mode":"INPUT",'
+    '"data":"{features}","encoding":"CSV"}},'
+    '"endpointOutput":{{"observedContentType":"text/csv; charset=utf-8",'
+    '"mode":"OUTPUT","data":"{probability}","encoding":"CSV"}}}},"eventMetadata":{{"eventId":"{event_id}",'
+    '"inferenceId":"{inference_id}","inferenceTime":"{time}"}},"eventVersion":"0"}}\n'
+)
 
 
 def generate(root: Path, records: int, seed: int = 7) -> tuple[Path, Path]:
@@ -51,15 +58,15 @@ def generate(root: Path, records: int, seed: int = 7) -> tuple[Path, Path]:
             label = 1 if rng.random() < probability else 0
             event_id = f"{index:08x}-5f1c-4bd2-9a3e-{rng.getrandbits(48):012x}"
             inference_id = f"inf-{index}"
-            second = index % 3600
+            minute, second = divmod(index % 3600, 60)
             captures.append(
-                '{"captureData":{"endpointInput":{"observedContentType":"text/csv","mode":"INPUT","data":"'
-                + features
-                + '","encoding":"CSV"},"endpointOutput":{"observedContentType":"text/csv; charset=utf-8",'
-                + f'"mode":"OUTPUT","data":"{probability!r}","encoding":"CSV"}}}},"eventMetadata":{{"eventId":"'
-                + event_id
-                + f'","inferenceId":"{inference_id}","inferenceTime":"2026-11-22T03:{second // 60:02d}:'
-                + f'{second % 60:02d}Z"}},"eventVersion":"0"}}\n'
+                CAPTURE_TEMPLATE.format(
+                    features=features,
+                    probability=repr(probability),
+                    event_id=event_id,
+                    inference_id=inference_id,
+                    time=f"2026-11-22T03:{minute:02d}:{second:02d}Z",
+                )
             )
             truths.append(
                 f'{{"groundTruthData":{{"data":"{label}","encoding":"CSV"}},'
@@ -107,9 +114,7 @@ def analysis_job(capture: str, truth: str, work: str, queue: Any) -> None:
         "probability_threshold_attribute": "0.5",
         "end_time": WINDOW_END,
     }
-    analysis = run_analyzer(
-        environment, {"/opt/ml/processing/input_data": merged}, Path(work) / "report"
-    )
+    analysis = run_analyzer(environment, {"/opt/ml/processing/input_data": merged}, Path(work) / "report")
     queue.put(
         {
             "seconds": time.process_time() - started,
@@ -147,14 +152,21 @@ def main() -> None:
         floor = _in_child(floor_job, [str(capture), str(truth)])
         job = _in_child(analysis_job, str(capture), str(truth), str(root / "work"))
         ratio = job["seconds"] / floor["seconds"]
-        print(f"floor (json.loads of {floor['lines']} lines): {floor['seconds']:.2f} s, "
-              f"{options.records / floor['seconds']:,.0f} records/s")
+        print(
+            f"floor (json.loads of {floor['lines']} lines): {floor['seconds']:.2f} s, "
+            f"{options.records / floor['seconds']:,.0f} records/s"
+        )
         print(f"merge: {job['merge_seconds']:.2f} s {job['merge']}")
-        print(f"merge + model quality: {job['seconds']:.2f} s, {options.records / job['seconds']:,.0f} records/s, "
-              f"analysis {job['analysis']} {job['failure'] or ''}".rstrip())
+        print(
+            f"merge + model quality: {job['seconds']:.2f} s, "
+            f"{options.records / job['seconds']:,.0f} records/s, "
+            f"analysis {job['analysis']} {job['failure'] or ''}".rstrip()
+        )
         print(f"time / floor: {ratio:.2f} (target <= 2.0)")
-        print(f"peak RSS of the job process: {job['peak_rss_mb']:.0f} MB (target < 1536 MB); "
-              f"floor process: {floor['peak_rss_mb']:.0f} MB")
+        print(
+            f"peak RSS of the job process: {job['peak_rss_mb']:.0f} MB (target < 1536 MB); "
+            f"floor process: {floor['peak_rss_mb']:.0f} MB"
+        )
     finally:
         if options.keep is None:
             shutil.rmtree(root, ignore_errors=True)

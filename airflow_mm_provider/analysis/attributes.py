@@ -1,8 +1,8 @@
 """Select values from parsed records by Model Monitor attribute semantics.
 
-An attribute (``InferenceAttribute``, ``ProbabilityAttribute``, the ground-truth attribute, ``FeaturesAttribute``)
-is either a column index written as a string (``"0"``) for CSV rows, a column name for CSV data with a header,
-or a JMESPath expression for JSON data.
+An attribute (``InferenceAttribute``, ``ProbabilityAttribute``, the ground-truth attribute,
+``FeaturesAttribute``) is either a column index written as a string (``"0"``) for CSV rows, a column name for
+CSV data with a header, or a JMESPath expression for JSON data.
 """
 
 from __future__ import annotations

@@ -3,16 +3,16 @@
 ``run_analyzer`` mirrors the built-in Model Monitor analyzer: it reads the analyzer's environment variables
 (``dataset_format``, ``dataset_source``, ``analysis_type``, ``problem_type``, ``inference_attribute``,
 ``probability_attribute``, ``ground_truth_attribute``, ``probability_threshold_attribute``,
-``baseline_constraints``, ``baseline_statistics``, ``start_time``, ``end_time``, ``metric_time``) and writes the
-report files. Paths in the environment are container paths (``/opt/ml/processing/...``); ``input_dirs`` maps
-container path prefixes to the local directories holding that input, the longest matching prefix wins, and a
-path no prefix matches is used as it is.
+``baseline_constraints``, ``baseline_statistics``, ``start_time``, ``end_time``, ``metric_time``) and writes
+the report files. Paths in the environment are container paths (``/opt/ml/processing/...``); ``input_dirs``
+maps container path prefixes to the local directories holding that input, the longest matching prefix wins,
+and a path no prefix matches is used as it is.
 
 Dispatch: ``analysis_type=MODEL_QUALITY`` runs model quality, anything else data quality; without
 ``baseline_constraints`` the job is a baseline (suggest) job writing ``statistics.json`` and
-``constraints.json``, with it a monitoring job that also writes ``constraint_violations.json`` (always, with an
-empty list when clean). Model-quality monitoring reads merged records (``sagemakerCaptureJson``); data quality
-analyses the captured ``endpointInput`` (model inputs only).
+``constraints.json``, with it a monitoring job that also writes ``constraint_violations.json`` (always, with
+an empty list when clean). Model-quality monitoring reads merged records (``sagemakerCaptureJson``); data
+quality analyses the captured ``endpointInput`` (model inputs only).
 
 ``run_merge`` is the model-quality / bias merge job and ``run_clarify`` the Clarify bias job.
 """
@@ -38,10 +38,10 @@ from airflow_mm_provider.analysis.output import (
 )
 from airflow_mm_provider.analysis.records import (
     ReadStats,
+    decode_payload,
     iter_batch_output_chunks,
     iter_capture_chunks,
     iter_merged_chunks,
-    decode_payload,
     iter_table_chunks,
     parse_time,
 )
@@ -99,9 +99,10 @@ class DatasetFormat:
 
     @classmethod
     def parse(cls, text: str | None) -> DatasetFormat:
-        """Parse e.g. ``{"csv": {"header": true}}``, ``{"json": {"lines": true}}``, ``{"sagemakerCaptureJson": {}}``.
+        """Parse the value, e.g. ``{"csv": {"header": true}}`` or ``{"json": {"lines": true}}``.
 
-        A missing value means ``sagemakerCaptureJson``; parquet and unknown formats raise ``JobError``.
+        ``{"sagemakerCaptureJson": {...}}`` and a missing value mean capture records; parquet and unknown
+        formats raise ``JobError``.
         """
         if not text:
             return cls("sagemakerCaptureJson")
@@ -123,8 +124,10 @@ class _Paths:
     """Maps container paths of the environment to local paths through ``input_dirs``."""
 
     def __init__(self, input_dirs: Mapping[str, Path]) -> None:
-        self._dirs = sorted(((key.rstrip("/"), Path(value)) for key, value in input_dirs.items()),
-                            key=lambda item: -len(item[0]))
+        self._dirs = sorted(
+            ((key.rstrip("/"), Path(value)) for key, value in input_dirs.items()),
+            key=lambda item: -len(item[0]),
+        )
 
     def resolve(self, container_path: str) -> Path:
         """The local path for ``container_path``."""
@@ -161,7 +164,9 @@ def _time(value: str | datetime | None) -> datetime | None:
         raise JobError(f"ClientError: invalid time {value!r}") from error
 
 
-def run_analyzer(environment: Mapping[str, str], input_dirs: Mapping[str, Path], output_dir: Path) -> JobOutcome:
+def run_analyzer(
+    environment: Mapping[str, str], input_dirs: Mapping[str, Path], output_dir: Path
+) -> JobOutcome:
     """Run the model-monitor analyzer as its container would; never raises for bad data or configuration."""
     stats = ReadStats()
     try:
@@ -178,15 +183,19 @@ def _evaluation_time(environment: Mapping[str, str]) -> str | None:
     return environment.get("metric_time") or environment.get("end_time") or None
 
 
-def _attribute(environment: Mapping[str, str], name: str, header: list[str] | None) -> Attribute | None:
-    """The compiled attribute named ``name`` in the environment, if set."""
-    spec = environment.get(name)
+def _compile(spec: str | None, what: str, header: list[str] | None = None) -> Attribute | None:
+    """Compile an attribute (``None`` when not configured); a bad JMESPath fails the job."""
     if not spec:
         return None
     try:
         return Attribute(spec, header)
     except Exception as error:  # jmespath raises its own exception types
-        raise JobError(f"ClientError: invalid {name} {spec!r}: {error}") from error
+        raise JobError(f"ClientError: invalid {what} {spec!r}: {error}") from error
+
+
+def _attribute(environment: Mapping[str, str], name: str, header: list[str] | None) -> Attribute | None:
+    """The compiled attribute named ``name`` in the environment, if set."""
+    return _compile(environment.get(name), name, header)
 
 
 class _LabelReader:
@@ -313,15 +322,14 @@ def _data_quality_job(
     dataset = DatasetFormat.parse(environment.get("dataset_format"))
     source = paths.resolve(environment.get("dataset_source", ""))
     baseline_statistics = (
-        paths.read_json(environment["baseline_statistics"]) if environment.get("baseline_statistics") else None
+        paths.read_json(environment["baseline_statistics"])
+        if environment.get("baseline_statistics")
+        else None
     )
     names: list[str] | None = None
     if dataset.kind == "sagemakerCaptureJson":
-        window = {"start": _time(environment.get("start_time")), "end": _time(environment.get("end_time"))}
-        values: Iterator[list[Any]] = (
-            [record.input for record in chunk]
-            for chunk in _capture_inputs(source, stats, window["start"], window["end"])
-        )
+        start, end = _time(environment.get("start_time")), _time(environment.get("end_time"))
+        values: Iterator[list[Any]] = _capture_inputs(source, stats, start, end)
     else:
         names, values = iter_table_chunks(source, stats, kind=dataset.kind, header=dataset.header)
     if names is None and baseline_statistics and dataset.kind != "json":
@@ -384,14 +392,16 @@ def run_merge(
     :param output_dir: where the ``part-00000-<uuid>.c000.jsonl`` file goes.
     :param start: earliest inference time kept (inclusive).
     :param end: latest inference time (exclusive).
-    :param batch_mirror_root: local mirror of S3 (``<root>/<bucket>/<key>``) that batch manifests resolve into.
+    :param batch_mirror_root: local S3 mirror (``<root>/<bucket>/<key>``) that batch manifests resolve into.
     """
     capture_stats, truth_stats = ReadStats(), ReadStats()
     try:
         window = {"start": _time(start), "end": _time(end)}
         labels = load_ground_truth(Path(ground_truth_dir), truth_stats)
         if batch_mirror_root is not None:
-            captures = iter_batch_output_chunks(Path(capture_dir), Path(batch_mirror_root), capture_stats, **window)
+            captures = iter_batch_output_chunks(
+                Path(capture_dir), Path(batch_mirror_root), capture_stats, **window
+            )
         else:
             captures = iter_capture_chunks(Path(capture_dir), capture_stats, **window)
         result = write_merged(captures, labels, Path(output_dir))
@@ -410,7 +420,144 @@ def run_merge(
     return JobOutcome.completed([result.path], 0, details)
 
 
-def run_clarify(*args: Any, **kwargs: Any) -> JobOutcome:
-    """Placeholder replaced when wiring the bias helper."""
-    raise NotImplementedError
+CLARIFY_CAPTURE = "application/sagemakercapturejson"
+CLARIFY_CSV = "text/csv"
+CLARIFY_JSON_LINES = "application/jsonlines"
+ANALYSIS_FILE = "analysis.json"
 
+
+def run_clarify(
+    analysis_config: Mapping[str, Any],
+    dataset: Path,
+    output_dir: Path,
+    *,
+    dataset_type: str = CLARIFY_CAPTURE,
+    baseline_analysis: Mapping[str, Any] | None = None,
+    features_attribute: str | None = None,
+    inference_attribute: str | None = None,
+    probability_attribute: str | None = None,
+    probability_threshold: float | None = None,
+) -> JobOutcome:
+    """Run the Clarify bias job: write ``analysis.json``, and violations when given a baseline.
+
+    :param analysis_config: the bias ``analysis_config.json`` (``headers``, ``label``,
+        ``label_values_or_threshold``, ``facet``, ``group_variable``, ...).
+    :param dataset: the dataset directory: merged records (``application/sagemakercapturejson``, as the
+        monitoring job reads them), or a CSV / JSON Lines dataset (baselining).
+    :param output_dir: where the reports go.
+    :param dataset_type: ``application/sagemakercapturejson``, ``text/csv`` or ``application/jsonlines``.
+    :param baseline_analysis: the baseline ``analysis.json``; with it the job is a monitoring job and writes
+        ``constraint_violations.json`` when there are violations.
+    :param features_attribute: JMESPath of the features in JSON model inputs (monitoring).
+    :param inference_attribute: where the predicted label is in the model output (index or JMESPath).
+    :param probability_attribute: where the probability is in the model output (index or JMESPath).
+    :param probability_threshold: the probability at or above which a record is predicted positive.
+
+    Merged records become rows ``features + [label]`` named by ``headers`` (label last, as Clarify requires
+    for JSON Lines); without predictions only pre-training metrics are computed. A CSV dataset has a header
+    line unless the config lists ``headers``; its predictions come from the config's ``predicted_label``
+    column when given.
+    """
+    from airflow_mm_provider.analysis.bias import bias_drift_violations, run_bias_analysis
+
+    stats = ReadStats()
+    config = dict(analysis_config)
+    try:
+        if dataset_type == CLARIFY_CAPTURE:
+            headers, rows, predictions = _clarify_capture_rows(
+                config, Path(dataset), stats, features_attribute, inference_attribute, probability_attribute
+            )
+        elif dataset_type in (CLARIFY_CSV, CLARIFY_JSON_LINES):
+            headers, rows, predictions = _clarify_table_rows(config, Path(dataset), stats, dataset_type)
+        else:
+            raise JobError(f"ClientError: unsupported dataset_type {dataset_type}")
+        if not rows:
+            raise JobError(NO_DATA)
+        labels, scores = predictions
+        methods = ("pre_training", "post_training") if labels or scores else ("pre_training",)
+        analysis = run_bias_analysis(
+            config,
+            rows,
+            headers,
+            predicted_labels=labels or None,
+            probabilities=scores or None,
+            probability_threshold=probability_threshold,
+            methods=methods,
+        )
+    except JobError as error:
+        return JobOutcome.failed(str(error), {"read": stats.as_dict()})
+    except ValueError as error:
+        return JobOutcome.failed(f"ClientError: {error}", {"read": stats.as_dict()})
+    reports: dict[str, Any] = {ANALYSIS_FILE: analysis}
+    violations = bias_drift_violations(analysis, baseline_analysis) if baseline_analysis is not None else []
+    if violations:
+        reports[VIOLATIONS_FILE] = {"version": "1.0", "violations": violations}
+    return JobOutcome.completed(
+        write_reports(output_dir, reports), len(violations), {"read": stats.as_dict()}
+    )
+
+
+def _clarify_capture_rows(
+    config: dict[str, Any],
+    dataset: Path,
+    stats: ReadStats,
+    features_attribute: str | None,
+    inference_attribute: str | None,
+    probability_attribute: str | None,
+) -> tuple[list[str], list[list[Any]], tuple[list[Any], list[float]]]:
+    """Rows ``features + [label]`` and predictions (labels, probabilities) of merged records."""
+    features = _compile(features_attribute, "features_attribute")
+    inference = _compile(inference_attribute, "inference_attribute")
+    probability = _compile(probability_attribute, "probability_attribute")
+    label_path = _compile(str(config.get("label", "")), "label")
+    rows: list[list[Any]] = []
+    labels: list[Any] = []
+    scores: list[float] = []
+    for chunk in iter_merged_chunks(dataset, stats, with_input=True):
+        for record in chunk:
+            try:
+                output, truth, given = (decode_payload(item) for item in record)
+            except (ValueError, TypeError, UnicodeDecodeError):
+                stats.bad("undecodable_payload")
+                continue
+            values = given if features is None else features.select(given)
+            use_path = isinstance(truth, dict) and label_path is not None
+            label = label_path.select(truth) if use_path else scalar_payload(truth)
+            predicted = None if inference is None else inference.select(output)
+            score = None if probability is None else probability.select(output)
+            if values is MISSING or label is MISSING or predicted is MISSING or score is MISSING:
+                stats.bad("missing_attribute")
+                continue
+            rows.append([*(values if isinstance(values, list) else [values]), label])
+            if predicted is not None:
+                labels.append(predicted)
+            elif score is not None:
+                scores.append(float(score))
+    width = len(rows[0]) if rows else 0
+    headers = [str(name) for name in config.get("headers", [])]
+    if len(headers) != width:
+        headers = [f"_c{index}" for index in range(width - 1)] + [str(config.get("label", "label"))]
+    config["label"] = headers[-1] if headers else config.get("label")
+    return headers, rows, (labels, scores)
+
+
+def _clarify_table_rows(
+    config: dict[str, Any], dataset: Path, stats: ReadStats, dataset_type: str
+) -> tuple[list[str], list[list[Any]], tuple[list[Any], list[float]]]:
+    """Rows and predicted labels (from the ``predicted_label`` column) of a CSV or JSON Lines dataset."""
+    configured = [str(name) for name in config.get("headers", [])]
+    kind = "csv" if dataset_type == CLARIFY_CSV else "json"
+    header, chunks = iter_table_chunks(dataset, stats, kind=kind, header=kind == "csv" and not configured)
+    headers = configured or list(header or [])
+    rows: list[list[Any]] = []
+    for chunk in chunks:
+        table, names = _rows(chunk, headers or None)
+        headers = headers or list(names or [])
+        rows.extend(table)
+    predicted = config.get("predicted_label")
+    if predicted is None or not rows:
+        return headers, rows, ([], [])
+    column = Attribute(str(predicted), headers).index
+    if column is None:
+        raise JobError(f"ClientError: predicted_label {predicted!r} is not a column")
+    return headers, rows, ([row[column] if column < len(row) else None for row in rows], [])

@@ -9,7 +9,7 @@ Merged records are written in the service's layout, one JSON object per line::
 
     {"eventMetadata":{...},"eventVersion":"0","groundTruthData":{...},"captureData":{...}}
 
-to ``part-00000-<uuid>.c000.jsonl``, where the uuid is derived from the file's content (same input, same name).
+to ``part-00000-<uuid>.c000.jsonl``, the uuid derived from the file's content (same input, same name).
 """
 
 from __future__ import annotations
@@ -55,8 +55,13 @@ def load_ground_truth(path: Path, stats: ReadStats) -> dict[str, str]:
 def merged_line(event_metadata: str, ground_truth: str, capture_data: str) -> str:
     """Return one merged record line from the raw JSON texts of its three members."""
     return (
-        '{"eventMetadata":' + event_metadata + ',"eventVersion":"0","groundTruthData":' + ground_truth
-        + ',"captureData":' + capture_data + "}\n"
+        '{"eventMetadata":'
+        + event_metadata
+        + ',"eventVersion":"0","groundTruthData":'
+        + ground_truth
+        + ',"captureData":'
+        + capture_data
+        + "}\n"
     )
 
 

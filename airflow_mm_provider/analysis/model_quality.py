@@ -2,10 +2,10 @@
 
 Definitions (zero denominators give 0.0, as scikit-learn's ``zero_division=0``):
 
-- binary: positive class = ``positive_label``; precision, recall (= true positive rate), accuracy, true negative,
-  false positive and false negative rates, F-beta for beta 0.5, 1, 2, ``auc`` (area under the ROC curve; NaN when
-  only one class is present), the ROC curve and the precision-recall curve (at most ``curve_points`` + 1 points,
-  evenly thinned; ``auc`` always uses every threshold).
+- binary: positive class = ``positive_label``; precision, recall (= true positive rate), accuracy, true
+  negative, false positive and false negative rates, F-beta for beta 0.5, 1, 2, ``auc`` (area under the ROC
+  curve; NaN when only one class is present), the ROC curve and the precision-recall curve (at most
+  ``curve_points`` + 1 points, evenly thinned; ``auc`` always uses every threshold).
 - multiclass: accuracy and support-weighted recall / precision / F-beta over the classes seen in truth or
   predictions.
 - regression: mae, mse, rmse, r2 (r2 is 1.0 for a constant target predicted exactly, else 0.0 for a constant
@@ -174,10 +174,8 @@ def _regression_scalars(truth: np.ndarray, predicted: np.ndarray) -> dict[str, f
     mse = float(np.mean(errors * errors))
     residual = float(np.sum(errors * errors))
     spread = float(np.sum((truth - truth.mean()) ** 2))
-    if spread == 0.0:
-        r2 = 1.0 if residual == 0.0 else 0.0
-    else:
-        r2 = 1.0 - residual / spread
+    constant_target = 1.0 if residual == 0.0 else 0.0
+    r2 = constant_target if spread == 0.0 else 1.0 - residual / spread
     return {"mae": float(np.mean(np.abs(errors))), "mse": mse, "rmse": math.sqrt(mse), "r2": r2}
 
 
@@ -258,7 +256,9 @@ class ModelQualityAccumulator:
         if predicted is None:
             if scores is None:
                 raise ValueError("classification needs predicted labels or probabilities")
-            predicted = np.where(scores >= self.probability_threshold, self.positive_label, self.negative_label)
+            predicted = np.where(
+                scores >= self.probability_threshold, self.positive_label, self.negative_label
+            )
         truth_codes = self._codes(ground_truth)
         predicted_codes = self._codes(predicted)
         if truth_codes.size != predicted_codes.size:
@@ -278,7 +278,9 @@ class ModelQualityAccumulator:
         scores = np.concatenate(self._scores) if self._scores else None
         return truth, predicted, scores
 
-    def _scalars(self, truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None) -> dict[str, float]:
+    def _scalars(
+        self, truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None
+    ) -> dict[str, float]:
         """Every scalar metric of the given records."""
         if self.problem_type == REGRESSION:
             return _regression_scalars(truth, predicted)
@@ -356,7 +358,7 @@ class ModelQualityAccumulator:
         }
 
     def statistics(self, evaluation_time: str | None = None) -> dict[str, Any]:
-        """The whole ``statistics.json`` document (``evaluation_time`` given by the caller, for determinism)."""
+        """The whole ``statistics.json`` (``evaluation_time`` is given by the caller, for determinism)."""
         dataset: dict[str, Any] = {"item_count": self.count}
         if evaluation_time is not None:
             dataset["evaluation_time"] = evaluation_time

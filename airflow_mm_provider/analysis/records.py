@@ -154,8 +154,8 @@ def parse_time(text: str) -> datetime:
 def extract_members(line: str, names: Iterable[str]) -> dict[str, tuple[Any, str]] | None:
     """Decode only the named JSON members of ``line``; return name -> (value, raw text), absent names omitted.
 
-    Returns ``None`` when the line is not a JSON object. Names are looked up anywhere in the object (they may be
-    nested), so they must be unique in the record.
+    Returns ``None`` when the line is not a JSON object. Names are looked up anywhere in the object (they may
+    be nested), so they must be unique in the record.
     """
     if not (line.startswith("{") and line.endswith("}")):
         return None
@@ -201,7 +201,7 @@ def _ordered_members(line: str, layout: tuple[tuple[str, str], ...]) -> dict[str
 
 
 def _leading_member(line: str, first: str) -> tuple[str, Any, str] | None:
-    """Split a service-written line ``{"<first>":X,"eventMetadata":M[,"eventVersion":"0"]}`` without parsing X.
+    """Split a line ``{"<first>":X,"eventMetadata":M[,"eventVersion":"0"]}`` without parsing X.
 
     Returns (raw X, parsed M, raw M), or ``None`` for any other layout. X is copied verbatim (the merge never
     needs its value); ``eventMetadata`` must occur once, and M and the tail are parsed and checked.
@@ -410,26 +410,31 @@ def iter_ground_truth_chunks(
         yield chunk
 
 
-def _member_value(line: str, key: str) -> Any:
-    """The value of the member ``key`` (``'"name":'``) occurring at most once in ``line`` (``None`` if absent).
+def _member_values(line: str, keys: tuple[str, ...]) -> list[Any]:
+    """The values of the members ``keys`` (``'"name":'``) of ``line``, ``None`` for an absent one.
 
-    Raises ``ValueError`` when the member occurs more than once or its value is not JSON.
+    Raises ``ValueError`` when a member occurs more than once or its value is not JSON.
     """
-    at = line.find(key)
-    if at < 0:
-        return None
-    start = at + len(key)
-    if line.find(key, start) >= 0:
-        raise ValueError("ambiguous member")
-    while line[start] in " \t":
-        start += 1
-    try:
-        return _SCAN(line, start)[0]
-    except StopIteration as error:
-        raise ValueError("member value is not JSON") from error
+    values: list[Any] = []
+    for key in keys:
+        at = line.find(key)
+        if at < 0:
+            values.append(None)
+            continue
+        start = at + len(key)
+        if line.find(key, start) >= 0:
+            raise ValueError("ambiguous member")
+        while line[start] in " \t":
+            start += 1
+        try:
+            values.append(_SCAN(line, start)[0])
+        except StopIteration as error:
+            raise ValueError("member value is not JSON") from error
+    return values
 
 
 _MERGED_MEMBERS = ("endpointOutput", "batchTransformOutput", "groundTruthData", "endpointInput")
+_MERGED_KEYS = tuple(f'"{name}":' for name in _MERGED_MEMBERS)
 
 
 def _merged_payloads(line: str, with_input: bool) -> tuple[Any, Any, Any]:
@@ -438,12 +443,11 @@ def _merged_payloads(line: str, with_input: bool) -> tuple[Any, Any, Any]:
         members = _extract_slow(line, _MERGED_MEMBERS)
         if members is None:
             raise ValueError("not a JSON object")
-        output = (members.get("endpointOutput") or members.get("batchTransformOutput") or (None,))[0]
-        given = members.get("endpointInput", (None,))[0] if with_input else None
-        return output, members.get("groundTruthData", (None,))[0], given
-    output = _member_value(line, '"endpointOutput":') or _member_value(line, '"batchTransformOutput":')
-    given = _member_value(line, '"endpointInput":') if with_input else None
-    return output, _member_value(line, '"groundTruthData":'), given
+        output, batch, truth, given = (members.get(name, (None,))[0] for name in _MERGED_MEMBERS)
+    else:
+        output, batch, truth, *rest = _member_values(line, _MERGED_KEYS if with_input else _MERGED_KEYS[:3])
+        given = rest[0] if rest else None
+    return output or batch, truth, given if with_input else None
 
 
 def iter_merged_chunks(
@@ -492,7 +496,9 @@ def resolve_manifest(manifest: Path, mirror_root: Path) -> list[Path]:
     ``mirror_root/bucket/key``. Raises ``ValueError`` on a manifest of another shape.
     """
     content = json.loads(Path(manifest).read_text(encoding="utf-8"))
-    if not (isinstance(content, list) and content and isinstance(content[0], dict) and "prefix" in content[0]):
+    if not (
+        isinstance(content, list) and content and isinstance(content[0], dict) and "prefix" in content[0]
+    ):
         raise ValueError("not a manifest")
     prefix = str(content[0]["prefix"])
     if prefix.startswith("s3://"):
@@ -584,9 +590,9 @@ def iter_table_chunks(
 ) -> tuple[list[str] | None, Iterator[list[Any]]]:
     """Read a CSV (``kind="csv"``) or JSON Lines (``kind="json"``) dataset.
 
-    Returns ``(header, chunks)``: the column names of the first file when ``header`` is true (each further file's
-    first line is skipped as its header too), and chunks of rows (lists of strings for CSV, parsed values for
-    JSON Lines).
+    Returns ``(header, chunks)``: the column names of the first file when ``header`` is true (each further
+    file's first line is skipped as its header too), and chunks of rows (lists of strings for CSV, parsed
+    values for JSON Lines).
     """
     files = list(iter_files(path))
     names: list[str] | None = None

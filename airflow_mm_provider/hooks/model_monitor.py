@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ from airflow_mm_provider.monitoring import names
 from airflow_mm_provider.monitoring.clarify import BiasAnalysis, ExplainabilityAnalysis
 from airflow_mm_provider.monitoring.constraints import DataQualityConstraints, ModelQualityConstraints
 from airflow_mm_provider.monitoring.job_definitions import (
+    MONITORING_TYPES,
     job_definition_request,
     monitoring_type_api,
     schedule_request,
@@ -46,6 +48,7 @@ SCHEDULE_PENDING = "Pending"
 SCHEDULE_FAILED = "Failed"
 EXECUTION_COMPLETED = "Completed"
 EXECUTION_COMPLETED_WITH_VIOLATIONS = "CompletedWithViolations"
+EXECUTION_STOPPED = "Stopped"
 
 WINDOW_PAGE_SIZE = 10
 """MaxResults of the single ListMonitoringExecutions call made by ``find_execution``."""
@@ -56,6 +59,10 @@ _NO_DATA_HINT = (
     "received traffic in that window, that capture files had time to land (capture lags a few minutes), that "
     "DataCaptureConfig.DestinationS3Uri matches the monitoring input, and that StartTimeOffset/EndTimeOffset "
     "point at hours that hold data."
+)
+
+_STOPPED_HINT = (
+    "Hint: a Stopped execution ran longer than StoppingCondition.MaxRuntimeInSeconds or was stopped by hand."
 )
 
 _PLACEHOLDER_NAME = "unnamed"
@@ -85,6 +92,10 @@ class ScheduleWaitTimeoutError(ModelMonitorHookError):
     """A bounded wait on a monitoring schedule ran out of time."""
 
 
+class ResourceLimitError(ModelMonitorHookError):
+    """A create or update was refused because a SageMaker quota is reached (``ResourceLimitExceeded``)."""
+
+
 class ReportFileNotFoundError(ModelMonitorHookError):
     """A report file the caller needs is not in S3.
 
@@ -102,6 +113,21 @@ def error_code(exc: BaseException) -> str | None:
     if isinstance(exc, ClientError):
         return exc.response.get("Error", {}).get("Code")
     return None
+
+
+@contextmanager
+def _quota_errors(action: str) -> Iterator[None]:
+    """Turn ``ResourceLimitExceeded`` raised inside the block into a :class:`ResourceLimitError`."""
+    try:
+        yield
+    except ClientError as exc:
+        if error_code(exc) != RESOURCE_LIMIT_EXCEEDED:
+            raise
+        message = exc.response.get("Error", {}).get("Message", "")
+        raise ResourceLimitError(
+            f"Cannot {action}: {message or RESOURCE_LIMIT_EXCEEDED}. Delete unused monitoring schedules or "
+            "job definitions, or request a higher SageMaker quota."
+        ) from exc
 
 
 def _is_pending_conflict(exc: ClientError) -> bool:
@@ -236,7 +262,8 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         :param monitoring_type: ``DataQuality``, ``ModelQuality``, ``ModelBias`` or ``ModelExplainability``.
         :param request: the ``Create<T>JobDefinition`` arguments, including ``JobDefinitionName``.
         """
-        response = self._job_definition_method(monitoring_type, "create")(**request)
+        with _quota_errors(f"create job definition {request['JobDefinitionName']}"):
+            response = self._job_definition_method(monitoring_type, "create")(**request)
         self.log.info("Created %s job definition %s", monitoring_type, request["JobDefinitionName"])
         return response["JobDefinitionArn"]
 
@@ -338,7 +365,8 @@ class SageMakerModelMonitorHook(AwsBaseHook):
             ``Failed``).
         """
         name = request["MonitoringScheduleName"]
-        response = self.conn.create_monitoring_schedule(**request)
+        with _quota_errors(f"create monitoring schedule {name}"):
+            response = self.conn.create_monitoring_schedule(**request)
         self.log.info("Created monitoring schedule %s", name)
         if wait:
             self.wait_for_schedule(name)
@@ -351,13 +379,14 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         :param config: the new ``MonitoringScheduleConfig``.
         :param wait: wait until the update has applied (raises :class:`ScheduleFailedError` on ``Failed``).
         """
-        response = self._change_schedule(
-            name,
-            "update",
-            lambda: self.conn.update_monitoring_schedule(
-                MonitoringScheduleName=name, MonitoringScheduleConfig=config
-            ),
-        )
+        with _quota_errors(f"update monitoring schedule {name}"):
+            response = self._change_schedule(
+                name,
+                "update",
+                lambda: self.conn.update_monitoring_schedule(
+                    MonitoringScheduleName=name, MonitoringScheduleConfig=config
+                ),
+            )
         self.log.info("Updated monitoring schedule %s", name)
         if wait:
             self.wait_for_schedule(name)
@@ -389,27 +418,37 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         if wait:
             self.wait_for_schedule(name)
 
-    def delete_schedule(self, name: str, missing_ok: bool = False, wait: bool = True) -> bool:
+    def delete_schedule(
+        self, name: str, missing_ok: bool = False, wait: bool = True, delete_job_definitions: bool = False
+    ) -> bool:
         """Delete a schedule (its execution history stays); return whether it existed.
 
         :param name: the monitoring schedule name.
         :param missing_ok: when False, a missing schedule raises the ``ResourceNotFound`` ``ClientError``.
-        :param wait: wait until DescribeMonitoringSchedule no longer finds it, so its job definition can be
+        :param wait: wait until DescribeMonitoringSchedule no longer finds it, so its job definitions can be
             deleted next.
+        :param delete_job_definitions: then delete the job definitions named for this schedule
+            (:func:`names.is_owned_by`) that no other schedule references; needs ``wait``.
         """
+        if delete_job_definitions and not wait:
+            raise ValueError("delete_job_definitions needs wait=True: job definitions stay locked until then")
+        existed = True
         try:
             self._change_schedule(
                 name, "delete", lambda: self.conn.delete_monitoring_schedule(MonitoringScheduleName=name)
             )
         except ClientError as exc:
-            if missing_ok and error_code(exc) == RESOURCE_NOT_FOUND:
-                self.log.info("Monitoring schedule %s does not exist; nothing to delete", name)
-                return False
-            raise
-        self.log.info("Deleted monitoring schedule %s", name)
-        if wait:
-            self.wait_for_schedule(name, until_not_pending=False)
-        return True
+            if not (missing_ok and error_code(exc) == RESOURCE_NOT_FOUND):
+                raise
+            self.log.info("Monitoring schedule %s does not exist; nothing to delete", name)
+            existed = False
+        else:
+            self.log.info("Deleted monitoring schedule %s", name)
+            if wait:
+                self.wait_for_schedule(name, until_not_pending=False)
+        if delete_job_definitions:
+            self._sweep_job_definitions(name, list(MONITORING_TYPES), keep="")
+        return existed
 
     def wait_for_schedule(
         self,
@@ -597,15 +636,22 @@ class SageMakerModelMonitorHook(AwsBaseHook):
                 self._discard_if_unreferenced(monitoring_type, definition_name)
             raise
 
-    def _sweep_job_definitions(self, schedule_name: str, monitoring_types: list[str | None], keep: str) -> None:
-        """Delete this schedule's other job definitions (replaced ones, or leftovers of interrupted runs)
-        that no schedule references; failures are logged, never raised."""
+    def _sweep_job_definitions(
+        self, schedule_name: str, monitoring_types: list[str | None], keep: str
+    ) -> None:
+        """Delete this schedule's unreferenced job definitions other than ``keep``.
+
+        These are definitions replaced by an update, or left behind by a run that died midway. Failures are
+        logged, never raised.
+        """
         prefix = names.job_definition_prefix(schedule_name)
         for monitoring_type in dict.fromkeys(t for t in monitoring_types if t):
             try:
                 summaries = self.list_job_definitions(monitoring_type, NameContains=prefix)
             except ClientError as exc:
-                self.log.warning("Could not list %s job definitions of %s: %s", monitoring_type, schedule_name, exc)
+                self.log.warning(
+                    "Could not list %s job definitions of %s: %s", monitoring_type, schedule_name, exc
+                )
                 continue
             for summary in summaries:
                 name = summary["MonitoringJobDefinitionName"]
@@ -777,9 +823,11 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         text = self._read_text_or_none(uri)
         if text is not None:
             return ViolationReport.from_json(monitoring_type, text)
+        if status == EXECUTION_COMPLETED_WITH_VIOLATIONS:
+            raise ReportFileNotFoundError(uri, f"the execution status is {status}, so this file should exist")
         if status not in (None, EXECUTION_COMPLETED):
             raise ReportFileNotFoundError(
-                uri, f"the execution ended {status}, so its violations file must exist"
+                uri, f"the execution status is {status}; it wrote no violations report"
             )
         self.log.info("No %s at %s; reading it as no violations", CONSTRAINT_VIOLATIONS_FILE, uri)
         return ViolationReport.empty(monitoring_type)
@@ -843,7 +891,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
     def describe_failure(self, execution_summary: Mapping[str, Any]) -> str:
         """Explain why an execution failed: its ``FailureReason`` and its processing job's exit text.
 
-        Adds a hint on likely causes when the job found no data in the analysed window.
+        Adds a hint on likely causes when the job found no data in the analysed window or was stopped.
 
         :param execution_summary: a ``MonitoringExecutionSummary``.
         """
@@ -862,6 +910,8 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         lines += details or ["No FailureReason or ExitMessage was given."]
         if any(_NO_DATA_MARKER in text.lower() for text in details):
             lines.append(_NO_DATA_HINT)
+        if status == EXECUTION_STOPPED:
+            lines.append(_STOPPED_HINT)
         return "\n".join(lines)
 
     # ---- shared ----------------------------------------------------------------------------------------

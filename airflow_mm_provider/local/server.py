@@ -85,7 +85,7 @@ class LocalService:
         bound_host, bound_port = self._server.server_address[:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         self.endpoint_url = f"http://{shown}:{bound_port}"
-        self._http = self._spawn(self._server.serve_forever, "mm-local-http")
+        self._http = self._spawn(lambda: self._server.serve_forever(poll_interval=0.05), "mm-local-http")
         if self.state_dir:
             self.ctx.store.load(self.state_dir)
             s3store.restore(self.s3.client, self.state_dir, self.config.region)

@@ -36,6 +36,13 @@ from airflow_mm_provider.monitoring.inputs import (
 )
 from airflow_mm_provider.monitoring.rules import rule
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression
+from airflow_mm_provider.monitoring.types import (
+    DATA_QUALITY,
+    MODEL_BIAS,
+    MODEL_EXPLAINABILITY,
+    MODEL_QUALITY,
+    MONITORING_TYPES,
+)
 
 _BC = "botocore SageMaker service model"
 
@@ -88,7 +95,7 @@ MAX_RUNTIME_HOURLY_QUALITY = rule(
 MAX_RUNTIME_INTERVAL = rule(
     "max-runtime-interval",
     "StoppingCondition.MaxRuntimeInSeconds (recurring schedule)",
-    "must not exceed the schedule's interval (3600 for hourly, 3600*N for every N hours)",
+    "must not exceed the shortest time between two runs of the schedule (3600 for hourly)",
     f"{_BC}: MonitoringStoppingCondition doc: 'cannot exceed the frequency of the job', up to 3600 hourly",
 )
 TIMES_NEED_SCHEDULE = rule(
@@ -172,16 +179,13 @@ class MonitoringTypeApi:
 MONITORING_TYPE_APIS: dict[str, MonitoringTypeApi] = {
     api.monitoring_type: api
     for api in (
-        MonitoringTypeApi("DataQuality", False, False, False, True, True),
-        MonitoringTypeApi("ModelQuality", True, True, False, False, True),
-        MonitoringTypeApi("ModelBias", True, False, True, False, False),
-        MonitoringTypeApi("ModelExplainability", False, False, True, False, False),
+        MonitoringTypeApi(DATA_QUALITY, False, False, False, True, True),
+        MonitoringTypeApi(MODEL_QUALITY, True, True, False, False, True),
+        MonitoringTypeApi(MODEL_BIAS, True, False, True, False, False),
+        MonitoringTypeApi(MODEL_EXPLAINABILITY, False, False, True, False, False),
     )
 }
 """Per monitoring type: boto3 method names, request keys and which members the type takes."""
-
-MONITORING_TYPES: tuple[str, ...] = tuple(MONITORING_TYPE_APIS)
-"""The four ``MonitoringType`` values."""
 
 
 def monitoring_type_api(monitoring_type: str, field: str = "MonitoringType") -> MonitoringTypeApi:
@@ -571,8 +575,8 @@ def validate_runtime_for_schedule(
     """Check the job's ``MaxRuntimeInSeconds`` fits the schedule's cadence.
 
     Hourly model-quality and model-bias runs may take at most 1800 s (two jobs share the hour); no run may
-    take longer than the schedule's interval. ``NOW``, no schedule (service-picked daily) and no stopping
-    condition are not constrained here.
+    take longer than the shortest gap between two runs (``cron(0 17/12 ? * * *)`` runs once a day).
+    ``NOW``, no schedule (service-picked daily) and no stopping condition are not constrained here.
 
     :param monitoring_type: one of :data:`MONITORING_TYPES`.
     :param job_request: the job definition, as a typed spec or an API-shaped request.
@@ -585,12 +589,13 @@ def validate_runtime_for_schedule(
     if schedule is None or stopping is None:
         return
     expression = ScheduleExpression.coerce(schedule, join(_SCHEDULE_CONFIG, "ScheduleExpression"))
-    if expression.interval_hours is None:
+    gap = expression.shortest_gap
+    if gap is None:
         return
     field_path = "StoppingCondition.MaxRuntimeInSeconds"
     runtime = require(check_object(stopping, "StoppingCondition"), "MaxRuntimeInSeconds", "StoppingCondition")
     checks.check_max_runtime(runtime, field_path)
-    if expression.interval_hours == 1 and api.has_ground_truth and runtime > 1800:
+    if gap.total_seconds() <= 3600 and api.has_ground_truth and runtime > 1800:
         fail(field_path, MAX_RUNTIME_HOURLY_QUALITY, runtime)
-    if runtime > expression.interval_hours * 3600:
+    if runtime > gap.total_seconds():
         fail(field_path, MAX_RUNTIME_INTERVAL, runtime)

@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_mm_provider.monitoring.report_json import load_json_object, optional_text
-
-DATA_QUALITY = "DataQuality"
-MODEL_QUALITY = "ModelQuality"
-MODEL_BIAS = "ModelBias"
-MODEL_EXPLAINABILITY = "ModelExplainability"
-MONITORING_TYPES: tuple[str, ...] = (DATA_QUALITY, MODEL_QUALITY, MODEL_BIAS, MODEL_EXPLAINABILITY)
+from airflow_mm_provider.monitoring.types import (
+    DATA_QUALITY,
+    MODEL_BIAS,
+    MODEL_EXPLAINABILITY,
+    MODEL_QUALITY,
+    MONITORING_TYPES,
+)
 
 CONSTRAINT_VIOLATIONS_FILE = "constraint_violations.json"
 STATISTICS_FILE = "statistics.json"

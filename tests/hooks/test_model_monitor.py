@@ -12,6 +12,7 @@ from botocore.stub import Stubber
 from airflow_mm_provider.hooks.model_monitor import (
     ModelMonitorHookError,
     ReportFileNotFoundError,
+    ResourceLimitError,
     SageMakerModelMonitorHook,
     ScheduleFailedError,
     ScheduleWaitTimeoutError,
@@ -218,6 +219,27 @@ def test_delete_missing_schedule(hook, stubber):
     assert error_code(info.value) == "ResourceNotFound"
 
 
+def test_delete_schedule_with_its_job_definitions(hook, stubber):
+    add_not_found(stubber, "describe_monitoring_schedule", named())
+    add_not_found(stubber, "delete_monitoring_schedule", named())
+    # A retry after the schedule is gone still removes the definitions left behind.
+    expect_definitions(stubber, [OLD_DEFINITION])
+    expect_references(stubber, OLD_DEFINITION, [])
+    stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": OLD_DEFINITION})
+    for operation in (
+        "list_model_quality_job_definitions",
+        "list_model_bias_job_definitions",
+        "list_model_explainability_job_definitions",
+    ):
+        stubber.add_response(operation, {"JobDefinitionSummaries": []}, {"NameContains": f"{SCHEDULE}-"})
+    assert hook.delete_schedule(SCHEDULE, missing_ok=True, delete_job_definitions=True) is False
+
+
+def test_delete_schedule_job_definitions_need_wait(hook):
+    with pytest.raises(ValueError, match="needs wait=True"):
+        hook.delete_schedule(SCHEDULE, wait=False, delete_job_definitions=True)
+
+
 def test_schedule_exists(hook, stubber):
     stubber.add_response("describe_monitoring_schedule", description(), named())
     add_not_found(stubber, "describe_monitoring_schedule", named("other"))
@@ -329,7 +351,7 @@ def test_job_definition_lifecycle(hook, stubber):
     stubber.add_response("create_data_quality_job_definition", {"JobDefinitionArn": arn}, DQ_REQUEST)
     stubber.add_response(
         "describe_data_quality_job_definition",
-        {**{k: v for k, v in DQ_REQUEST.items()}, "JobDefinitionArn": arn, "CreationTime": T0},
+        {**DQ_REQUEST, "JobDefinitionArn": arn, "CreationTime": T0},
         {"JobDefinitionName": name},
     )
     stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": name})
@@ -531,6 +553,13 @@ def test_missing_violations_on_run_with_violations_is_an_error(hook, stubber, s3
     assert info.value.uri in str(info.value)
 
 
+def test_missing_violations_on_failed_run_is_an_error(hook, stubber, s3):
+    stubber.add_response("describe_processing_job", processing_job(), {"ProcessingJobName": JOB_NAME})
+    summary = execution(T0, "Failed", ProcessingJobArn=JOB_ARN)
+    with pytest.raises(ReportFileNotFoundError, match="status is Failed; it wrote no violations report"):
+        hook.read_violations(summary, "DataQuality")
+
+
 def test_read_statistics_and_constraints(hook, s3):
     put(s3, "statistics.json", {"version": 0.0, "dataset": {"item_count": 3}, "features": []})
     constraints = {
@@ -636,6 +665,24 @@ def expect_references(stubber: Stubber, definition: str, users: list[str]) -> No
     )
 
 
+def expect_definitions(stubber: Stubber, definitions: list[str]) -> None:
+    """The sweep's listing of this schedule's data-quality job definitions."""
+    summaries = [
+        {
+            "MonitoringJobDefinitionName": name,
+            "MonitoringJobDefinitionArn": f"{DEFINITION_ARN.rsplit('/', 1)[0]}/{name}",
+            "CreationTime": T0,
+            "EndpointName": "ep",
+        }
+        for name in definitions
+    ]
+    stubber.add_response(
+        "list_data_quality_job_definitions",
+        {"JobDefinitionSummaries": summaries},
+        {"NameContains": f"{SCHEDULE}-"},
+    )
+
+
 def create_or_update(hook: SageMakerModelMonitorHook, schedule: str | None = HOURLY) -> dict[str, str]:
     return hook.create_or_update_schedule(SCHEDULE, "DataQuality", DQ_SPEC, schedule)
 
@@ -644,6 +691,7 @@ def test_create_or_update_creates_definition_then_schedule(hook, stubber):
     add_not_found(stubber, "describe_monitoring_schedule", named())
     expect_create_definition(stubber)
     expect_create_schedule(stubber)
+    expect_definitions(stubber, [NEW_DEFINITION])
     result = create_or_update(hook)
     assert result == {
         "MonitoringScheduleArn": SCHEDULE_ARN,
@@ -658,6 +706,7 @@ def test_create_or_update_unchanged_makes_no_mutating_call(hook, stubber):
     stubber.add_response(
         "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
     )
+    expect_definitions(stubber, [NEW_DEFINITION])
     result = create_or_update(hook)
     assert result["Action"] == "unchanged"
     assert result["JobDefinitionName"] == NEW_DEFINITION
@@ -666,6 +715,7 @@ def test_create_or_update_unchanged_makes_no_mutating_call(hook, stubber):
 def test_create_or_update_without_schedule_keeps_current_one(hook, stubber):
     current = description("Scheduled", NEW_DEFINITION, "DataQuality", expression="cron(0 6 ? * * *)")
     stubber.add_response("describe_monitoring_schedule", current, named())
+    expect_definitions(stubber, [NEW_DEFINITION])
     assert create_or_update(hook, schedule=None)["Action"] == "unchanged"
 
 
@@ -682,6 +732,7 @@ def test_create_or_update_points_schedule_at_new_definition_and_deletes_old_once
     stubber.add_response(
         "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
     )
+    expect_definitions(stubber, [OLD_DEFINITION, NEW_DEFINITION, "churn-monitor-2-dq-0123456789"])
     expect_references(stubber, OLD_DEFINITION, [])
     stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": OLD_DEFINITION})
     assert create_or_update(hook)["Action"] == "updated"
@@ -700,6 +751,7 @@ def test_create_or_update_changed_cron_reuses_definition(hook, stubber):
     stubber.add_response(
         "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
     )
+    expect_definitions(stubber, [NEW_DEFINITION])
     assert create_or_update(hook)["Action"] == "updated"
 
 
@@ -717,6 +769,7 @@ def test_create_or_update_keeps_definitions_it_does_not_own(hook, stubber):
     stubber.add_response(
         "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
     )
+    expect_definitions(stubber, [NEW_DEFINITION])
     assert create_or_update(hook)["Action"] == "updated"
 
 
@@ -733,6 +786,7 @@ def test_create_or_update_keeps_old_definition_still_referenced(hook, stubber):
     stubber.add_response(
         "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
     )
+    expect_definitions(stubber, [OLD_DEFINITION, NEW_DEFINITION])
     expect_references(stubber, OLD_DEFINITION, ["another-schedule"])
     assert create_or_update(hook)["Action"] == "updated"
 
@@ -749,6 +803,7 @@ def test_create_or_update_converges_after_crash_between_definition_and_schedule(
     add_not_found(stubber, "describe_monitoring_schedule", named())
     expect_create_definition(stubber, error="ResourceInUse")
     expect_create_schedule(stubber)
+    expect_definitions(stubber, [NEW_DEFINITION])
     assert create_or_update(hook)["Action"] == "created"
 
 
@@ -758,9 +813,8 @@ def test_create_or_update_removes_new_definition_when_schedule_create_fails(hook
     expect_create_schedule(stubber, error="ResourceLimitExceeded")
     expect_references(stubber, NEW_DEFINITION, [])
     stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": NEW_DEFINITION})
-    with pytest.raises(ClientError) as info:
+    with pytest.raises(ResourceLimitError, match="Cannot create monitoring schedule churn-monitor: too many"):
         create_or_update(hook)
-    assert error_code(info.value) == "ResourceLimitExceeded"
 
 
 def test_create_or_update_validates_before_any_call(hook, stubber):
@@ -781,3 +835,44 @@ def test_create_or_update_reapplies_a_failed_schedule(hook, stubber):
     stubber.add_response("describe_monitoring_schedule", failed, named())
     with pytest.raises(ScheduleFailedError, match="Endpoint ep not found"):
         create_or_update(hook)
+
+
+def test_create_or_update_sweeps_leftovers_of_an_interrupted_update(hook, stubber):
+    # A previous run pointed the schedule at NEW_DEFINITION and died before deleting OLD_DEFINITION.
+    stubber.add_response(
+        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
+    )
+    expect_definitions(stubber, [OLD_DEFINITION, NEW_DEFINITION])
+    expect_references(stubber, OLD_DEFINITION, [])
+    stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": OLD_DEFINITION})
+    assert create_or_update(hook)["Action"] == "unchanged"
+
+
+def test_create_or_update_sweep_failures_do_not_fail_the_task(hook, stubber):
+    stubber.add_response(
+        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
+    )
+    expect_definitions(stubber, [OLD_DEFINITION, NEW_DEFINITION])
+    expect_references(stubber, OLD_DEFINITION, [])
+    stubber.add_client_error(
+        "delete_data_quality_job_definition",
+        "ValidationException",
+        "in use",
+        400,
+        {"JobDefinitionName": OLD_DEFINITION},
+    )
+    assert create_or_update(hook)["Action"] == "unchanged"
+
+
+def test_update_schedule_quota_error(hook, stubber):
+    stubber.add_response("describe_monitoring_schedule", description(), named())
+    stubber.add_client_error("update_monitoring_schedule", "ResourceLimitExceeded", "", 400)
+    with pytest.raises(ResourceLimitError, match="Cannot update monitoring schedule churn-monitor") as info:
+        hook.update_schedule(SCHEDULE, {})
+    assert error_code(info.value.__cause__) == "ResourceLimitExceeded"
+
+
+def test_describe_failure_explains_stopped_runs(hook):
+    text = hook.describe_failure(execution(T0, "Stopped"))
+    assert "ended Stopped" in text and "No FailureReason or ExitMessage was given." in text
+    assert "MaxRuntimeInSeconds" in text

@@ -296,6 +296,7 @@ def test_table_flags_match_botocore_shapes(sagemaker_model):
         ("DataQuality", "cron(0 * ? * * *)", 3600),
         ("ModelBias", ScheduleExpression.every_n_hours(2), 7200),
         ("ModelExplainability", ScheduleExpression.daily(3), 86400),
+        ("DataQuality", "cron(0 17/12 ? * * *)", 86400),
         ("ModelBias", ScheduleExpression.now(), 86400),
         ("ModelBias", None, 86400),
     ],
@@ -313,6 +314,7 @@ def test_runtime_within_cadence_is_accepted(monitoring_type, schedule, runtime):
         ("ModelBias", "cron(0 * * * ? *)", 3600, "max-runtime-hourly-quality"),
         ("DataQuality", ScheduleExpression.hourly(), 3601, "max-runtime-interval"),
         ("ModelExplainability", ScheduleExpression.every_n_hours(4), 4 * 3600 + 1, "max-runtime-interval"),
+        ("DataQuality", "cron(0 0/5 ? * * *)", 4 * 3600 + 1, "max-runtime-interval"),
     ],
 )
 def test_runtime_beyond_cadence_is_refused(monitoring_type, schedule, runtime, rule_id):

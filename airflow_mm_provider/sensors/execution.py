@@ -1,0 +1,345 @@
+"""Wait for a monitoring execution and turn its end into an Airflow outcome.
+
+:class:`SageMakerMonitoringExecutionSensor` finds the execution of a DAG run's data interval (or the latest,
+or the first at or after a time), makes no call before the awaited slot exists, then lists executions once
+per poke, or defers to :class:`~airflow_mm_provider.triggers.execution.SageMakerMonitoringExecutionTrigger`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
+from airflow.providers.common.compat.sdk import (
+    AirflowException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    PokeReturnValue,
+    conf,
+    timezone,
+)
+
+from airflow_mm_provider.monitoring.outcomes import (
+    STATUS_KEY,
+    Outcome,
+    classify,
+    execution_label,
+    execution_summary,
+    failure_message,
+    outcome_message,
+    should_fail,
+)
+from airflow_mm_provider.monitoring.schedule import ScheduleExpression, as_utc, floor_hour
+from airflow_mm_provider.sensors.base import SageMakerModelMonitorBaseSensor
+from airflow_mm_provider.triggers.execution import (
+    TIMEOUT,
+    SageMakerMonitoringExecutionTrigger,
+    parse_time,
+)
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import Context
+
+DATA_INTERVAL = "data_interval"
+LATEST = "latest"
+AFTER = "after"
+WAIT_FOR = (DATA_INTERVAL, LATEST, AFTER)
+DEFAULT_APPEAR_BUFFER = timedelta(minutes=1)
+
+
+class NoSlotInWindowError(ValueError):
+    """The schedule has no slot in the awaited window, so no execution can ever be found there."""
+
+
+@dataclass(frozen=True)
+class AwaitedExecution:
+    """Which execution a sensor waits for and when to look first.
+
+    :param scheduled_after: inclusive lower bound of its ``ScheduledTime`` (UTC), or ``None``.
+    :param scheduled_before: exclusive upper bound of its ``ScheduledTime`` (UTC), or ``None``.
+    :param wake_at: no call before this time (its slot plus the appear buffer), or ``None``.
+    :param description: what is awaited, for the log.
+    """
+
+    scheduled_after: datetime | None
+    scheduled_before: datetime | None
+    wake_at: datetime | None
+    description: str
+
+
+def awaited_execution(
+    wait_for: str,
+    expression: ScheduleExpression | None,
+    *,
+    interval_start: datetime | None = None,
+    interval_end: datetime | None = None,
+    after: datetime | None = None,
+    appear_buffer: timedelta = DEFAULT_APPEAR_BUFFER,
+) -> AwaitedExecution:
+    """Work out the awaited execution's ``ScheduledTime`` bounds and the time of the first look.
+
+    - ``data_interval``: the last slot in ``[interval_start, interval_end)``; its execution is the newest one
+      scheduled in that interval. An interval with no slot raises :class:`NoSlotInWindowError`.
+    - ``after``: the first slot at or after ``after``.
+    - ``latest``: the newest execution, whenever it was scheduled; nothing to wait for.
+
+    Without an expression, or for ``NOW`` schedules (no recurring slots), there is no slot to wait for and
+    the bounds alone select the execution: the interval for ``data_interval``; for ``after``, executions
+    scheduled from the top of the hour holding ``after`` (a ``NOW`` run is taken to carry its hour as
+    ``ScheduledTime``, an assumption).
+
+    :param wait_for: ``data_interval``, ``latest`` or ``after``.
+    :param expression: the schedule's expression, or ``None`` when unknown.
+    :param interval_start: the DAG run's data interval start (``data_interval``).
+    :param interval_end: the DAG run's data interval end (``data_interval``).
+    :param after: the time from which to take the first execution (``after``).
+    :param appear_buffer: time after a slot before the first look.
+    """
+    if wait_for == LATEST:
+        return AwaitedExecution(None, None, None, "the latest execution")
+    recurring = expression is not None and not expression.is_now
+    if wait_for == DATA_INTERVAL:
+        if interval_start is None or interval_end is None:
+            raise ValueError(
+                "this DAG run has no data interval (e.g. a manual run); use wait_for='latest' or 'after'"
+            )
+        start, end = as_utc(interval_start, "data_interval_start"), as_utc(interval_end, "data_interval_end")
+        if not recurring:
+            return AwaitedExecution(start, end, None, f"the execution scheduled in [{start}, {end})")
+        slots = expression.slots(start, end)
+        if not slots:
+            raise NoSlotInWindowError(
+                f"schedule {expression} has no slot in the data interval [{start}, {end}), so no execution "
+                "is ever scheduled in it; align the DAG schedule with the monitoring schedule"
+            )
+        return AwaitedExecution(slots[-1], end, slots[-1] + appear_buffer, f"the execution of {slots[-1]}")
+    if wait_for == AFTER:
+        if after is None:
+            raise ValueError("wait_for='after' needs the 'after' time")
+        since = as_utc(after, "after")
+        if not recurring:
+            return AwaitedExecution(floor_hour(since), None, None, f"an execution scheduled from {since}")
+        slot = since if expression.previous_slot(since) == since else expression.next_slot(since)
+        return AwaitedExecution(
+            slot, expression.next_slot(slot), slot + appear_buffer, f"the execution of {slot}"
+        )
+    raise ValueError(f"wait_for must be one of {WAIT_FOR}, got {wait_for!r}")
+
+
+def _is_template(value: Any) -> bool:
+    return isinstance(value, str) and "{{" in value
+
+
+def _buffer(value: timedelta | float) -> timedelta:
+    buffer = value if isinstance(value, timedelta) else timedelta(seconds=value)
+    if buffer < timedelta(0):
+        raise ValueError(f"appear_buffer must not be negative, got {value}")
+    return buffer
+
+
+class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
+    """Wait for a monitoring execution to end, then succeed, fail or skip as chosen.
+
+    Which execution (``wait_for``):
+
+    - ``data_interval`` (default): the one whose ``ScheduledTime`` lies in the DAG run's
+      ``[data_interval_start, data_interval_end)``; when the interval holds several slots, the last one.
+    - ``after``: the first one scheduled at or after ``after``.
+    - ``latest``: the newest one (following newer ones as they appear).
+
+    Waiting: an execution is listed from its slot (``ScheduledTime``) on, ``Pending``, and starts 0-20 minutes
+    later, so before ``slot + appear_buffer`` the sensor makes no AWS call at all: in poke mode it sleeps,
+    in reschedule mode it comes back at that time, deferred it sleeps in the triggerer. From then on each
+    poke is a single ``ListMonitoringExecutions`` call. Computing the slot needs the schedule expression:
+    pass ``schedule_expression`` to save the one ``DescribeMonitoringSchedule`` call made otherwise (once
+    per task process, so once per poke in reschedule mode).
+
+    Outcomes: ``Completed`` succeeds; ``CompletedWithViolations`` succeeds unless ``fail_on_violations``;
+    ``Failed`` and ``Stopped`` fail when ``fail_on_failed`` (the message carries ``FailureReason``, the
+    processing job's ``ExitMessage`` and a hint when the inputs had no data), else succeed. With
+    ``soft_fail`` a failure or timeout skips the task instead. The return value (XCom) is the execution
+    summary with times as ISO-8601 strings, including ``MonitoringExecutionStatus``.
+
+    :param monitoring_schedule_name: the monitoring schedule (templated).
+    :param wait_for: ``data_interval``, ``latest`` or ``after`` (templated).
+    :param after: for ``after``: a timezone-aware datetime or ISO-8601 string (templated), e.g.
+        ``"{{ data_interval_end }}"``.
+    :param schedule_expression: the schedule's expression, e.g. ``"cron(0 * ? * * *)"`` (templated);
+        read from the schedule when not given.
+    :param appear_buffer: how long after the slot to look first (timedelta or seconds; default 1 minute).
+    :param fail_on_violations: fail when the execution found constraint violations.
+    :param fail_on_failed: fail when the execution ended ``Failed`` or ``Stopped``.
+    :param deferrable: wait in the triggerer (default from ``[operators] default_deferrable``).
+    :param kwargs: ``aws_conn_id``, ``region_name``, ``verify``, ``botocore_config`` and the
+        ``BaseSensorOperator`` arguments (``poke_interval``, ``timeout``, ``mode``, ``soft_fail``, ...).
+    """
+
+    template_fields: Sequence[str] = aws_template_fields(
+        "monitoring_schedule_name", "wait_for", "after", "schedule_expression"
+    )
+
+    def __init__(
+        self,
+        *,
+        monitoring_schedule_name: str,
+        wait_for: str = DATA_INTERVAL,
+        after: datetime | str | None = None,
+        schedule_expression: ScheduleExpression | str | None = None,
+        appear_buffer: timedelta | float = DEFAULT_APPEAR_BUFFER,
+        fail_on_violations: bool = False,
+        fail_on_failed: bool = True,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.monitoring_schedule_name = monitoring_schedule_name
+        self.wait_for = wait_for
+        self.after = after
+        self.schedule_expression = schedule_expression
+        self.appear_buffer = _buffer(appear_buffer)
+        self.fail_on_violations = fail_on_violations
+        self.fail_on_failed = fail_on_failed
+        self.deferrable = deferrable
+        self._awaited: AwaitedExecution | None = None
+        if not _is_template(wait_for) and wait_for not in WAIT_FOR:
+            raise ValueError(f"wait_for must be one of {WAIT_FOR}, got {wait_for!r}")
+        if wait_for == AFTER and after is None:
+            raise ValueError("wait_for='after' needs the 'after' time")
+        if schedule_expression is not None and not _is_template(schedule_expression):
+            ScheduleExpression.coerce(schedule_expression)
+        if after is not None and not _is_template(after):
+            parse_time(after, "after")
+
+    # ---- which execution ---------------------------------------------------------------------------------
+
+    def _expression(self) -> ScheduleExpression | None:
+        """The schedule expression: the parameter, else read once from DescribeMonitoringSchedule."""
+        if self.schedule_expression is not None:
+            return ScheduleExpression.coerce(self.schedule_expression)
+        description = self.hook.describe_schedule(self.monitoring_schedule_name)
+        text = (description["MonitoringScheduleConfig"].get("ScheduleConfig") or {}).get("ScheduleExpression")
+        self.log.info(
+            "Schedule %s runs on %s (pass schedule_expression to skip this DescribeMonitoringSchedule call)",
+            self.monitoring_schedule_name,
+            text,
+        )
+        return None if text is None else ScheduleExpression.parse(text)
+
+    def awaited(self, context: Context) -> AwaitedExecution:
+        """The awaited execution of this task run, worked out on first use."""
+        if self._awaited is None:
+            if self.wait_for not in WAIT_FOR:
+                raise ValueError(f"wait_for must be one of {WAIT_FOR}, got {self.wait_for!r}")
+            try:
+                self._awaited = awaited_execution(
+                    self.wait_for,
+                    None if self.wait_for == LATEST else self._expression(),
+                    interval_start=context.get("data_interval_start"),
+                    interval_end=context.get("data_interval_end"),
+                    after=parse_time(self.after, "after"),
+                    appear_buffer=self.appear_buffer,
+                )
+            except NoSlotInWindowError as error:
+                self.fail(f"Monitoring schedule {self.monitoring_schedule_name}: {error}")
+            self.log.info("Waiting for %s of %s", self._awaited.description, self.monitoring_schedule_name)
+        return self._awaited
+
+    def _before_wake(self, awaited: AwaitedExecution) -> float:
+        """Seconds until the first look is due (zero or less once it is)."""
+        if awaited.wake_at is None:
+            return 0.0
+        return (awaited.wake_at - timezone.utcnow()).total_seconds()
+
+    # ---- poke mode ---------------------------------------------------------------------------------------
+
+    def poke(self, context: Context) -> bool | PokeReturnValue:
+        """No call before the slot; then one ListMonitoringExecutions call; done once the execution ended."""
+        awaited = self.awaited(context)
+        if self._before_wake(awaited) > 0:
+            self.log.info("The slot has not opened; first look at %s", awaited.wake_at.isoformat())
+            return False
+        summary = self.hook.find_execution(
+            self.monitoring_schedule_name,
+            scheduled_after=awaited.scheduled_after,
+            scheduled_before=awaited.scheduled_before,
+        )
+        if summary is None:
+            self.log.info("No execution of %s listed yet", self.monitoring_schedule_name)
+            return False
+        outcome = classify(summary.get(STATUS_KEY))
+        if outcome is None:
+            self.log.info("The %s is %s", execution_label(summary), summary.get(STATUS_KEY))
+            return False
+        return PokeReturnValue(is_done=True, xcom_value=self._conclude(outcome, execution_summary(summary)))
+
+    def _get_next_poke_interval(
+        self, started_at: datetime | float, run_duration: Callable[[], float], poke_count: int
+    ) -> float:
+        """Until the slot opens, sleep (or reschedule) exactly until then, within the timeout."""
+        interval = super()._get_next_poke_interval(started_at, run_duration, poke_count)
+        before_wake = 0.0 if self._awaited is None else self._before_wake(self._awaited)
+        if before_wake <= 0:
+            return interval
+        return max(min(before_wake, self.timeout - run_duration()), 0.0)
+
+    # ---- deferrable mode ---------------------------------------------------------------------------------
+
+    def execute(self, context: Context) -> Any:
+        """Poke (or reschedule) until done; when deferrable, check once if due, else defer to the trigger."""
+        if not self.deferrable:
+            return super().execute(context)
+        awaited = self.awaited(context)
+        now = timezone.utcnow()
+        if self._before_wake(awaited) <= 0:
+            done = self.poke(context)
+            if done:
+                return done.xcom_value
+            wake_at = now + timedelta(seconds=self.poke_interval)
+        else:
+            wake_at = awaited.wake_at
+        self.defer(
+            trigger=SageMakerMonitoringExecutionTrigger(
+                monitoring_schedule_name=self.monitoring_schedule_name,
+                scheduled_after=awaited.scheduled_after,
+                scheduled_before=awaited.scheduled_before,
+                wake_at=wake_at,
+                deadline=now + timedelta(seconds=self.timeout),
+                poll_interval=self.poke_interval,
+                aws_conn_id=self.aws_conn_id,
+                region_name=self.region_name,
+                verify=self.verify,
+                botocore_config=self.botocore_config,
+            ),
+            method_name="execute_complete",
+        )
+
+    def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Map the trigger's event to the same outcomes as poke mode."""
+        event = event or {}
+        status = event.get("status")
+        if status in {outcome.value for outcome in Outcome}:
+            return self._conclude(Outcome(status), event["execution"])
+        message = event.get("message") or f"unexpected trigger event {dict(event)!r}"
+        if status == TIMEOUT:
+            if self.soft_fail:
+                raise AirflowSkipException(message)
+            raise AirflowSensorTimeout(message)
+        raise AirflowException(f"Waiting for {self.monitoring_schedule_name} failed: {message}")
+
+    # ---- outcome -----------------------------------------------------------------------------------------
+
+    def _conclude(self, outcome: Outcome, summary: dict[str, Any]) -> dict[str, Any]:
+        """Fail, skip or return the JSON-safe summary, as the outcome and the user's choices say."""
+        if should_fail(
+            outcome, fail_on_violations=self.fail_on_violations, fail_on_failed=self.fail_on_failed
+        ):
+            self.fail(self.hook.describe_failure(summary))
+        if outcome is Outcome.FAILED:
+            self.log.warning("%s\nfail_on_failed is off, so the task succeeds.", failure_message(summary))
+        else:
+            self.log.info("%s", outcome_message(summary))
+        self.log.info("Execution summary: %s", summary)
+        return summary

@@ -1,0 +1,314 @@
+"""Tests of the streaming record readers."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from airflow_mm_provider.analysis.records import (
+    ReadStats,
+    decode_payload,
+    extract_members,
+    iter_batch_output_chunks,
+    iter_capture_chunks,
+    iter_files,
+    iter_ground_truth_chunks,
+    iter_merged_chunks,
+    iter_table_chunks,
+    parse_time,
+    resolve_manifest,
+)
+
+
+def capture_line(
+    event_id: str, time: str, output: str = "0.7", inference_id: str | None = None, dump: dict | None = None
+) -> str:
+    """A capture record as the service writes it (compact unless ``dump`` says otherwise)."""
+    metadata = {"eventId": event_id, "inferenceTime": time}
+    if inference_id is not None:
+        metadata["inferenceId"] = inference_id
+    record = {
+        "captureData": {
+            "endpointInput": {
+                "observedContentType": "text/csv",
+                "mode": "INPUT",
+                "data": "1,2",
+                "encoding": "CSV",
+            },
+            "endpointOutput": {
+                "observedContentType": "text/csv",
+                "mode": "OUTPUT",
+                "data": output,
+                "encoding": "CSV",
+            },
+        },
+        "eventMetadata": metadata,
+        "eventVersion": "0",
+    }
+    return json.dumps(record, **(dump or {"separators": (",", ":")}))
+
+
+def write(path: Path, lines: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def all_records(chunks) -> list:
+    return [record for chunk in chunks for record in chunk]
+
+
+def test_capture_records_are_read_in_chunks_with_join_ids(tmp_path: Path) -> None:
+    write(tmp_path / "a" / "01.jsonl", [capture_line(f"e{i}", "2026-01-01T00:10:00Z") for i in range(5)])
+    write(tmp_path / "b" / "02.jsonl", [capture_line("e9", "2026-01-01T00:20:00Z", inference_id="i9")])
+    stats = ReadStats()
+    chunks = list(iter_capture_chunks(tmp_path, stats, chunk_size=2))
+    assert [len(chunk) for chunk in chunks] == [2, 2, 2]
+    records = all_records(chunks)
+    assert [record.join_id for record in records] == ["e0", "e1", "e2", "e3", "e4", "i9"]
+    assert json.loads(records[0].capture_data)["endpointOutput"]["data"] == "0.7"
+    assert json.loads(records[-1].event_metadata)["inferenceId"] == "i9"
+    assert stats.records == 6 and stats.malformed_total == 0
+
+
+def test_capture_window_is_half_open(tmp_path: Path) -> None:
+    times = [
+        "2026-01-01T00:59:59Z",
+        "2026-01-01T01:00:00Z",
+        "2026-01-01T01:30:00.250000",
+        "2026-01-01T02:00:00Z",
+        "2026-01-01T01:59:59.999+00:00",
+    ]
+    write(tmp_path / "c.jsonl", [capture_line(f"e{i}", t) for i, t in enumerate(times)])
+    stats = ReadStats()
+    start = datetime(2026, 1, 1, 1, tzinfo=timezone.utc)
+    end = datetime(2026, 1, 1, 2, tzinfo=timezone.utc)
+    records = all_records(iter_capture_chunks(tmp_path, stats, start=start, end=end))
+    assert [record.join_id for record in records] == ["e1", "e2", "e4"]
+    assert stats.skipped_out_of_window == 2
+
+
+def test_malformed_capture_lines_are_counted_not_fatal(tmp_path: Path) -> None:
+    good = capture_line("ok", "2026-01-01T00:00:00Z")
+    lines = [
+        good[:-10],
+        "not json",
+        json.dumps({"captureData": {}, "eventVersion": "0"}),
+        json.dumps({"captureData": {"endpointOutput": {}}, "eventMetadata": {"inferenceTime": "x"}}),
+        json.dumps(
+            {"captureData": {"a": 1}, "eventMetadata": {"eventId": "t", "inferenceTime": "yesterday"}}
+        ),
+        good,
+    ]
+    write(tmp_path / "c.jsonl", lines)
+    stats = ReadStats()
+    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    records = all_records(iter_capture_chunks(tmp_path, stats, start=start))
+    assert [record.join_id for record in records] == ["ok"]
+    assert stats.malformed == {
+        "invalid_json": 2,
+        "missing_event_metadata": 1,
+        "missing_event_id": 1,
+        "invalid_inference_time": 1,
+    }
+
+
+def test_pretty_printed_capture_lines_take_the_general_path(tmp_path: Path) -> None:
+    write(tmp_path / "c.jsonl", [capture_line("e1", "2026-01-01T00:00:00Z", dump={"indent": None})])
+    records = all_records(iter_capture_chunks(tmp_path, ReadStats()))
+    assert records[0].join_id == "e1"
+    assert json.loads(records[0].capture_data)["endpointInput"]["data"] == "1,2"
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    event_id=st.text(min_size=1, max_size=12),
+    output=st.text(max_size=30),
+    compact=st.booleans(),
+)
+def test_capture_reading_agrees_with_full_parse(event_id: str, output: str, compact: bool) -> None:
+    line = capture_line(
+        event_id,
+        "2026-01-01T00:00:00Z",
+        output=output,
+        dump={"separators": (",", ":") if compact else (", ", ": ")},
+    )
+    expected = json.loads(line)
+    with tempfile.TemporaryDirectory() as directory:
+        write(Path(directory) / "c.jsonl", [line])
+        records = all_records(iter_capture_chunks(Path(directory), ReadStats()))
+    assert records[0].join_id == event_id
+    assert json.loads(records[0].capture_data) == expected["captureData"]
+    assert json.loads(records[0].event_metadata) == expected["eventMetadata"]
+    found = extract_members(line, ("endpointOutput", "eventId"))
+    assert found is not None
+    assert found["endpointOutput"][0]["data"] == output and found["eventId"][0] == event_id
+
+
+def test_files_are_walked_sorted_skipping_markers_and_gzip_is_read(tmp_path: Path) -> None:
+    write(tmp_path / "b" / "2.jsonl", [capture_line("b", "2026-01-01T00:00:00Z")])
+    write(tmp_path / "a" / "1.jsonl", [capture_line("a", "2026-01-01T00:00:00Z")])
+    write(tmp_path / "_SUCCESS", [""])
+    write(tmp_path / ".hidden", ["x"])
+    with gzip.open(tmp_path / "c.jsonl.gz", "wt", encoding="utf-8") as handle:
+        handle.write(capture_line("c", "2026-01-01T00:00:00Z") + "\n")
+    assert [path.name for path in iter_files(tmp_path)] == ["c.jsonl.gz", "1.jsonl", "2.jsonl"]
+    stats = ReadStats()
+    assert [record.join_id for record in all_records(iter_capture_chunks(tmp_path, stats))] == ["c", "a", "b"]
+    assert list(iter_files(tmp_path / "missing")) == []
+
+
+def test_decode_payload_encodings() -> None:
+    assert decode_payload({"data": "1, 2,3", "encoding": "CSV"}) == ["1", " 2", "3"]
+    assert decode_payload({"data": '"a,b",c', "encoding": "CSV"}) == ["a,b", "c"]
+    assert decode_payload({"data": "1,2\n3,4", "encoding": "CSV"}) == [["1", "2"], ["3", "4"]]
+    assert decode_payload({"data": '{"label": 1}', "encoding": "JSON"}) == {"label": 1}
+    encoded = base64.b64encode(b'{"score": 0.5}').decode()
+    assert decode_payload(
+        {"data": encoded, "encoding": "BASE64", "observedContentType": "application/json"}
+    ) == {"score": 0.5}
+    encoded = base64.b64encode(b"0.5,1").decode()
+    assert decode_payload({"data": encoded, "encoding": "BASE64", "observedContentType": "text/csv"}) == [
+        "0.5",
+        "1",
+    ]
+    assert decode_payload({"data": base64.b64encode(b"hi").decode(), "encoding": "BASE64"}) == "hi"
+
+
+def test_ground_truth_records(tmp_path: Path) -> None:
+    lines = [
+        json.dumps(
+            {
+                "groundTruthData": {"data": "1", "encoding": "CSV"},
+                "eventMetadata": {"eventId": "a"},
+                "eventVersion": "0",
+            },
+            separators=(",", ":"),
+        ),
+        json.dumps(
+            {
+                "eventMetadata": {"eventId": "b"},
+                "groundTruthData": {"data": '{"label": 0}', "encoding": "JSON"},
+            }
+        ),
+        json.dumps({"groundTruthData": {"encoding": "CSV"}, "eventMetadata": {"eventId": "c"}}),
+        json.dumps({"groundTruthData": {"data": "0"}, "eventMetadata": {}}),
+        "{broken",
+    ]
+    write(tmp_path / "gt.jsonl", lines)
+    stats = ReadStats()
+    pairs = all_records(iter_ground_truth_chunks(tmp_path, stats))
+    assert [pair[0] for pair in pairs] == ["a", "b"]
+    assert json.loads(pairs[1][1]) == {"data": '{"label": 0}', "encoding": "JSON"}
+    assert stats.malformed == {"missing_ground_truth_data": 1, "missing_event_id": 1, "invalid_json": 1}
+
+
+def test_merged_records_give_payloads(tmp_path: Path) -> None:
+    merged = {
+        "eventMetadata": {"eventId": "a"},
+        "eventVersion": "0",
+        "groundTruthData": {"data": "1", "encoding": "CSV"},
+        "captureData": {
+            "endpointInput": {"data": "5,6", "encoding": "CSV"},
+            "endpointOutput": {"data": "0.9", "encoding": "CSV"},
+        },
+    }
+    batch = {
+        "eventMetadata": {"eventId": "b"},
+        "groundTruthData": {"data": "0", "encoding": "CSV"},
+        "captureData": {"batchTransformOutput": {"data": '{"score": 0.1}', "encoding": "JSON"}},
+    }
+    write(
+        tmp_path / "m.jsonl",
+        [
+            json.dumps(merged, separators=(",", ":")),
+            json.dumps(batch),
+            json.dumps({"captureData": {}}),
+            "[1]",
+        ],
+    )
+    stats = ReadStats()
+    records = all_records(iter_merged_chunks(tmp_path, stats, with_input=True))
+    assert records[0].output == {"data": "0.9", "encoding": "CSV"}
+    assert records[0].input == {"data": "5,6", "encoding": "CSV"}
+    assert records[1].output["encoding"] == "JSON" and records[1].ground_truth["data"] == "0"
+    assert len(records) == 2
+    assert stats.malformed == {"missing_ground_truth_data": 1, "invalid_json": 1}
+
+
+def test_batch_outputs_are_resolved_through_manifests(tmp_path: Path) -> None:
+    mirror = tmp_path / "s3"
+    write(
+        mirror / "bucket" / "out" / "a.csv.out",
+        ["0.8, id-1,2026-01-01T01:00:00Z", "0.1,,2026-01-01T01:00:00Z"],
+    )
+    write(
+        mirror / "bucket" / "out" / "b.jsonl.out",
+        [
+            json.dumps(
+                {
+                    "SageMakerInferenceId": "id-2",
+                    "SageMakerInferenceTime": "2026-01-01T01:00:00Z",
+                    "SageMakerOutput": {"score": 0.3},
+                    "features": [1, 2],
+                }
+            ),
+            json.dumps(
+                {
+                    "SageMakerInferenceId": "id-3",
+                    "SageMakerInferenceTime": "2026-01-01T03:00:00Z",
+                    "SageMakerOutput": {"score": 0.3},
+                }
+            ),
+        ],
+    )
+    capture = tmp_path / "capture"
+    manifest = json.dumps([{"prefix": "s3://bucket/out/"}, "a.csv.out", "b.jsonl.out", "gone.out"])
+    write(capture / "output" / "2026" / "01" / "01" / "01" / "m.json", [manifest])
+    write(capture / "output" / "2026" / "01" / "01" / "01" / "junk.json", ['{"x": 1}'])
+    assert (
+        resolve_manifest(capture / "output/2026/01/01/01/m.json", mirror)[0]
+        == mirror / "bucket/out/a.csv.out"
+    )
+    stats = ReadStats()
+    end = datetime(2026, 1, 1, 2, tzinfo=timezone.utc)
+    records = all_records(iter_batch_output_chunks(capture, mirror, stats, end=end))
+    assert [record.join_id for record in records] == ["id-1", "id-2"]
+    assert json.loads(records[0].capture_data) == {"batchTransformOutput": {"data": "0.8", "encoding": "CSV"}}
+    data = json.loads(json.loads(records[1].capture_data)["batchTransformOutput"]["data"])
+    assert data == {"SageMakerOutput": {"score": 0.3}, "features": [1, 2]}
+    assert json.loads(records[1].event_metadata) == {"eventId": "id-2"}
+    assert stats.malformed == {"missing_inference_id": 1, "missing_manifest_file": 1, "invalid_manifest": 1}
+    assert stats.skipped_out_of_window == 1
+
+
+def test_csv_tables_with_and_without_header(tmp_path: Path) -> None:
+    write(tmp_path / "h" / "1.csv", ["probability,prediction,label", "0.9,1,1", '"0.2",0,1'])
+    write(tmp_path / "h" / "2.csv", ["probability,prediction,label", "0.4,0,0"])
+    stats = ReadStats()
+    header, chunks = iter_table_chunks(tmp_path / "h", stats, kind="csv", header=True)
+    assert header == ["probability", "prediction", "label"]
+    assert all_records(chunks) == [["0.9", "1", "1"], ["0.2", "0", "1"], ["0.4", "0", "0"]]
+    header, chunks = iter_table_chunks(tmp_path / "h", ReadStats(), kind="csv", header=False)
+    assert header is None and len(all_records(chunks)) == 5
+
+
+def test_json_lines_tables_count_bad_lines(tmp_path: Path) -> None:
+    write(tmp_path / "d.jsonl", ['{"a": 1}', "nope", "[1, 2]"])
+    stats = ReadStats()
+    header, chunks = iter_table_chunks(tmp_path, stats, kind="json")
+    assert header is None
+    assert all_records(chunks) == [{"a": 1}, [1, 2]]
+    assert stats.as_dict() == {"records": 2, "skipped_out_of_window": 0, "malformed": {"invalid_json": 1}}
+
+
+def test_parse_time_forms() -> None:
+    assert parse_time("2026-01-01T01:02:03Z") == datetime(2026, 1, 1, 1, 2, 3, tzinfo=timezone.utc)
+    assert parse_time("2026-01-01T01:02:03.5") == datetime(2026, 1, 1, 1, 2, 3, 500000, tzinfo=timezone.utc)

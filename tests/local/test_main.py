@@ -1,0 +1,57 @@
+"""``mm-local`` as a subprocess: one JSON line when ready, control subcommands, clean exit on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+
+def start(state_dir: Path) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """Start ``mm-local serve`` and read its ready line."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "airflow_mm_provider.local", "serve", "--port", "0", "--pending-seconds", "0",
+         "--state-dir", str(state_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stdout is not None
+    return process, json.loads(process.stdout.readline())
+
+
+def command(*args: str) -> dict[str, Any]:
+    """Run a control subcommand and parse its output."""
+    done = subprocess.run([sys.executable, "-m", "airflow_mm_provider.local", *args], capture_output=True,
+                          text=True, timeout=60, check=True)
+    return json.loads(done.stdout)
+
+
+def terminate(process: subprocess.Popen[str]) -> tuple[int, str]:
+    """SIGTERM, then the exit code and the rest of stdout."""
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=30)
+    return process.returncode, out
+
+
+def test_serve_prints_one_line_and_stops_cleanly(tmp_path: Path) -> None:
+    process, ready = start(tmp_path)
+    try:
+        assert ready["region"] == "us-east-1" and ready["endpoint_url"].startswith("http://127.0.0.1:")
+        url = ready["endpoint_url"]
+        sm = boto3.client("sagemaker", endpoint_url=url, region_name="us-east-1",
+                          aws_access_key_id="a", aws_secret_access_key="b")
+        sm.create_endpoint_config(EndpointConfigName="kept", ProductionVariants=[{"VariantName": "v"}])
+        assert command("status", "--endpoint", url)["counts"]["endpoint_configs"] == 1
+        assert command("run-due", "--until", "2030-01-01T00:00:00Z", "--endpoint", url)["executions"] == []
+    finally:
+        code, rest = terminate(process)
+    assert (code, rest) == (0, "")
+    process, ready = start(tmp_path)
+    try:
+        assert command("status", "--endpoint", ready["endpoint_url"])["counts"]["endpoint_configs"] == 1
+    finally:
+        assert terminate(process)[0] == 0

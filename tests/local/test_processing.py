@@ -1,0 +1,114 @@
+"""Processing jobs created through the API (baseline-style jobs)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from tests.local.conftest import ANALYZER, BUCKET, CLARIFY, ROLE, FakeEngine, error_code
+
+
+def request(name: str, image: str = ANALYZER, **overrides: Any) -> dict[str, Any]:
+    """CreateProcessingJob arguments reading s3://BUCKET/data and writing s3://BUCKET/baseline/<name>."""
+    args = {
+        "ProcessingJobName": name,
+        "ProcessingInputs": [{"InputName": "baseline_dataset_input", "S3Input": {
+            "S3Uri": f"s3://{BUCKET}/data", "LocalPath": "/opt/ml/processing/input/baseline_dataset_input",
+            "S3DataType": "S3Prefix", "S3InputMode": "File"}}],
+        "ProcessingOutputConfig": {"Outputs": [{"OutputName": "monitoring_output", "S3Output": {
+            "S3Uri": f"s3://{BUCKET}/baseline/{name}", "LocalPath": "/opt/ml/processing/output",
+            "S3UploadMode": "EndOfJob"}}]},
+        "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                                                  "VolumeSizeInGB": 20}},
+        "AppSpecification": {"ImageUri": image},
+        "Environment": {"dataset_format": '{"csv": {"header": true}}',
+                        "dataset_source": "/opt/ml/processing/input/baseline_dataset_input",
+                        "output_path": "/opt/ml/processing/output"},
+        "RoleArn": ROLE,
+        "StoppingCondition": {"MaxRuntimeInSeconds": 60},
+    }
+    args.update(overrides)
+    return args
+
+
+def wait_terminal(sm: Any, name: str) -> dict[str, Any]:
+    """Poll DescribeProcessingJob until the job ends."""
+    deadline = time.monotonic() + 10
+    while True:
+        job = sm.describe_processing_job(ProcessingJobName=name)
+        if job["ProcessingJobStatus"] in ("Completed", "Failed", "Stopped") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.02)
+
+
+def test_analyzer_job_downloads_runs_and_uploads(sm: Any, s3: Any, engine: FakeEngine) -> None:
+    s3.put_object(Bucket=BUCKET, Key="data/train.csv", Body=b"a,b\n1,2\n")
+    arn = sm.create_processing_job(**request("baseline-1"))["ProcessingJobArn"]
+    assert arn == "arn:aws:sagemaker:us-east-1:123456789012:processing-job/baseline-1"
+    job = wait_terminal(sm, "baseline-1")
+    assert job["ProcessingJobStatus"] == "Completed"
+    assert job["ExitMessage"] == "Completed: Job completed successfully with no violations."
+    assert job["ProcessingEndTime"] >= job["ProcessingStartTime"]
+    mode, environment, files = engine.calls[0]
+    assert mode == "analyzer"
+    assert files == {"/opt/ml/processing/input/baseline_dataset_input": ["train.csv"]}
+    assert environment["dataset_source"] == "/opt/ml/processing/input/baseline_dataset_input"
+    assert s3.get_object(Bucket=BUCKET, Key="baseline/baseline-1/analyzer.json")["Body"].read()
+
+
+def test_clarify_image_runs_the_clarify_engine(sm: Any, s3: Any, engine: FakeEngine) -> None:
+    sm.create_processing_job(**request("bias-baseline", CLARIFY))
+    assert wait_terminal(sm, "bias-baseline")["ProcessingJobStatus"] == "Completed"
+    assert [call[0] for call in engine.calls] == ["clarify"]
+
+
+def test_other_images_fail(sm: Any, s3: Any) -> None:
+    sm.create_processing_job(**request("custom", "123456789012.dkr.ecr.us-east-1.amazonaws.com/custom:1"))
+    job = wait_terminal(sm, "custom")
+    assert job["ProcessingJobStatus"] == "Failed"
+    assert "only runs those" in job["FailureReason"]
+
+
+def test_duplicate_job_name_is_in_use(sm: Any, s3: Any) -> None:
+    sm.create_processing_job(**request("dup"))
+    with pytest.raises(sm.exceptions.ResourceInUse):
+        sm.create_processing_job(**request("dup"))
+
+
+def test_stop_processing_job(sm: Any, s3: Any, engine: FakeEngine) -> None:
+    engine.gate = threading.Event()
+    try:
+        sm.create_processing_job(**request("long"))
+        deadline = time.monotonic() + 5
+        while not engine.calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+        sm.stop_processing_job(ProcessingJobName="long")
+        job = wait_terminal(sm, "long")
+    finally:
+        engine.gate.set()
+    assert job["ProcessingJobStatus"] == "Stopped"
+    with pytest.raises(sm.exceptions.ClientError) as err:
+        sm.stop_processing_job(ProcessingJobName="long")
+    assert error_code(err) == "ValidationException"
+
+
+def test_unknown_processing_job_is_not_found(sm: Any) -> None:
+    with pytest.raises(sm.exceptions.ResourceNotFound):
+        sm.describe_processing_job(ProcessingJobName="nope")
+
+
+def test_list_processing_jobs(sm: Any, s3: Any) -> None:
+    for name in ("job-b", "job-a", "other"):
+        sm.create_processing_job(**request(name))
+        wait_terminal(sm, name)
+    listed = sm.list_processing_jobs(NameContains="job", SortBy="Name", SortOrder="Ascending")
+    assert [j["ProcessingJobName"] for j in listed["ProcessingJobSummaries"]] == ["job-a", "job-b"]
+    assert {j["ProcessingJobStatus"] for j in listed["ProcessingJobSummaries"]} == {"Completed"}
+    assert sm.list_processing_jobs(StatusEquals="Failed")["ProcessingJobSummaries"] == []
+    first = sm.list_processing_jobs(MaxResults=2)
+    second = sm.list_processing_jobs(MaxResults=2, NextToken=first["NextToken"])
+    assert [j["ProcessingJobName"] for j in first["ProcessingJobSummaries"] + second["ProcessingJobSummaries"]] == [
+        "other", "job-a", "job-b"]

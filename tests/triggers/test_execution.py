@@ -1,0 +1,225 @@
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import Any
+
+import pendulum
+import pytest
+from botocore.exceptions import ClientError
+
+from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
+from airflow_mm_provider.triggers import execution as trigger_module
+from airflow_mm_provider.triggers.execution import SageMakerMonitoringExecutionTrigger, parse_time
+
+SLOT = datetime(2024, 5, 1, 13, tzinfo=timezone.utc)
+WAKE = SLOT + timedelta(minutes=1)
+CLASS_PATH = "airflow_mm_provider.triggers.execution.SageMakerMonitoringExecutionTrigger"
+
+
+def summary(status: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "MonitoringScheduleName": "churn-dq",
+        "ScheduledTime": SLOT,
+        "CreationTime": SLOT,
+        "LastModifiedTime": SLOT + timedelta(minutes=9),
+        "MonitoringExecutionStatus": status,
+        **extra,
+    }
+
+
+@dataclass
+class FakeClock:
+    """Stands in for the trigger's clock and sleep; sleeping moves the clock."""
+
+    now: datetime
+    sleeps: list[float] = field(default_factory=list)
+
+    def utcnow(self) -> datetime:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class FakeHook:
+    """Answers find_execution_async from a script and records when and how it was called."""
+
+    clock: FakeClock
+    answers: list[Any]
+    calls: list[tuple[datetime, dict[str, Any]]] = field(default_factory=list)
+
+    async def find_execution_async(self, schedule_name: str, **bounds: Any) -> dict[str, Any] | None:
+        self.calls.append((self.clock.now, {"schedule_name": schedule_name, **bounds}))
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
+    fake = FakeClock(SLOT - timedelta(minutes=30))
+    monkeypatch.setattr(trigger_module, "sleep", fake.sleep)
+    monkeypatch.setattr(trigger_module, "timezone", SimpleNamespace(utcnow=fake.utcnow))
+    yield fake
+
+
+def make_trigger(**overrides: Any) -> SageMakerMonitoringExecutionTrigger:
+    kwargs: dict[str, Any] = {
+        "monitoring_schedule_name": "churn-dq",
+        "scheduled_after": SLOT,
+        "scheduled_before": SLOT + timedelta(hours=1),
+        "wake_at": WAKE,
+        "deadline": SLOT + timedelta(hours=2),
+        "poll_interval": 60,
+        "aws_conn_id": "mm",
+        "region_name": "us-east-1",
+    }
+    kwargs.update(overrides)
+    return SageMakerMonitoringExecutionTrigger(**kwargs)
+
+
+async def run(trigger: SageMakerMonitoringExecutionTrigger, hook: FakeHook) -> list[dict[str, Any]]:
+    trigger.hook = lambda: hook  # type: ignore[method-assign]
+    return [event.payload async for event in trigger.run()]
+
+
+class TestSerialize:
+    def test_round_trip_gives_an_equal_trigger(self) -> None:
+        trigger = make_trigger(verify=False, botocore_config={"retries": {"mode": "standard"}})
+        path, kwargs = trigger.serialize()
+        assert path == CLASS_PATH
+        assert kwargs == {
+            "monitoring_schedule_name": "churn-dq",
+            "poll_interval": 60,
+            "aws_conn_id": "mm",
+            "scheduled_after": "2024-05-01T13:00:00+00:00",
+            "scheduled_before": "2024-05-01T14:00:00+00:00",
+            "wake_at": "2024-05-01T13:01:00+00:00",
+            "deadline": "2024-05-01T15:00:00+00:00",
+            "region_name": "us-east-1",
+            "verify": False,
+            "botocore_config": {"retries": {"mode": "standard"}},
+        }
+        module, _, name = path.rpartition(".")
+        rebuilt = getattr(importlib.import_module(module), name)(**kwargs)
+        assert rebuilt.serialize() == (path, kwargs)
+        assert vars(rebuilt) == vars(trigger)
+
+    def test_unset_values_are_left_out(self) -> None:
+        trigger = SageMakerMonitoringExecutionTrigger(monitoring_schedule_name="s", aws_conn_id=None)
+        assert trigger.serialize()[1] == {
+            "monitoring_schedule_name": "s",
+            "poll_interval": 60.0,
+            "aws_conn_id": None,
+        }
+
+    def test_times_are_normalised_to_plain_utc_datetimes(self) -> None:
+        trigger = make_trigger(
+            scheduled_after=pendulum.datetime(2024, 5, 1, 15, tz="Europe/Paris"),
+            scheduled_before="2024-05-01T14:00:00Z",
+        )
+        assert trigger.scheduled_after == SLOT
+        assert type(trigger.scheduled_after) is datetime
+        assert trigger.scheduled_before == SLOT + timedelta(hours=1)
+
+    def test_hook_uses_the_serialized_connection_settings(self) -> None:
+        hook = make_trigger(verify=False, botocore_config={"read_timeout": 5}).hook()
+        assert isinstance(hook, SageMakerModelMonitorHook)
+        assert (hook.aws_conn_id, hook.region_name, hook.client_type) == ("mm", "us-east-1", "sagemaker")
+
+    @pytest.mark.parametrize(
+        ("value", "error"),
+        [("2024-05-01T13:00:00", ValueError), ("yesterday", ValueError), (datetime(2024, 5, 1), ValueError)],
+    )
+    def test_bad_times_are_refused(self, value: Any, error: type[Exception]) -> None:
+        with pytest.raises(error, match="wake_at"):
+            parse_time(value, "wake_at")
+
+    def test_poll_interval_must_be_positive(self) -> None:
+        with pytest.raises(ValueError, match="poll_interval"):
+            make_trigger(poll_interval=0)
+
+
+class TestRun:
+    async def test_sleeps_until_wake_at_then_reports_success(self, clock: FakeClock) -> None:
+        hook = FakeHook(clock, [None, summary("InProgress"), summary("Completed")])
+        events = await run(make_trigger(), hook)
+        assert [when for when, _ in hook.calls] == [
+            WAKE,
+            WAKE + timedelta(minutes=1),
+            WAKE + timedelta(minutes=2),
+        ]
+        assert clock.sleeps == [30 * 60 + 60, 60, 60]
+        assert hook.calls[0][1] == {
+            "schedule_name": "churn-dq",
+            "scheduled_after": SLOT,
+            "scheduled_before": SLOT + timedelta(hours=1),
+        }
+        assert events == [
+            {
+                "status": "success",
+                "execution": {
+                    "MonitoringScheduleName": "churn-dq",
+                    "ScheduledTime": "2024-05-01T13:00:00+00:00",
+                    "CreationTime": "2024-05-01T13:00:00+00:00",
+                    "LastModifiedTime": "2024-05-01T13:09:00+00:00",
+                    "MonitoringExecutionStatus": "Completed",
+                },
+                "message": "The monitoring execution of churn-dq scheduled at 2024-05-01T13:00:00+00:00 "
+                "ended Completed.",
+            }
+        ]
+
+    async def test_violations(self, clock: FakeClock) -> None:
+        events = await run(make_trigger(), FakeHook(clock, [summary("CompletedWithViolations")]))
+        assert [(e["status"], e["execution"]["MonitoringExecutionStatus"]) for e in events] == [
+            ("violations", "CompletedWithViolations")
+        ]
+
+    @pytest.mark.parametrize("status", ["Failed", "Stopped"])
+    async def test_failed_carries_the_failure_reason(self, clock: FakeClock, status: str) -> None:
+        answer = summary(status, FailureReason="Job inputs had no data")
+        [event] = await run(make_trigger(), FakeHook(clock, [answer]))
+        assert event["status"] == "failed"
+        assert event["execution"]["FailureReason"] == "Job inputs had no data"
+        assert "ended " + status in event["message"]
+        assert "Hint: no captured records" in event["message"]
+
+    async def test_timeout_at_the_deadline(self, clock: FakeClock) -> None:
+        hook = FakeHook(clock, [summary("InProgress")])
+        deadline = WAKE + timedelta(minutes=2, seconds=30)
+        [event] = await run(make_trigger(deadline=deadline), hook)
+        assert len(hook.calls) == 3
+        assert clock.now == deadline
+        assert clock.sleeps[-1] == 30
+        assert event["status"] == "timeout"
+        assert event["execution"]["MonitoringExecutionStatus"] == "InProgress"
+        assert "2024-05-01T13:03:30+00:00" in event["message"] and "is InProgress" in event["message"]
+
+    async def test_deadline_before_wake_at_makes_no_call(self, clock: FakeClock) -> None:
+        hook = FakeHook(clock, [summary("Completed")])
+        [event] = await run(make_trigger(deadline=SLOT), hook)
+        assert hook.calls == []
+        assert event["status"] == "timeout" and event["execution"] is None
+        assert "no execution of churn-dq in the awaited window yet" in event["message"]
+
+    async def test_without_wake_at_polls_at_once(self, clock: FakeClock) -> None:
+        hook = FakeHook(clock, [summary("Completed")])
+        [event] = await run(make_trigger(wake_at=None, deadline=None), hook)
+        assert clock.sleeps == [] and len(hook.calls) == 1
+        assert event["status"] == "success"
+
+    async def test_service_error_becomes_an_error_event(self, clock: FakeClock) -> None:
+        error = ClientError(
+            {"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "ListMonitoringExecutions"
+        )
+        [event] = await run(make_trigger(), FakeHook(clock, [error]))
+        assert event["status"] == "error" and event["execution"] is None
+        assert "AccessDeniedException" in event["message"]
