@@ -7,7 +7,9 @@ probability, with ``inferenceId``) and their ground truth, then, each in a fresh
 - the job: ``run_merge`` then ``run_analyzer`` (model quality, baseline), as the local service calls them.
 
 Times are CPU seconds of the child (``time.process_time``), so other load on the machine disturbs them less.
-Prints records/second and the child's peak RSS. Targets: job time within 2x the floor, peak RSS under 1.5 GB.
+Prints records/second and the child's peak RSS (Linux keeps a process's peak RSS across exec, so the data is
+generated in a child too, keeping the parent that starts the measured children small). Targets: job time
+within 2x the floor, peak RSS under 1.5 GB.
 
 Usage: ``python benchmarks/analysis_throughput.py [--records N] [--keep DIR]``.
 """
@@ -77,6 +79,11 @@ def generate(root: Path, records: int, seed: int = 7) -> tuple[Path, Path]:
     return root / "capture", root / "ground-truth"
 
 
+def generate_job(root: str, records: int, queue: Any) -> None:
+    """Child process: generate the data (keeps the parent small, so children do not inherit its peak RSS)."""
+    queue.put(tuple(str(path) for path in generate(Path(root), records)))
+
+
 def _peak_rss_mb() -> float:
     """Peak resident set size of this process in MB (Linux reports KiB)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -127,7 +134,7 @@ def analysis_job(capture: str, truth: str, work: str, queue: Any) -> None:
     )
 
 
-def _in_child(target: Any, *args: Any) -> dict[str, Any]:
+def _in_child(target: Any, *args: Any) -> Any:
     """Run ``target(*args, queue)`` in a fresh (spawned) process and return what it reported."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
@@ -147,10 +154,10 @@ def main() -> None:
     root = options.keep or Path(tempfile.mkdtemp(prefix="mm-bench-"))
     try:
         started = time.perf_counter()
-        capture, truth = generate(root / "data", options.records)
+        capture, truth = _in_child(generate_job, str(root / "data"), options.records)
         print(f"generated {options.records} records in {time.perf_counter() - started:.1f} s")
-        floor = _in_child(floor_job, [str(capture), str(truth)])
-        job = _in_child(analysis_job, str(capture), str(truth), str(root / "work"))
+        floor = _in_child(floor_job, [capture, truth])
+        job = _in_child(analysis_job, capture, truth, str(root / "work"))
         ratio = job["seconds"] / floor["seconds"]
         print(
             f"floor (json.loads of {floor['lines']} lines): {floor['seconds']:.2f} s, "

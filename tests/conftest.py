@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import tempfile
 
+pytest_plugins = ["airflow_mm_provider.local.pytest_plugin"]
+
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="mm-airflow-home-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 for _key, _value in {

@@ -46,7 +46,15 @@ from airflow_mm_provider.analysis.records import (
     parse_time,
 )
 
-__all__ = ["NO_DATA", "DatasetFormat", "JobOutcome", "run_analyzer", "run_clarify", "run_merge"]
+__all__ = [
+    "NO_DATA",
+    "DatasetFormat",
+    "JobOutcome",
+    "run_analyzer",
+    "run_bias_job",
+    "run_clarify",
+    "run_merge",
+]
 
 NO_DATA = "Job inputs had no data"
 MODEL_QUALITY = "MODEL_QUALITY"
@@ -167,7 +175,15 @@ def _time(value: str | datetime | None) -> datetime | None:
 def run_analyzer(
     environment: Mapping[str, str], input_dirs: Mapping[str, Path], output_dir: Path
 ) -> JobOutcome:
-    """Run the model-monitor analyzer as its container would; never raises for bad data or configuration."""
+    """Run the model-monitor analyzer as its container would; bad data or configuration give a failed outcome.
+
+    Failure reasons: ``Job inputs had no data``, ``ClientError: ...`` (configuration or inputs the analyzer
+    cannot use) or ``AlgorithmError: ...`` (anything else the analysis rejected or could not read).
+
+    :param environment: the processing job's ``Environment``.
+    :param input_dirs: container path prefix -> local directory holding that input.
+    :param output_dir: the local directory standing for ``output_path``; report files are written there.
+    """
     stats = ReadStats()
     try:
         paths = _Paths(input_dirs)
@@ -176,6 +192,8 @@ def run_analyzer(
         return _data_quality_job(environment, paths, Path(output_dir), stats)
     except JobError as error:
         return JobOutcome.failed(str(error), {"read": stats.as_dict()})
+    except (ValueError, OSError) as error:
+        return JobOutcome.failed(f"AlgorithmError: {error}", {"read": stats.as_dict()})
 
 
 def _evaluation_time(environment: Mapping[str, str]) -> str | None:
@@ -282,7 +300,10 @@ def _model_quality_job(
     for chunk in chunks:
         truths, labels, scores = reader.read(chunk, stats, decode)
         if truths:
-            accumulator.add(truths, labels, scores)
+            try:
+                accumulator.add(truths, labels, scores)
+            except ValueError as error:
+                raise JobError(f"ClientError: {error}") from error
     if accumulator.count == 0:
         raise JobError(NO_DATA)
     statistics = accumulator.statistics(_evaluation_time(environment))
@@ -426,7 +447,49 @@ CLARIFY_JSON_LINES = "application/jsonlines"
 ANALYSIS_FILE = "analysis.json"
 
 
+CLARIFY_CONFIG = "/opt/ml/processing/input/config/analysis_config.json"
+CLARIFY_DATA = "/opt/ml/processing/input/data"
+
+
 def run_clarify(
+    environment: Mapping[str, str], input_dirs: Mapping[str, Path], output_dir: Path
+) -> JobOutcome:
+    """Run the Clarify bias job as its container would (monitoring or baselining).
+
+    Reads ``analysis_config`` (default: ``analysis_config.json`` of the baselining input
+    ``/opt/ml/processing/input/config``), ``dataset_source`` (default ``/opt/ml/processing/input/data``),
+    ``dataset_format`` (``sagemakerCaptureJson``: merged records; else the config's ``dataset_type``),
+    ``baseline_constraints`` (the baseline ``analysis.json``: the job then checks drift),
+    ``features_attribute``, ``inference_attribute``, ``probability_attribute`` and
+    ``probability_threshold_attribute``; paths map through ``input_dirs`` as in :func:`run_analyzer`. See
+    :func:`run_bias_job`.
+    """
+    try:
+        paths = _Paths(input_dirs)
+        config = paths.read_json(environment.get("analysis_config") or CLARIFY_CONFIG)
+        if not isinstance(config, dict):
+            raise JobError("ClientError: analysis_config is not a JSON object")
+        baseline = environment.get("baseline_constraints")
+        captured = "sagemakerCaptureJson" in (environment.get("dataset_format") or "")
+        threshold = environment.get("probability_threshold_attribute")
+        return run_bias_job(
+            config,
+            paths.resolve(environment.get("dataset_source") or CLARIFY_DATA),
+            output_dir,
+            dataset_type=CLARIFY_CAPTURE if captured else str(config.get("dataset_type", CLARIFY_CSV)),
+            baseline_analysis=paths.read_json(baseline) if baseline else None,
+            features_attribute=environment.get("features_attribute"),
+            inference_attribute=environment.get("inference_attribute"),
+            probability_attribute=environment.get("probability_attribute"),
+            probability_threshold=float(threshold) if threshold else None,
+        )
+    except JobError as error:
+        return JobOutcome.failed(str(error))
+    except ValueError as error:
+        return JobOutcome.failed(f"ClientError: {error}")
+
+
+def run_bias_job(
     analysis_config: Mapping[str, Any],
     dataset: Path,
     output_dir: Path,
@@ -438,7 +501,7 @@ def run_clarify(
     probability_attribute: str | None = None,
     probability_threshold: float | None = None,
 ) -> JobOutcome:
-    """Run the Clarify bias job: write ``analysis.json``, and violations when given a baseline.
+    """The Clarify bias analysis: write ``analysis.json``, and violations when given a baseline.
 
     :param analysis_config: the bias ``analysis_config.json`` (``headers``, ``label``,
         ``label_values_or_threshold``, ``facet``, ``group_variable``, ...).

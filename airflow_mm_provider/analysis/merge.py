@@ -2,8 +2,8 @@
 
 The key of a capture is ``eventMetadata.inferenceId`` when present, else ``eventMetadata.eventId`` (batch
 transform: ``SageMakerInferenceId``); the key of a ground-truth record is its ``eventMetadata.eventId``.
-Ground truth is the smaller side (labels for one window), so it is held in memory as ``id -> raw
-groundTruthData text`` while the captures stream past; when an id has several labels the last one read wins.
+Ground truth is the smaller side (labels for one window), so it is held in memory as ``id ->
+groundTruthData JSON`` while the captures stream past; when an id has several labels the last one read wins.
 
 Merged records are written in the service's layout, one JSON object per line::
 
@@ -44,29 +44,25 @@ class MergeResult:
     ground_truth: int
 
 
-def load_ground_truth(path: Path, stats: ReadStats) -> dict[str, str]:
-    """Read every ground-truth record under ``path`` into ``eventId -> raw groundTruthData JSON text``."""
-    labels: dict[str, str] = {}
+def load_ground_truth(path: Path, stats: ReadStats) -> dict[str, bytes]:
+    """Read every ground-truth record under ``path`` into ``eventId -> groundTruthData as JSON bytes``."""
+    labels: dict[str, bytes] = {}
     for chunk in iter_ground_truth_chunks(path, stats):
         labels.update(chunk)
     return labels
 
 
-def merged_line(event_metadata: str, ground_truth: str, capture_data: str) -> str:
-    """Return one merged record line from the raw JSON texts of its three members."""
-    return (
-        '{"eventMetadata":'
-        + event_metadata
-        + ',"eventVersion":"0","groundTruthData":'
-        + ground_truth
-        + ',"captureData":'
-        + capture_data
-        + "}\n"
+def merged_line(event_metadata: bytes, ground_truth: bytes, capture_data: bytes) -> bytes:
+    """Return one merged record line from the JSON (UTF-8 bytes) of its three members."""
+    return b'{"eventMetadata":%b,"eventVersion":"0","groundTruthData":%b,"captureData":%b}\n' % (
+        event_metadata,
+        ground_truth,
+        capture_data,
     )
 
 
 def write_merged(
-    captures: Iterable[list[CapturedRecord]], labels: dict[str, str], output_dir: Path
+    captures: Iterable[list[CapturedRecord]], labels: dict[str, bytes], output_dir: Path
 ) -> MergeResult:
     """Stream capture chunks, join them with ``labels`` and write the merged file under ``output_dir``."""
     output_dir = Path(output_dir)
@@ -74,16 +70,17 @@ def write_merged(
     temporary = output_dir / ".merge-in-progress.jsonl"
     digest = hashlib.sha256()
     captured = matched = 0
+    find = labels.get
     with open(temporary, "wb") as handle:
         for chunk in captures:
             captured += len(chunk)
-            lines = [
-                merged_line(record.event_metadata, labels[record.join_id], record.capture_data)
-                for record in chunk
-                if record.join_id in labels
-            ]
+            lines = []
+            for join_id, event_metadata, capture_data in chunk:
+                label = find(join_id)
+                if label is not None:
+                    lines.append(merged_line(event_metadata, label, capture_data))
             matched += len(lines)
-            data = "".join(lines).encode("utf-8")
+            data = b"".join(lines)
             digest.update(data)
             handle.write(data)
     if matched == 0:

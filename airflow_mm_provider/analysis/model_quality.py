@@ -82,28 +82,41 @@ def _binary_counts(truth: np.ndarray, predicted: np.ndarray) -> tuple[int, int, 
     return tp, fp, fn, truth.size - tp - fp - fn
 
 
-def _threshold_counts(truth: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cumulative true and false positives at each distinct score, highest score first."""
-    order = np.argsort(-scores, kind="mergesort")
-    ordered = scores[order]
-    last = np.r_[np.flatnonzero(np.diff(ordered)), ordered.size - 1]
-    tps = np.cumsum(truth[order], dtype=np.int64)[last]
+def _descending(scores: np.ndarray) -> np.ndarray:
+    """Stable order of ``scores`` from highest to lowest."""
+    return np.argsort(-scores, kind="mergesort")
+
+
+def _threshold_counts(
+    truth: np.ndarray, scores: np.ndarray, ordered: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative true and false positives at each distinct score, highest score first.
+
+    :param ordered: the arrays are already sorted by descending score.
+    """
+    if not ordered:
+        order = _descending(scores)
+        truth, scores = truth[order], scores[order]
+    last = np.r_[np.flatnonzero(np.diff(scores)), scores.size - 1]
+    tps = np.cumsum(truth, dtype=np.int64)[last]
     return tps, last + 1 - tps
 
 
-def _auc(truth: np.ndarray, scores: np.ndarray) -> float:
+def _auc(truth: np.ndarray, scores: np.ndarray, ordered: bool = False) -> float:
     """Area under the ROC curve (NaN when a class is absent)."""
     positives = int(np.count_nonzero(truth))
     if positives in (0, truth.size):
         return math.nan
-    tps, fps = _threshold_counts(truth, scores)
+    tps, fps = _threshold_counts(truth, scores, ordered)
     tpr = np.r_[0.0, tps / positives]
     fpr = np.r_[0.0, fps / (truth.size - positives)]
     return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1])) / 2.0)
 
 
-def _binary_scalars(truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray) -> dict[str, float]:
-    """Every scalar binary metric of boolean truth / predictions and scores."""
+def _binary_scalars(
+    truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray, ordered: bool = False
+) -> dict[str, float]:
+    """Every scalar binary metric of boolean truth / predictions and scores (``ordered``: by score, desc)."""
     tp, fp, fn, tn = _binary_counts(truth, predicted)
     positives, total = tp + fn, truth.size
     values = {
@@ -114,7 +127,7 @@ def _binary_scalars(truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray
         "true_negative_rate": _ratio(tn, tn + fp),
         "false_positive_rate": _ratio(fp, fp + tn),
         "false_negative_rate": _ratio(fn, fn + tp),
-        "auc": _auc(truth, scores),
+        "auc": _auc(truth, scores, ordered),
         "recall" + _BEST_CONSTANT: 1.0 if positives else 0.0,
         "precision" + _BEST_CONSTANT: _ratio(positives, total),
         "accuracy" + _BEST_CONSTANT: _ratio(positives, total),
@@ -254,8 +267,8 @@ class ModelQualityAccumulator:
             return
         scores = None if probability is None else np.asarray(probability, dtype=np.float64).reshape(-1)
         if predicted is None:
-            if scores is None:
-                raise ValueError("classification needs predicted labels or probabilities")
+            if scores is None or self.problem_type == MULTICLASS:
+                raise ValueError(f"{self.problem_type} needs predicted labels (inference_attribute)")
             predicted = np.where(
                 scores >= self.probability_threshold, self.positive_label, self.negative_label
             )
@@ -279,16 +292,16 @@ class ModelQualityAccumulator:
         return truth, predicted, scores
 
     def _scalars(
-        self, truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None
+        self, truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None, ordered: bool = False
     ) -> dict[str, float]:
-        """Every scalar metric of the given records."""
+        """Every scalar metric of the given records (``ordered``: sorted by descending score)."""
         if self.problem_type == REGRESSION:
             return _regression_scalars(truth, predicted)
         if self.problem_type == MULTICLASS:
             return _multiclass_scalars(truth, predicted, max(len(self._classes), 1))
         positive = self._classes.get(self.positive_label, -1)
         assert scores is not None
-        return _binary_scalars(truth == positive, predicted == positive, scores)
+        return _binary_scalars(truth == positive, predicted == positive, scores, ordered)
 
     def _deviations(
         self, truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None
@@ -297,10 +310,18 @@ class ModelQualityAccumulator:
         if truth.size < _MIN_SAMPLES_FOR_SD:
             return {}
         size = int(truth.size * _SD_FRACTION)
+        # binary samples are taken in descending score order, so auc needs no sort per sample
+        order = None if scores is None else _descending(scores)
         samples: dict[str, list[float]] = {}
         for seed in _SD_SEEDS:
             index = np.random.default_rng(seed).choice(truth.size, size=size, replace=False)
-            sample = self._scalars(truth[index], predicted[index], None if scores is None else scores[index])
+            if order is not None and scores is not None:
+                chosen = np.zeros(truth.size, dtype=bool)
+                chosen[index] = True
+                index = order[chosen[order]]
+            sample = self._scalars(
+                truth[index], predicted[index], None if scores is None else scores[index], order is not None
+            )
             for name, value in sample.items():
                 samples.setdefault(name, []).append(value)
         deviations: dict[str, float | str] = {}

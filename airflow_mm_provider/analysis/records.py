@@ -4,11 +4,14 @@ Every reader walks a local file or directory (the job runner has already copied 
 lists of at most ``chunk_size`` so memory stays bounded for any window, and counts malformed lines in a
 ``ReadStats`` instead of failing.
 
-Speed: capture, ground-truth and merged lines are read with a member extractor that locates the few JSON
-members a job needs (``"captureData":``, ``"eventMetadata":`` ...) and decodes only those, keeping their raw
-text for re-use when writing merged records. A key written with an unescaped quote can only be a member name,
-never string content, so the lookup is exact unless a name occurs twice or with whitespace before the colon;
-then the line is parsed in full.
+Speed: files are read in blocks of about 4 MB. With msgspec (installed with Airflow) a whole block of capture,
+ground-truth or merged lines is decoded at once into just the members a job needs; ``captureData`` stays raw
+JSON, copied verbatim into merged records. A block holding any malformed line, and every block without
+msgspec, is read line by line with the standard library, where service-written capture lines are split at
+their unique ``,"eventMetadata":`` member without parsing ``captureData`` (an invalid one surfaces as a
+malformed merged line when the analysis reads it) and merged lines are read by locating ``"endpointOutput":``
+/ ``"groundTruthData":`` (a key written with an unescaped quote can only be a member name, never string
+content); lines in other layouts are parsed in full.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
+
+try:  # msgspec ships with Airflow; the readers fall back to the standard library without it
+    import msgspec
+except ImportError:  # pragma: no cover
+    msgspec = None
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -85,13 +93,13 @@ class CapturedRecord(NamedTuple):
     """One captured inference, as needed to merge it with ground truth.
 
     :param join_id: the merge key: ``inferenceId`` if present, else ``eventId`` (batch: SageMakerInferenceId).
-    :param event_metadata: raw JSON text of the record's ``eventMetadata``.
-    :param capture_data: raw JSON text of the record's ``captureData``.
+    :param event_metadata: the record's ``eventMetadata`` as JSON (UTF-8 bytes).
+    :param capture_data: the record's ``captureData`` as JSON (UTF-8 bytes).
     """
 
     join_id: str
-    event_metadata: str
-    capture_data: str
+    event_metadata: bytes
+    capture_data: bytes
 
 
 class MergedRecord(NamedTuple):
@@ -140,6 +148,32 @@ def _iter_lines(path: Path) -> Iterator[str]:
                 line = line.strip()
                 if line:
                     yield line
+
+
+_BLOCK_BYTES = 4 << 20
+
+
+def _iter_blocks(path: Path) -> Iterator[bytes]:
+    """Yield the files under ``path`` as blocks of whole lines of about 4 MB (bytes)."""
+    for file in iter_files(path):
+        with gzip.open(file, "rb") if file.suffix == ".gz" else open(file, "rb") as handle:
+            while lines := handle.readlines(_BLOCK_BYTES):
+                yield b"".join(lines)
+
+
+def _block_lines(block: bytes) -> Iterator[str]:
+    """The non-blank lines of a block, as text."""
+    for line in block.decode("utf-8", errors="replace").split(
+        "\n"
+    ):  # not splitlines: JSON text may hold U+2028
+        line = line.strip()
+        if line:
+            yield line
+
+
+def _utf8(text: str) -> bytes:
+    """``text`` as UTF-8 (lone surrogates from invalid input replaced)."""
+    return text.encode("utf-8", errors="replace")
 
 
 def parse_time(text: str) -> datetime:
@@ -329,6 +363,37 @@ def _utc_text(moment: datetime) -> str:
 _CAPTURE_MEMBERS = ("captureData", "eventMetadata")
 
 
+def _capture_candidates(block: bytes, stats: ReadStats) -> Iterable[tuple[Any, bytes, bytes]]:
+    """(metadata, its JSON, captureData JSON) of the capture lines of a block; bad lines are counted."""
+    if _FAST is not None:
+        try:
+            return [_capture_values(line) for line in _FAST.capture.decode_lines(block)]
+        except msgspec.DecodeError:
+            pass  # some line is malformed: read the block line by line
+    candidates = []
+    for line in _block_lines(block):
+        fast = _leading_member(line, '{"captureData":')
+        if fast is not None:
+            candidates.append((fast[1], _utf8(fast[2]), _utf8(fast[0])))
+            continue
+        members = extract_members(line, _CAPTURE_MEMBERS)
+        if members is None:
+            stats.bad("invalid_json")
+            continue
+        capture = members.get("captureData")
+        if capture is None or not isinstance(capture[0], dict):
+            stats.bad("missing_capture_data")
+            continue
+        metadata = members.get("eventMetadata", (None, ""))
+        candidates.append((metadata[0], _utf8(metadata[1]), _utf8(capture[1])))
+    return candidates
+
+
+def _capture_values(line: Any) -> tuple[Any, bytes, bytes]:
+    """(metadata, its JSON, captureData JSON) of a capture line decoded by msgspec."""
+    return line.eventMetadata, msgspec.json.encode(line.eventMetadata), bytes(line.captureData)
+
+
 def iter_capture_chunks(
     path: Path,
     stats: ReadStats,
@@ -340,40 +405,28 @@ def iter_capture_chunks(
     """Yield endpoint capture records (JSON Lines) whose ``inferenceTime`` is in ``[start, end)``."""
     window = _Window(start, end)
     chunk: list[CapturedRecord] = []
-    for line in _iter_lines(path):
-        fast = _leading_member(line, '{"captureData":')
-        if fast is not None:
-            capture: tuple[Any, str] | None = (None, fast[0])
-            metadata: tuple[Any, str] | None = (fast[1], fast[2])
-        else:
-            members = extract_members(line, _CAPTURE_MEMBERS)
-            if members is None:
-                stats.bad("invalid_json")
+    for block in _iter_blocks(path):
+        for metadata, metadata_json, capture_json in _capture_candidates(block, stats):
+            if not isinstance(metadata, dict):
+                stats.bad("missing_event_metadata")
                 continue
-            capture, metadata = members.get("captureData"), members.get("eventMetadata")
-            if capture is None or not isinstance(capture[0], dict):
-                stats.bad("missing_capture_data")
+            join_id = metadata.get("inferenceId") or metadata.get("eventId")
+            if not join_id:
+                stats.bad("missing_event_id")
                 continue
-        if metadata is None or not isinstance(metadata[0], dict):
-            stats.bad("missing_event_metadata")
-            continue
-        join_id = metadata[0].get("inferenceId") or metadata[0].get("eventId")
-        if not join_id:
-            stats.bad("missing_event_id")
-            continue
-        try:
-            inside = metadata[0].get("inferenceTime") in window
-        except (TypeError, ValueError):
-            stats.bad("invalid_inference_time")
-            continue
-        stats.records += 1
-        if not inside:
-            stats.skipped_out_of_window += 1
-            continue
-        chunk.append(CapturedRecord(str(join_id), metadata[1], capture[1]))
-        if len(chunk) >= chunk_size:
-            yield chunk
-            chunk = []
+            try:
+                inside = metadata.get("inferenceTime") in window
+            except (TypeError, ValueError):
+                stats.bad("invalid_inference_time")
+                continue
+            stats.records += 1
+            if not inside:
+                stats.skipped_out_of_window += 1
+                continue
+            chunk.append(CapturedRecord(str(join_id), metadata_json, capture_json))
+            if len(chunk) >= chunk_size:
+                yield chunk
+                chunk = []
     if chunk:
         yield chunk
 
@@ -382,30 +435,46 @@ _GROUND_TRUTH_MEMBERS = ("groundTruthData", "eventMetadata")
 _GROUND_TRUTH_LAYOUT = _layout("groundTruthData", "eventMetadata", "eventVersion")
 
 
-def iter_ground_truth_chunks(
-    path: Path, stats: ReadStats, *, chunk_size: int = DEFAULT_CHUNK_SIZE
-) -> Iterator[list[tuple[str, str]]]:
-    """Yield ground-truth records as ``(eventId, raw groundTruthData JSON text)`` pairs."""
-    chunk: list[tuple[str, str]] = []
-    for line in _iter_lines(path):
+def _ground_truth_candidates(block: bytes, stats: ReadStats) -> Iterable[tuple[Any, Any, bytes]]:
+    """(metadata, groundTruthData, its JSON) of the ground-truth lines of a block; bad lines are counted."""
+    if _FAST is not None:
+        try:
+            return [
+                (line.eventMetadata, line.groundTruthData, msgspec.json.encode(line.groundTruthData))
+                for line in _FAST.ground_truth.decode_lines(block)
+            ]
+        except msgspec.DecodeError:
+            pass  # some line is malformed: read the block line by line
+    candidates = []
+    for line in _block_lines(block):
         members = _ordered_members(line, _GROUND_TRUTH_LAYOUT) or extract_members(line, _GROUND_TRUTH_MEMBERS)
         if members is None:
             stats.bad("invalid_json")
             continue
-        data = members.get("groundTruthData")
-        if data is None or not isinstance(data[0], dict) or "data" not in data[0]:
-            stats.bad("missing_ground_truth_data")
-            continue
-        metadata = members.get("eventMetadata", ({}, ""))[0]
-        event_id = metadata.get("eventId") if isinstance(metadata, dict) else None
-        if not isinstance(event_id, (str, int)) or event_id == "":
-            stats.bad("missing_event_id")
-            continue
-        stats.records += 1
-        chunk.append((str(event_id), data[1]))
-        if len(chunk) >= chunk_size:
-            yield chunk
-            chunk = []
+        data = members.get("groundTruthData", (None, ""))
+        candidates.append((members.get("eventMetadata", (None,))[0], data[0], _utf8(data[1])))
+    return candidates
+
+
+def iter_ground_truth_chunks(
+    path: Path, stats: ReadStats, *, chunk_size: int = DEFAULT_CHUNK_SIZE
+) -> Iterator[list[tuple[str, bytes]]]:
+    """Yield ground-truth records as ``(eventId, groundTruthData as JSON bytes)`` pairs."""
+    chunk: list[tuple[str, bytes]] = []
+    for block in _iter_blocks(path):
+        for metadata, data, data_json in _ground_truth_candidates(block, stats):
+            if not isinstance(data, dict) or "data" not in data:
+                stats.bad("missing_ground_truth_data")
+                continue
+            event_id = metadata.get("eventId") if isinstance(metadata, dict) else None
+            if not isinstance(event_id, (str, int)) or event_id == "":
+                stats.bad("missing_event_id")
+                continue
+            stats.records += 1
+            chunk.append((str(event_id), data_json))
+            if len(chunk) >= chunk_size:
+                yield chunk
+                chunk = []
     if chunk:
         yield chunk
 
@@ -465,35 +534,58 @@ def iter_merged_chunks(
     ``endpointInput``. Only these members are decoded, not the rest of the line.
     """
     chunk: list[MergedRecord] = []
-    for line in _iter_lines(path):
+    for block in _iter_blocks(path):
+        for output, truth, given in _merged_candidates(block, stats, with_input):
+            if require_ground_truth and not isinstance(truth, dict):
+                stats.bad("missing_ground_truth_data")
+                continue
+            if not isinstance(output, dict) and not (with_input and isinstance(given, dict)):
+                stats.bad("missing_capture_data")
+                continue
+            stats.records += 1
+            chunk.append(MergedRecord(output, truth, given))
+            if len(chunk) >= chunk_size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def _merged_candidates(block: bytes, stats: ReadStats, with_input: bool) -> Iterable[tuple[Any, Any, Any]]:
+    """(output, ground truth, input) payloads of the merged lines of a block; bad lines are counted."""
+    if _FAST is not None:
+        try:
+            lines = _FAST.merged.decode_lines(block)
+            return [_merged_payload_values(line, with_input) for line in lines]
+        except msgspec.DecodeError:
+            pass  # some line is malformed: read the block line by line
+    candidates = []
+    for line in _block_lines(block):
         if not (line.startswith("{") and line.endswith("}")):
             stats.bad("invalid_json")
             continue
         try:
-            output, truth, given = _merged_payloads(line, with_input)
+            candidates.append(_merged_payloads(line, with_input))
         except ValueError:
             stats.bad("invalid_json")
-            continue
-        if require_ground_truth and not isinstance(truth, dict):
-            stats.bad("missing_ground_truth_data")
-            continue
-        if not isinstance(output, dict) and not (with_input and isinstance(given, dict)):
-            stats.bad("missing_capture_data")
-            continue
-        stats.records += 1
-        chunk.append(MergedRecord(output, truth, given))
-        if len(chunk) >= chunk_size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    return candidates
+
+
+def _merged_payload_values(line: Any, with_input: bool) -> tuple[Any, Any, Any]:
+    """(output, ground truth, input) of a merged line decoded by msgspec."""
+    capture = line.captureData
+    if capture is None:
+        return None, line.groundTruthData, None
+    given = msgspec.json.decode(capture.endpointInput) if with_input else None
+    return capture.endpointOutput or capture.batchTransformOutput, line.groundTruthData, given
 
 
 def resolve_manifest(manifest: Path, mirror_root: Path) -> list[Path]:
     """Return the local files a batch capture manifest names.
 
-    A manifest is ``[{"prefix": "s3://bucket/key/"}, "file", ...]``; ``s3://bucket/key`` is looked up as
-    ``mirror_root/bucket/key``. Raises ``ValueError`` on a manifest of another shape.
+    A manifest is ``[{"prefix": "s3://bucket/key/"}, "file", ...]``; each object is the prefix followed by the
+    name, and ``s3://bucket/key`` is looked up as ``mirror_root/bucket/key``. Raises ``ValueError`` on a
+    manifest of another shape.
     """
     content = json.loads(Path(manifest).read_text(encoding="utf-8"))
     if not (
@@ -503,12 +595,11 @@ def resolve_manifest(manifest: Path, mirror_root: Path) -> list[Path]:
     prefix = str(content[0]["prefix"])
     if prefix.startswith("s3://"):
         prefix = prefix[len("s3://") :]
-    base = Path(mirror_root) / prefix.lstrip("/")
-    return [base / str(name) for name in content[1:] if isinstance(name, str)]
+    return [Path(mirror_root) / (prefix + name).lstrip("/") for name in content[1:] if isinstance(name, str)]
 
 
-def _batch_output_record(line: str, stats: ReadStats) -> tuple[str, str | None, str] | None:
-    """Split one transform output line into (inference id, inference time, raw captureData JSON text)."""
+def _batch_output_record(line: str, stats: ReadStats) -> tuple[str, str | None, bytes] | None:
+    """Split one transform output line into (inference id, inference time, captureData JSON)."""
     if line.startswith("{"):
         try:
             record = json.loads(line)
@@ -528,7 +619,7 @@ def _batch_output_record(line: str, stats: ReadStats) -> tuple[str, str | None, 
             return None
         data, inference_id, inference_time, encoding = cells[0], cells[1].strip(), cells[2].strip(), "CSV"
     capture = {"batchTransformOutput": {"data": data, "encoding": encoding}}
-    return inference_id, inference_time, json.dumps(capture, separators=_COMPACT)
+    return inference_id, inference_time, _utf8(json.dumps(capture, separators=_COMPACT))
 
 
 def iter_batch_output_chunks(
@@ -571,7 +662,7 @@ def iter_batch_output_chunks(
                 if not inside:
                     stats.skipped_out_of_window += 1
                     continue
-                metadata = json.dumps({"eventId": inference_id}, separators=_COMPACT)
+                metadata = _utf8(json.dumps({"eventId": inference_id}, separators=_COMPACT))
                 chunk.append(CapturedRecord(inference_id, metadata, capture))
                 if len(chunk) >= chunk_size:
                     yield chunk
@@ -639,3 +730,40 @@ def _table_chunks(
                     chunk = []
     if chunk:
         yield chunk
+
+
+if msgspec is not None:
+    # msgspec shapes of the lines: only the members the readers need are decoded, the rest skipped or raw.
+    _NULL = msgspec.Raw(b"null")
+
+    class _CaptureLine(msgspec.Struct):
+        captureData: msgspec.Raw  # noqa: N815 - JSON member names
+        eventMetadata: Any = None  # noqa: N815
+
+    class _GroundTruthLine(msgspec.Struct):
+        groundTruthData: Any  # noqa: N815
+        eventMetadata: Any = None  # noqa: N815
+
+    class _CaptureSection(msgspec.Struct):
+        endpointOutput: Any = None  # noqa: N815
+        batchTransformOutput: Any = None  # noqa: N815
+        endpointInput: msgspec.Raw = _NULL  # noqa: N815
+
+    class _MergedLine(msgspec.Struct):
+        groundTruthData: Any = None  # noqa: N815
+        captureData: _CaptureSection | None = None  # noqa: N815
+
+    class _FastDecoders(NamedTuple):
+        """msgspec decoders of capture, ground-truth and merged lines."""
+
+        capture: Any
+        ground_truth: Any
+        merged: Any
+
+    _FAST: _FastDecoders | None = _FastDecoders(
+        msgspec.json.Decoder(_CaptureLine),
+        msgspec.json.Decoder(_GroundTruthLine),
+        msgspec.json.Decoder(_MergedLine),
+    )
+else:  # pragma: no cover
+    _FAST = None

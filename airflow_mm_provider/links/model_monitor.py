@@ -15,7 +15,7 @@ _SAGEMAKER_CONSOLE = BASE_AWS_CONSOLE_LINK + "/sagemaker/home?region={region_nam
 
 
 class SageMakerMonitoringScheduleLink(BaseAwsLink):
-    """Console page of a monitoring schedule (stored fields: ``region_name``, ``aws_domain``, ``schedule_name``)."""
+    """Console page of a monitoring schedule (stored field: ``schedule_name``)."""
 
     name = "Monitoring Schedule"
     key = "sagemaker_monitoring_schedule"

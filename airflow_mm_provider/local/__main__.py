@@ -71,6 +71,8 @@ def _control(endpoint: str, method: str, route: str, payload: dict[str, Any] | N
             return json.loads(response.read())
     except urllib.error.HTTPError as err:
         return json.loads(err.read() or b"{}") | {"http_status": err.code}
+    except urllib.error.URLError as err:
+        return {"error": f"cannot reach the local service at {endpoint}: {err.reason}"}
 
 
 def serve(args: argparse.Namespace) -> int:

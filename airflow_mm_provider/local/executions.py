@@ -22,15 +22,13 @@ from airflow_mm_provider.local.listing import paginate, time_filters
 from airflow_mm_provider.local.processing import image_mode, register_job, run_job, unsupported_image
 from airflow_mm_provider.local.resources import endpoint_capture, public
 from airflow_mm_provider.local.schedules import due_slots, expression_of, job_of
-from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.paths import join_s3, merge_output_uri, report_uri
 from airflow_mm_provider.monitoring.schedule import HOUR, floor_hour
 from airflow_mm_provider.monitoring.windows import AnalysisWindow, analysis_window, validate_now_times
 
 EXPLAINABILITY_UNSUPPORTED = (
     "ModelExplainability executions need SHAP values computed by invoking the model; the local service "
-    "has no "
-    "model to invoke and does not fake them"
+    "has no model to invoke and does not fake them"
 )
 ANALYSIS_TYPES = {"DataQuality": "DATA_QUALITY", "ModelQuality": "MODEL_QUALITY", "ModelBias": "MODEL_BIAS"}
 EXPECTED_IMAGE = {"DataQuality": "analyzer", "ModelQuality": "analyzer", "ModelBias": "clarify"}
@@ -45,6 +43,7 @@ ATTRIBUTE_ENV = {
 CONTAINER = "/opt/ml/processing"
 _HOUR_FOLDER = re.compile(r"(?:^|/)(\d{4}/\d{2}/\d{2}/\d{2})/")
 EXECUTION_SORT_FIELDS = {"ScheduledTime": "ScheduledTime", "Status": "MonitoringExecutionStatus"}
+FIXED_FIELDS = ("ScheduledTime", "CreationTime")
 
 
 @dataclass
@@ -57,7 +56,6 @@ class MonitoringJob:
     """
 
     monitoring_type: str
-    definition_name: str | None
     app: dict[str, Any]
     environment: dict[str, str]
     holder: dict[str, Any]
@@ -74,7 +72,6 @@ def normalise(ctx: ServiceContext, config: dict[str, Any]) -> MonitoringJob | No
     if inline is not None:
         return MonitoringJob(
             monitoring_type,
-            None,
             inline["MonitoringAppSpecification"],
             dict(inline.get("Environment") or {}),
             inline["MonitoringInputs"][0],
@@ -95,7 +92,6 @@ def normalise(ctx: ServiceContext, config: dict[str, Any]) -> MonitoringJob | No
     app = definition[f"{prefix}AppSpecification"]
     return MonitoringJob(
         monitoring_type,
-        definition["JobDefinitionName"],
         app,
         dict(app.get("Environment") or {}),
         holder,
@@ -181,9 +177,7 @@ class ExecutionPlan:
     analysis_options: RunOptions
 
 
-def _window(
-    ctx: ServiceContext, schedule: dict[str, Any], job: MonitoringJob, slot: datetime
-) -> AnalysisWindow:
+def _window(schedule: dict[str, Any], job: MonitoringJob, slot: datetime) -> AnalysisWindow:
     """The analysis window of the run at ``slot``."""
     expression = expression_of(schedule)
     source = job.holder.get("EndpointInput") or job.holder.get("BatchTransformInput")
@@ -203,7 +197,7 @@ def plan(
 ) -> ExecutionPlan:
     """Build the processing-job requests of an execution (raises ValueError when it cannot run)."""
     slot = execution["ScheduledTime"]
-    window = _window(ctx, schedule, job, slot)
+    window = _window(schedule, job, slot)
     endpoint_input, batch_input = job.holder.get("EndpointInput"), job.holder.get("BatchTransformInput")
     source = endpoint_input or batch_input
     schedule_name = schedule["MonitoringScheduleName"]
@@ -351,7 +345,7 @@ def execute(
         if image_mode(job.app["ImageUri"]) != EXPECTED_IMAGE[job.monitoring_type]:
             raise ValueError(unsupported_image(job.app["ImageUri"]))
         steps = plan(ctx, schedule, job, execution)
-    except (ValueError, MonitoringValidationError) as err:
+    except Exception as err:  # whatever stops the plan fails this execution, never the worker
         _set_execution(ctx, execution, MonitoringExecutionStatus="Failed", FailureReason=str(err)[:1024])
         return
     arn = schedule["MonitoringScheduleArn"]
@@ -440,11 +434,19 @@ def list_executions(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
         "MonitoringTypeEquals": "MonitoringType",
     }
     wanted = [(f, req[k]) for k, f in exact.items() if req.get(k) is not None]
+
+    def keep(execution: dict[str, Any]) -> bool:
+        return all(execution.get(f) == v for f, v in wanted) and all(p(execution) for p in predicates)
+
+    name = req.get("MonitoringScheduleName")
+    sort_field = EXECUTION_SORT_FIELDS.get(req.get("SortBy", ""), "CreationTime")
     with ctx.store.lock:
-        name = req.get("MonitoringScheduleName")
-        pool = ctx.store.executions_by_schedule.get(name, []) if name is not None else ctx.store.executions
-        records = [e for e in pool if all(e.get(f) == v for f, v in wanted) and all(p(e) for p in predicates)]
-        sort_field = EXECUTION_SORT_FIELDS.get(req.get("SortBy", ""), "CreationTime")
-        page, token = paginate(records, lambda e: e[sort_field], req)
+        if sort_field in FIXED_FIELDS:
+            page, token = ctx.store.execution_index(name, sort_field).page(req, keep)
+        else:
+            pool = (
+                ctx.store.executions_by_schedule.get(name, []) if name is not None else ctx.store.executions
+            )
+            page, token = paginate([e for e in pool if keep(e)], lambda e: e[sort_field], req)
         summaries = [public(e) for e in page]
     return {"MonitoringExecutionSummaries": summaries, "NextToken": token}

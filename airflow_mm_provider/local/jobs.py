@@ -266,7 +266,7 @@ class JobRunner:
         while worker.is_alive() and time.monotonic() < deadline and not stop.is_set():
             worker.join(min(0.05, max(0.0, deadline - time.monotonic())))
         if stop.is_set():
-            return JobResult("Stopped", failure_reason="Job stopped by StopProcessingJob")
+            return JobResult("Stopped", failure_reason="Job stopped (StopProcessingJob or service shutdown)")
         if worker.is_alive():
             return JobResult(
                 "Stopped", failure_reason=f"Job exceeded MaxRuntimeInSeconds ({max_runtime:g} s)"

@@ -73,3 +73,51 @@ def _decode_token(token: str) -> tuple[Any, int]:
         return value, int(seq)
     except (ValueError, TypeError) as err:
         raise validation_error(f"Invalid pagination token {token!r}") from err
+
+
+class SortedIndex:
+    """Records of an append-only pool kept sorted by a field that never changes once set.
+
+    :meth:`sync` takes in records appended to the pool since the last call, so listing a large pool costs a
+    binary search plus the page, not a sort.
+    """
+
+    def __init__(self, field: str) -> None:
+        """Index by ``field`` (then ``_seq``)."""
+        self.field = field
+        self.keys: list[tuple[Any, int]] = []
+        self.records: list[dict[str, Any]] = []
+        self.seen = 0
+
+    def sync(self, pool: list[dict[str, Any]]) -> SortedIndex:
+        """Add the records appended to ``pool`` since the last sync; returns self."""
+        for record in pool[self.seen :]:
+            key = (sort_value(record[self.field]), record["_seq"])
+            at = bisect_right(self.keys, key)
+            self.keys.insert(at, key)
+            self.records.insert(at, record)
+        self.seen = len(pool)
+        return self
+
+    def page(
+        self, request: dict[str, Any], keep: Callable[[dict[str, Any]], bool]
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Like :func:`paginate`, walking the index from the token and keeping records ``keep`` accepts."""
+        limit = request.get("MaxResults") or DEFAULT_MAX_RESULTS
+        token = request.get("NextToken")
+        after = _decode_token(token) if token else None
+        if request.get("SortOrder", "Descending") == "Descending":
+            end = bisect_left(self.keys, after) if after is not None else len(self.keys)
+            positions: Iterable[int] = range(end - 1, -1, -1)
+        else:
+            positions = range(bisect_right(self.keys, after) if after is not None else 0, len(self.keys))
+        found: list[int] = []
+        for position in positions:
+            if keep(self.records[position]):
+                found.append(position)
+                if len(found) > limit:
+                    break
+        page = [self.records[p] for p in found[:limit]]
+        if len(found) <= limit:
+            return page, None
+        return page, _encode_token(self.keys[found[limit - 1]])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -74,6 +75,14 @@ class LocalService:
                 status, body = api.call(self.ctx, target, environ["wsgi.input"].read(length))
             except ServiceError as err:
                 status, body = err.status, error_body(err)
+            except (
+                Exception
+            ) as err:  # a bug must answer like AWS (500 InternalFailure), not with an HTML page
+                traceback.print_exc()
+                status, body = (
+                    500,
+                    error_body(ServiceError("InternalFailure", f"{type(err).__name__}: {err}", 500)),
+                )
             return _respond(start_response, status, body, CONTENT_TYPE)
         return self._moto(environ, start_response)
 
@@ -87,7 +96,8 @@ class LocalService:
         self.endpoint_url = f"http://{shown}:{bound_port}"
         self._http = self._spawn(lambda: self._server.serve_forever(poll_interval=0.05), "mm-local-http")
         if self.state_dir:
-            self.ctx.store.load(self.state_dir)
+            if self.ctx.store.load(self.state_dir):
+                self.ctx.store.interrupt_unfinished(self.ctx.clock.now())
             s3store.restore(self.s3.client, self.state_dir, self.config.region)
         self._ticker = self._spawn(self._tick_loop, "mm-local-tick")
         return self.endpoint_url
@@ -118,11 +128,13 @@ class LocalService:
         s3store.reset_s3()
 
     def stop(self) -> None:
-        """Stop serving: finish running jobs, save state and S3 objects, close the socket."""
+        """Stop serving: stop running jobs, save state and S3 objects, close the socket."""
         if self._server is None:
             return
         self._stopping.set()
         self._ticker.join()
+        for event in list(self.ctx.stop_events.values()):
+            event.set()
         self.ctx.workers.shutdown(wait=True, cancel_futures=True)
         if self.state_dir:
             self.save()

@@ -10,6 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from airflow_mm_provider.local.listing import SortedIndex
+
 STATE_FILE = "state.json"
 _COLLECTIONS = ("job_definitions", "schedules", "processing_jobs", "endpoint_configs", "endpoints", "tags")
 
@@ -51,6 +53,7 @@ class Store:
             self.tags: dict[str, dict[str, str]] = {}
             self.executions: list[dict[str, Any]] = []
             self.executions_by_schedule: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            self._indexes: dict[tuple[str | None, str], SortedIndex] = {}
             self.seq = 0
             self.dirty = True
 
@@ -66,6 +69,13 @@ class Store:
             self.executions.append(execution)
             self.executions_by_schedule[execution["MonitoringScheduleName"]].append(execution)
             self.dirty = True
+
+    def execution_index(self, schedule_name: str | None, field: str) -> SortedIndex:
+        """Executions (of one schedule, or all) sorted by ``field``, fixed at creation (call under lock)."""
+        pool = (
+            self.executions if schedule_name is None else self.executions_by_schedule.get(schedule_name, [])
+        )
+        return self._indexes.setdefault((schedule_name, field), SortedIndex(field)).sync(pool)
 
     def to_json(self) -> str:
         """Serialise the whole store."""
@@ -86,6 +96,20 @@ class Store:
                 self.add_execution(execution)
             self.seq = data.get("seq", 0)
             self.dirty = False
+
+    def interrupt_unfinished(self, now: datetime) -> None:
+        """Fail processing jobs and executions left running by a previous process (they cannot resume)."""
+        reason = "InternalServerError: the local service restarted while the job was running"
+        with self.lock:
+            for job in self.processing_jobs.values():
+                if job["ProcessingJobStatus"] in ("InProgress", "Stopping"):
+                    job.update(ProcessingJobStatus="Failed", FailureReason=reason, LastModifiedTime=now)
+            for execution in self.executions:
+                if execution["MonitoringExecutionStatus"] in ("Pending", "InProgress", "Stopping"):
+                    execution.update(
+                        MonitoringExecutionStatus="Failed", FailureReason=reason, LastModifiedTime=now
+                    )
+            self.dirty = True
 
     def save(self, state_dir: Path) -> None:
         """Write the store atomically to ``state_dir`` if it changed since the last save."""

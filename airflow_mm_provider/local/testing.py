@@ -104,6 +104,16 @@ class LocalModelMonitor:
             config=Config(**settings),
         )
 
+    def airflow_connection_uri(self) -> str:
+        """An Airflow AWS connection, as the JSON an ``AIRFLOW_CONN_<ID>`` variable holds, for this endpoint."""
+        extra = {
+            "endpoint_url": self.endpoint_url,
+            "region_name": self.region,
+            "aws_access_key_id": ACCESS_KEY,
+            "aws_secret_access_key": SECRET_KEY,
+        }
+        return json.dumps({"conn_type": "aws", "extra": extra})
+
     def control(self, method: str, route: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         """Call the control interface (``/_mm-local/<route>``) and return its JSON answer."""
         data = json.dumps(payload).encode() if payload is not None else None

@@ -148,6 +148,7 @@ _API_TO_CONTAINER = {
     "Json": ("json", "Line", "lines"),
     "Parquet": ("parquet",),
 }
+_PREDICTION_SOURCES = ("predicted_label", "predicted_label_dataset_uri")
 _CONTENT_TYPES = {"csv": "text/csv", "parquet": "application/x-parquet"}
 
 
@@ -593,6 +594,11 @@ def validate_shap(data: Any, path: str = "analysis_config.methods.shap") -> None
         fail(join(path, "agg_method"), CLARIFY_SHAP, data["agg_method"])
 
 
+def _copy(value: Any) -> Any:
+    """A mapping as a plain dict; anything else unchanged, for validation to report."""
+    return dict(value) if isinstance(value, Mapping) else value
+
+
 def _values(value: Any) -> list[Any]:
     """A scalar as a one-item list; a list or tuple as a list; anything else unchanged for validation."""
     if isinstance(value, (list, tuple)):
@@ -620,6 +626,7 @@ def _data_config(
     label: str | int | None,
     headers: Sequence[str] | None,
     features: str | None,
+    excluded_columns: Sequence[str | int] | None = None,
 ) -> dict[str, Any]:
     """The DataConfig part shared by bias and explainability configs."""
     return without_none(
@@ -628,6 +635,7 @@ def _data_config(
             "headers": None if headers is None else list(headers),
             "label": label,
             "features": features,
+            "excluded_columns": None if excluded_columns is None else list(excluded_columns),
         }
     )
 
@@ -646,6 +654,8 @@ def bias_analysis_config(
     pre_training_methods: str | list[str] | None = "all",
     post_training_methods: str | list[str] | None = "all",
     predictor: Mapping[str, Any] | None = None,
+    predicted_label: str | int | None = None,
+    excluded_columns: Sequence[str | int] | None = None,
 ) -> dict[str, Any]:
     """The ``analysis_config.json`` of a bias baseline: data, bias config, methods, predictor.
 
@@ -661,8 +671,10 @@ def bias_analysis_config(
     :param probability_threshold: cut-off turning predicted probabilities into labels, in [0, 1].
     :param pre_training_methods: ``"all"``, a list of pre-training metric names, or None to skip them.
     :param post_training_methods: ``"all"``, a list of post-training metric names, or None to skip them;
-        post-training metrics need a ``predictor``.
+        post-training metrics need a ``predictor`` or a ``predicted_label`` column.
     :param predictor: the model or endpoint that predicts (see :func:`predictor_config`).
+    :param predicted_label: the dataset column already holding the model's predicted labels.
+    :param excluded_columns: columns that are neither features nor label (kept out of the model input).
     """
     methods: dict[str, Any] = {"report": dict(REPORT_METHOD)}
     if pre_training_methods is not None:
@@ -670,14 +682,15 @@ def bias_analysis_config(
     if post_training_methods is not None:
         methods["post_training_bias"] = {"methods": post_training_methods}
     config = {
-        **_data_config(dataset_type, label, headers, features),
+        **_data_config(dataset_type, label, headers, features, excluded_columns),
         "label_values_or_threshold": _values(label_values_or_threshold),
         "facet": _facets(facet, facet_values_or_threshold),
         **without_none(
             {
+                "predicted_label": predicted_label,
                 "group_variable": group_variable,
                 "probability_threshold": probability_threshold,
-                "predictor": None if predictor is None else dict(predictor),
+                "predictor": _copy(predictor),
             }
         ),
         "methods": methods,
@@ -743,8 +756,10 @@ def validate_bias_analysis_config(data: Any, path: str = "analysis_config") -> N
     methods_path = join(path, "methods")
     methods = check_object(require(data, "methods", path), methods_path)
     _validate_methods(methods, methods_path)
-    if "post_training_bias" in methods:
-        validate_predictor(require(data, "predictor", path), join(path, "predictor"))
+    if data.get("predictor") is not None:
+        validate_predictor(data["predictor"], join(path, "predictor"))
+    elif "post_training_bias" in methods and not any(key in data for key in _PREDICTION_SOURCES):
+        fail(join(path, "predictor"), checks.REQUIRED)
 
 
 def explainability_analysis_config(
@@ -767,8 +782,8 @@ def explainability_analysis_config(
     """
     config = {
         **_data_config(dataset_type, label, headers, features),
-        "methods": {"shap": dict(shap), "report": dict(REPORT_METHOD)},
-        "predictor": dict(predictor),
+        "methods": {"shap": _copy(shap), "report": dict(REPORT_METHOD)},
+        **without_none({"predictor": _copy(predictor)}),
     }
     validate_explainability_analysis_config(config)
     return config

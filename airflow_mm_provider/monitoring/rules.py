@@ -32,16 +32,14 @@ def rule(id: str, fields: str, statement: str, mirrors: str) -> Rule:
 
 
 def all_rules() -> list[Rule]:
-    """Every registered rule, after importing every module that defines rules."""
-    from airflow_mm_provider.monitoring import (  # noqa: F401
-        checks,
-        images,
-        inputs,
-        job_definitions,
-        schedule,
-        windows,
-    )
+    """Every registered rule, after importing every module of the ``monitoring`` package."""
+    import importlib
+    import pkgutil
 
+    from airflow_mm_provider import monitoring
+
+    for module in pkgutil.iter_modules(monitoring.__path__):
+        importlib.import_module(f"{monitoring.__name__}.{module.name}")
     return sorted(_REGISTRY.values(), key=lambda r: r.id)
 
 

@@ -82,7 +82,9 @@ def awaited_execution(
     """Work out the awaited execution's ``ScheduledTime`` bounds and the time of the first look.
 
     - ``data_interval``: the last slot in ``[interval_start, interval_end)``; its execution is the newest one
-      scheduled in that interval. An interval with no slot raises :class:`NoSlotInWindowError`.
+      scheduled in that interval. An interval with no slot raises :class:`NoSlotInWindowError`. An empty
+      interval (Airflow 3 gives manual runs ``data_interval_start == data_interval_end == logical_date``)
+      awaits the latest slot at or before that time.
     - ``after``: the first slot at or after ``after``.
     - ``latest``: the newest execution, whenever it was scheduled; nothing to wait for.
 
@@ -109,6 +111,9 @@ def awaited_execution(
         start, end = as_utc(interval_start, "data_interval_start"), as_utc(interval_end, "data_interval_end")
         if not recurring:
             return AwaitedExecution(start, end, None, f"the execution scheduled in [{start}, {end})")
+        if end <= start:
+            slot = expression.previous_slot(start)
+            return _one_slot(expression, slot, appear_buffer)
         slots = expression.slots(start, end)
         if not slots:
             raise NoSlotInWindowError(
@@ -123,10 +128,15 @@ def awaited_execution(
         if not recurring:
             return AwaitedExecution(floor_hour(since), None, None, f"an execution scheduled from {since}")
         slot = since if expression.previous_slot(since) == since else expression.next_slot(since)
-        return AwaitedExecution(
-            slot, expression.next_slot(slot), slot + appear_buffer, f"the execution of {slot}"
-        )
+        return _one_slot(expression, slot, appear_buffer)
     raise ValueError(f"wait_for must be one of {WAIT_FOR}, got {wait_for!r}")
+
+
+def _one_slot(expression: ScheduleExpression, slot: datetime, appear_buffer: timedelta) -> AwaitedExecution:
+    """The execution of ``slot`` alone: scheduled from ``slot`` up to the next slot."""
+    return AwaitedExecution(
+        slot, expression.next_slot(slot), slot + appear_buffer, f"the execution of {slot}"
+    )
 
 
 def _is_template(value: Any) -> bool:
@@ -146,7 +156,8 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
     Which execution (``wait_for``):
 
     - ``data_interval`` (default): the one whose ``ScheduledTime`` lies in the DAG run's
-      ``[data_interval_start, data_interval_end)``; when the interval holds several slots, the last one.
+      ``[data_interval_start, data_interval_end)``; when the interval holds several slots, the last one;
+      when it is empty (Airflow 3 manual runs), the latest slot at or before the logical date.
     - ``after``: the first one scheduled at or after ``after``.
     - ``latest``: the newest one (following newer ones as they appear).
 

@@ -12,6 +12,7 @@ from airflow_mm_provider.analysis.jobs import (
     DatasetFormat,
     JobError,
     run_analyzer,
+    run_bias_job,
     run_clarify,
     run_merge,
 )
@@ -194,6 +195,7 @@ def test_configuration_errors_fail_with_client_error(tmp_path: Path) -> None:
     for environment in (
         model_quality_environment(dataset_format=json.dumps({"parquet": {}})),
         model_quality_environment(problem_type="Ranking"),
+        model_quality_environment(problem_type="MulticlassClassification"),
         model_quality_environment(probability_attribute="a[?"),
         model_quality_environment(baseline_constraints="/nowhere/constraints.json"),
     ):
@@ -305,16 +307,16 @@ def merged_bias_records(directory: Path, sexes: list[int]) -> Path:
 
 def test_clarify_bias_baseline_then_drift(tmp_path: Path) -> None:
     balanced = merged_bias_records(tmp_path / "balanced", [0, 1] * 10)
-    baseline = run_clarify(bias_config(), balanced, tmp_path / "baseline", inference_attribute="0")
+    baseline = run_bias_job(bias_config(), balanced, tmp_path / "baseline", inference_attribute="0")
     assert baseline.status == "Completed" and [path.name for path in baseline.files] == ["analysis.json"]
     analysis = json.loads((tmp_path / "baseline" / "analysis.json").read_text())
     assert set(analysis) == {"version", "pre_training_bias_metrics", "post_training_bias_metrics"}
-    same = run_clarify(
+    same = run_bias_job(
         bias_config(), balanced, tmp_path / "same", baseline_analysis=analysis, inference_attribute="0"
     )
     assert same.violation_count == 0 and same.exit_message == COMPLETED
     skewed = merged_bias_records(tmp_path / "skewed", [0, 1, 1, 1] * 5)
-    drift = run_clarify(
+    drift = run_bias_job(
         bias_config(), skewed, tmp_path / "drift", baseline_analysis=analysis, inference_attribute="0"
     )
     assert drift.status == "Completed" and drift.violation_count > 0
@@ -325,11 +327,35 @@ def test_clarify_bias_baseline_then_drift(tmp_path: Path) -> None:
 def test_clarify_pre_training_only_from_csv(tmp_path: Path) -> None:
     write_lines(tmp_path / "data" / "d.csv", ["age,sex,label", "30,0,1", "40,1,0", "50,0,0", "60,1,1"])
     config = {key: value for key, value in bias_config().items() if key != "headers"}
-    outcome = run_clarify(config, tmp_path / "data", tmp_path / "out", dataset_type="text/csv")
+    outcome = run_bias_job(config, tmp_path / "data", tmp_path / "out", dataset_type="text/csv")
     assert outcome.status == "Completed"
     analysis = json.loads((tmp_path / "out" / "analysis.json").read_text())
     assert "post_training_bias_metrics" not in analysis
     assert (
-        run_clarify(config, tmp_path / "nothing", tmp_path / "x", dataset_type="text/csv").failure_reason
+        run_bias_job(config, tmp_path / "nothing", tmp_path / "x", dataset_type="text/csv").failure_reason
         == NO_DATA
     )
+
+
+def test_run_clarify_reads_the_container_environment(tmp_path: Path) -> None:
+    config_dir = tmp_path / "config"
+    write_lines(config_dir / "analysis_config.json", [json.dumps(bias_config())])
+    balanced = merged_bias_records(tmp_path / "balanced", [0, 1] * 10)
+    skewed = merged_bias_records(tmp_path / "skewed", [0, 1, 1, 1] * 5)
+    environment = {
+        "analysis_type": "MODEL_BIAS",
+        "analysis_config": "/opt/ml/processing/input/config/analysis_config.json",
+        "dataset_format": json.dumps({"sagemakerCaptureJson": {"captureIndexNames": ["endpointOutput"]}}),
+        "dataset_source": "/opt/ml/processing/input/merged",
+        "inference_attribute": "0",
+    }
+    dirs = {"/opt/ml/processing/input/config": config_dir, "/opt/ml/processing/input/merged": balanced}
+    baseline = run_clarify(environment, dirs, tmp_path / "baseline")
+    assert baseline.status == "Completed" and baseline.violation_count == 0
+    monitoring = dict(environment, baseline_constraints=f"{BASELINE}/analysis.json")
+    dirs = {**dirs, "/opt/ml/processing/input/merged": skewed, BASELINE: tmp_path / "baseline"}
+    drift = run_clarify(monitoring, dirs, tmp_path / "drift")
+    assert drift.status == "Completed" and drift.violation_count > 0
+    assert drift.exit_message.startswith("CompletedWithViolations: ")
+    missing = run_clarify({}, {}, tmp_path / "none")
+    assert missing.status == "Failed" and (missing.failure_reason or "").startswith("ClientError: ")

@@ -14,7 +14,7 @@ COMPACT = (",", ":")
 def capture(join_id: str, output: str = "0.5") -> CapturedRecord:
     metadata = json.dumps({"eventId": f"event-{join_id}", "inferenceId": join_id}, separators=COMPACT)
     data = json.dumps({"endpointOutput": {"data": output, "encoding": "CSV"}}, separators=COMPACT)
-    return CapturedRecord(join_id, metadata, data)
+    return CapturedRecord(join_id, metadata.encode(), data.encode())
 
 
 def write_ground_truth(directory: Path, labels: dict[str, str]) -> None:
@@ -35,9 +35,9 @@ def write_ground_truth(directory: Path, labels: dict[str, str]) -> None:
 
 def test_merged_line_has_the_service_layout() -> None:
     line = merged_line(
-        '{"eventId":"a"}', '{"data":"1","encoding":"CSV"}', '{"endpointOutput":{"data":"0.2"}}'
+        b'{"eventId":"a"}', b'{"data":"1","encoding":"CSV"}', b'{"endpointOutput":{"data":"0.2"}}'
     )
-    assert line.endswith("\n")
+    assert line.endswith(b"\n")
     assert list(json.loads(line)) == ["eventMetadata", "eventVersion", "groundTruthData", "captureData"]
     assert json.loads(line)["eventVersion"] == "0"
 
@@ -51,7 +51,7 @@ def test_ground_truth_is_keyed_by_event_id_and_last_label_wins(tmp_path: Path) -
 
 
 def test_write_merged_counts_and_joins(tmp_path: Path) -> None:
-    labels = {"a": '{"data":"1","encoding":"CSV"}', "c": '{"data":"0","encoding":"CSV"}'}
+    labels = {"a": b'{"data":"1","encoding":"CSV"}', "c": b'{"data":"0","encoding":"CSV"}'}
     result = write_merged(
         iter([[capture("a"), capture("b")], [capture("c", "0.9")]]), labels, tmp_path / "out"
     )
@@ -66,7 +66,7 @@ def test_write_merged_counts_and_joins(tmp_path: Path) -> None:
 
 
 def test_merge_output_name_and_bytes_are_deterministic(tmp_path: Path) -> None:
-    labels = {"a": '{"data":"1","encoding":"CSV"}'}
+    labels = {"a": b'{"data":"1","encoding":"CSV"}'}
     first = write_merged(iter([[capture("a")]]), labels, tmp_path / "one")
     second = write_merged(iter([[capture("a")]]), labels, tmp_path / "two")
     other = write_merged(iter([[capture("a", "0.7")]]), labels, tmp_path / "three")

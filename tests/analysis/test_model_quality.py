@@ -317,3 +317,17 @@ def test_evaluate_skips_missing_and_non_finite_metrics() -> None:
         }
     }
     assert evaluate(statistics, constraints) == []
+
+
+def test_binary_standard_deviation_uses_five_seeded_80_percent_samples() -> None:
+    rng = np.random.default_rng(2)
+    truth, scores = rng.integers(0, 2, 250), np.round(rng.random(250), 2)
+    accumulator = ModelQualityAccumulator(BINARY)
+    accumulator.add(truth, None, scores)
+    metrics = accumulator.metrics()
+    samples = [np.random.default_rng(seed).choice(250, size=200, replace=False) for seed in range(5)]
+    expected_auc = np.std([skm.roc_auc_score(truth[index], scores[index]) for index in samples], ddof=1)
+    predicted = (scores >= 0.5).astype(int)
+    expected_f1 = np.std([skm.f1_score(truth[index], predicted[index]) for index in samples], ddof=1)
+    assert metrics["auc"]["standard_deviation"] == pytest.approx(expected_auc, abs=TOLERANCE)
+    assert metrics["f1"]["standard_deviation"] == pytest.approx(expected_f1, abs=TOLERANCE)

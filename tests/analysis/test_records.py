@@ -9,9 +9,11 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from airflow_mm_provider.analysis import records as records_module
 from airflow_mm_provider.analysis.records import (
     ReadStats,
     decode_payload,
@@ -25,6 +27,14 @@ from airflow_mm_provider.analysis.records import (
     parse_time,
     resolve_manifest,
 )
+
+
+@pytest.fixture(autouse=True, params=["msgspec", "stdlib"])
+def decoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run every test with the msgspec fast path and with the standard-library path."""
+    if request.param == "stdlib":
+        monkeypatch.setattr(records_module, "_FAST", None)
+    return request.param
 
 
 def capture_line(
@@ -127,7 +137,7 @@ def test_pretty_printed_capture_lines_take_the_general_path(tmp_path: Path) -> N
     assert json.loads(records[0].capture_data)["endpointInput"]["data"] == "1,2"
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     event_id=st.text(min_size=1, max_size=12),
     output=st.text(max_size=30),
@@ -312,3 +322,29 @@ def test_json_lines_tables_count_bad_lines(tmp_path: Path) -> None:
 def test_parse_time_forms() -> None:
     assert parse_time("2026-01-01T01:02:03Z") == datetime(2026, 1, 1, 1, 2, 3, tzinfo=timezone.utc)
     assert parse_time("2026-01-01T01:02:03.5") == datetime(2026, 1, 1, 1, 2, 3, 500000, tzinfo=timezone.utc)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    truth=st.text(max_size=20),
+    output=st.text(max_size=20),
+    encodings=st.tuples(st.sampled_from(["CSV", "JSON", "BASE64"]), st.sampled_from(["CSV", "JSON"])),
+    with_mode=st.booleans(),
+)
+def test_merged_fast_path_agrees_with_full_parse(
+    truth: str, output: str, encodings: tuple[str, str], with_mode: bool
+) -> None:
+    payload = {"observedContentType": "text/csv", "mode": "OUTPUT"} if with_mode else {}
+    payload.update({"data": output, "encoding": encodings[1]})
+    record = {
+        "eventMetadata": {"eventId": "a"},
+        "eventVersion": "0",
+        "groundTruthData": {"data": truth, "encoding": encodings[0]},
+        "captureData": {"endpointInput": {"data": '"x"}}}', "encoding": "CSV"}, "endpointOutput": payload},
+    }
+    line = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    with tempfile.TemporaryDirectory() as directory:
+        write(Path(directory) / "m.jsonl", [line])
+        records = all_records(iter_merged_chunks(Path(directory), ReadStats()))
+    assert records[0].ground_truth["data"] == truth and records[0].ground_truth["encoding"] == encodings[0]
+    assert records[0].output["data"] == output and records[0].output["encoding"] == encodings[1]

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from airflow_mm_provider.local.pytest_plugin import mm_local  # noqa: F401  (fixture)
 from airflow_mm_provider.local.testing import LocalModelMonitor
 
 ANALYZER = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
@@ -41,9 +40,13 @@ class FakeEngine:
     gate: threading.Event | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def _run(self, mode: str, environment: dict[str, str], input_dirs: dict[str, Path], output_dir: Path) -> Any:
-        files = {k: sorted(p.relative_to(v).as_posix() for p in v.rglob("*") if p.is_file())
-                 for k, v in input_dirs.items()}
+    def _run(
+        self, mode: str, environment: dict[str, str], input_dirs: dict[str, Path], output_dir: Path
+    ) -> Any:
+        files = {
+            k: sorted(p.relative_to(v).as_posix() for p in v.rglob("*") if p.is_file())
+            for k, v in input_dirs.items()
+        }
         with self.lock:
             self.calls.append((mode, dict(environment), files))
         if self.gate is not None:
@@ -95,33 +98,58 @@ def raw_client(mm: LocalModelMonitor) -> Any:
 
 def endpoint(sm: Any, name: str = "ep", capture: bool = True) -> None:
     """Create an endpoint config and endpoint (capturing to s3://BUCKET/capture)."""
-    extra = {"DataCaptureConfig": {"InitialSamplingPercentage": 100, "DestinationS3Uri": f"s3://{BUCKET}/capture",
-                                   "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]}}
+    extra = {
+        "DataCaptureConfig": {
+            "InitialSamplingPercentage": 100,
+            "DestinationS3Uri": f"s3://{BUCKET}/capture",
+            "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+        }
+    }
     sm.create_endpoint_config(
         EndpointConfigName=f"{name}-config",
-        ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": "m", "InitialInstanceCount": 1,
-                             "InstanceType": "ml.m5.large"}],
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "m",
+                "InitialInstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+            }
+        ],
         **(extra if capture else {}),
     )
     sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
 
 
-def job_definition(job_type: str, name: str, endpoint_name: str | None = "ep", **overrides: Any) -> dict[str, Any]:
+def job_definition(
+    job_type: str, name: str, endpoint_name: str | None = "ep", **overrides: Any
+) -> dict[str, Any]:
     """Create{job_type}JobDefinition arguments for an endpoint (or batch when endpoint_name is None)."""
     source: dict[str, Any]
     if endpoint_name:
-        source = {"EndpointInput": {"EndpointName": endpoint_name, "LocalPath": "/opt/ml/processing/input/endpoint",
-                                    "StartTimeOffset": "-PT1H", "EndTimeOffset": "-PT0H"}}
+        source = {
+            "EndpointInput": {
+                "EndpointName": endpoint_name,
+                "LocalPath": "/opt/ml/processing/input/endpoint",
+                "StartTimeOffset": "-PT1H",
+                "EndTimeOffset": "-PT0H",
+            }
+        }
     else:
-        source = {"BatchTransformInput": {"DataCapturedDestinationS3Uri": f"s3://{BUCKET}/batch",
-                                          "DatasetFormat": {"Csv": {"Header": False}},
-                                          "LocalPath": "/opt/ml/processing/input/batch"}}
+        source = {
+            "BatchTransformInput": {
+                "DataCapturedDestinationS3Uri": f"s3://{BUCKET}/batch",
+                "DatasetFormat": {"Csv": {"Header": False}},
+                "LocalPath": "/opt/ml/processing/input/batch",
+            }
+        }
     if job_type in ("ModelQuality", "ModelBias"):
         source["GroundTruthS3Input"] = {"S3Uri": f"s3://{BUCKET}/ground-truth"}
     if job_type == "DataQuality":
         source[next(iter(source))].pop("StartTimeOffset", None)
         source[next(iter(source))].pop("EndTimeOffset", None)
-    app: dict[str, Any] = {"ImageUri": CLARIFY if job_type in ("ModelBias", "ModelExplainability") else ANALYZER}
+    app: dict[str, Any] = {
+        "ImageUri": CLARIFY if job_type in ("ModelBias", "ModelExplainability") else ANALYZER
+    }
     if job_type == "ModelQuality":
         app["ProblemType"] = "BinaryClassification"
     if job_type in ("ModelBias", "ModelExplainability"):
@@ -130,9 +158,14 @@ def job_definition(job_type: str, name: str, endpoint_name: str | None = "ep", *
         "JobDefinitionName": name,
         f"{job_type}AppSpecification": app,
         f"{job_type}JobInput": source,
-        f"{job_type}JobOutputConfig": {"MonitoringOutputs": [{"S3Output": {
-            "S3Uri": f"s3://{BUCKET}/reports", "LocalPath": "/opt/ml/processing/output"}}]},
-        "JobResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 20}},
+        f"{job_type}JobOutputConfig": {
+            "MonitoringOutputs": [
+                {"S3Output": {"S3Uri": f"s3://{BUCKET}/reports", "LocalPath": "/opt/ml/processing/output"}}
+            ]
+        },
+        "JobResources": {
+            "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 20}
+        },
         "RoleArn": ROLE,
         "StoppingCondition": {"MaxRuntimeInSeconds": 1800},
     }
@@ -151,7 +184,9 @@ def snake(job_type: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in job_type).lstrip("_")
 
 
-def schedule_config(definition: str, job_type: str, expression: str | None = HOURLY, **schedule: str) -> dict[str, Any]:
+def schedule_config(
+    definition: str, job_type: str, expression: str | None = HOURLY, **schedule: str
+) -> dict[str, Any]:
     """A by-reference MonitoringScheduleConfig."""
     config: dict[str, Any] = {"MonitoringJobDefinitionName": definition, "MonitoringType": job_type}
     if expression is not None:

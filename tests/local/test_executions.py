@@ -25,19 +25,23 @@ HOUR = timedelta(hours=1)
 SLOT1 = datetime(2024, 1, 1, 1, tzinfo=timezone.utc)
 
 
-def setup_schedule(mm: Any, sm: Any, job_type: str = "DataQuality", expression: str = "cron(0 * ? * * *)",
-                   **kwargs: Any) -> None:
+def setup_schedule(
+    mm: Any, sm: Any, job_type: str = "DataQuality", expression: str = "cron(0 * ? * * *)", **kwargs: Any
+) -> None:
     """Clock at T0, endpoint ``ep``, job definition ``jd`` and schedule ``sched``."""
     mm.set_clock(T0)
     endpoint(sm)
     create_definition(sm, job_type, "jd", **kwargs)
-    sm.create_monitoring_schedule(MonitoringScheduleName="sched",
-                                  MonitoringScheduleConfig=schedule_config("jd", job_type, expression))
+    sm.create_monitoring_schedule(
+        MonitoringScheduleName="sched", MonitoringScheduleConfig=schedule_config("jd", job_type, expression)
+    )
 
 
 def executions(sm: Any, **kwargs: Any) -> list[dict[str, Any]]:
     """Execution summaries of ``sched``."""
-    return sm.list_monitoring_executions(MonitoringScheduleName="sched", **kwargs)["MonitoringExecutionSummaries"]
+    return sm.list_monitoring_executions(MonitoringScheduleName="sched", **kwargs)[
+        "MonitoringExecutionSummaries"
+    ]
 
 
 def job_name(arn: str) -> str:
@@ -80,21 +84,29 @@ def test_no_captured_data_fails_the_execution(mm: Any, sm: Any, s3: Any, engine:
     assert engine.calls == []
 
 
-def test_violations_and_engine_failures_map_to_execution_status(mm: Any, sm: Any, s3: Any,
-                                                               engine: FakeEngine) -> None:
+def test_violations_and_engine_failures_map_to_execution_status(
+    mm: Any, sm: Any, s3: Any, engine: FakeEngine
+) -> None:
     setup_schedule(mm, sm)
     put_capture(s3, [T0.replace(minute=0), SLOT1])
-    engine.outcome = FakeOutcome(exit_message="CompletedWithViolations: Job completed successfully with 3 violations.")
+    engine.outcome = FakeOutcome(
+        exit_message="CompletedWithViolations: Job completed successfully with 3 violations."
+    )
     mm.run_due(SLOT1)
     engine.outcome = FakeOutcome(status="Failed", exit_message=None, failure_reason="ClientError: bad input")
     mm.run_due(SLOT1 + HOUR)
     assert [(e["MonitoringExecutionStatus"], e.get("FailureReason")) for e in executions(sm)] == [
-        ("Failed", "ClientError: bad input"), ("CompletedWithViolations", None)]
+        ("Failed", "ClientError: bad input"),
+        ("CompletedWithViolations", None),
+    ]
 
 
-@pytest.mark.parametrize(("job_type", "analysis_mode"), [("ModelQuality", "analyzer"), ("ModelBias", "clarify")])
-def test_merge_job_runs_before_the_analysis_job(mm: Any, sm: Any, s3: Any, engine: FakeEngine, job_type: str,
-                                                analysis_mode: str) -> None:
+@pytest.mark.parametrize(
+    ("job_type", "analysis_mode"), [("ModelQuality", "analyzer"), ("ModelBias", "clarify")]
+)
+def test_merge_job_runs_before_the_analysis_job(
+    mm: Any, sm: Any, s3: Any, engine: FakeEngine, job_type: str, analysis_mode: str
+) -> None:
     setup_schedule(mm, sm, job_type)
     put_capture(s3, [T0.replace(minute=0)])
     s3.put_object(Bucket=BUCKET, Key="ground-truth/2024/01/01/01/gt.jsonl", Body=b"{}\n")
@@ -105,7 +117,10 @@ def test_merge_job_runs_before_the_analysis_job(mm: Any, sm: Any, s3: Any, engin
     assert [call[0] for call in engine.calls] == ["merge", analysis_mode]
     assert job_name(execution["ProcessingJobArn"]).startswith("model-monitoring-202401010100-")
     jobs = sm.list_processing_jobs(SortBy="CreationTime", SortOrder="Ascending")["ProcessingJobSummaries"]
-    assert [j["ProcessingJobName"].split("-2024")[0] for j in jobs] == ["groundtruth-merge", "model-monitoring"]
+    assert [j["ProcessingJobName"].split("-2024")[0] for j in jobs] == [
+        "groundtruth-merge",
+        "model-monitoring",
+    ]
     merged = s3.list_objects_v2(Bucket=BUCKET, Prefix="reports/merge/ep/sched/2024/01/01/01/")["Contents"]
     assert [o["Key"].rsplit("/", 1)[1] for o in merged] == ["merge.json"]
     merge_env, merge_files = engine.calls[0][1], engine.calls[0][2]
@@ -120,7 +135,10 @@ def test_missing_ground_truth_fails_the_merge(mm: Any, sm: Any, s3: Any, engine:
     put_capture(s3, [T0.replace(minute=0)])
     mm.run_due(SLOT1)
     (execution,) = executions(sm)
-    assert (execution["MonitoringExecutionStatus"], execution["FailureReason"]) == ("Failed", "Job inputs had no data")
+    assert (execution["MonitoringExecutionStatus"], execution["FailureReason"]) == (
+        "Failed",
+        "Job inputs had no data",
+    )
     assert job_name(execution["ProcessingJobArn"]).startswith("groundtruth-merge-")
 
 
@@ -133,7 +151,9 @@ def test_explainability_executions_fail_clearly(mm: Any, sm: Any, s3: Any) -> No
 
 
 def test_unknown_image_fails_the_execution(mm: Any, sm: Any, s3: Any) -> None:
-    setup_schedule(mm, sm, DataQualityAppSpecification={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/mine"})
+    setup_schedule(
+        mm, sm, DataQualityAppSpecification={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/mine"}
+    )
     mm.run_due(SLOT1)
     (execution,) = executions(sm)
     assert execution["MonitoringExecutionStatus"] == "Failed"
@@ -168,7 +188,9 @@ def test_executions_go_pending_then_in_progress(mm: Any, sm: Any, s3: Any, engin
     finally:
         engine.gate.set()
     deadline = time.monotonic() + 5
-    while {e["MonitoringExecutionStatus"] for e in executions(sm)} != {"Completed"} and time.monotonic() < deadline:
+    while {e["MonitoringExecutionStatus"] for e in executions(sm)} != {
+        "Completed"
+    } and time.monotonic() < deadline:
         time.sleep(0.01)
     assert [e["MonitoringExecutionStatus"] for e in executions(sm)] == ["Completed"] * 5
 
@@ -193,7 +215,9 @@ def test_now_schedule_runs_once_over_its_window(mm: Any, sm: Any, s3: Any, engin
     mm.set_clock(T0)
     endpoint(sm)
     create_definition(sm, "DataQuality", "jd")
-    config = schedule_config("jd", "DataQuality", "NOW", DataAnalysisStartTime="-PT3H", DataAnalysisEndTime="-PT1H")
+    config = schedule_config(
+        "jd", "DataQuality", "NOW", DataAnalysisStartTime="-PT3H", DataAnalysisEndTime="-PT1H"
+    )
     sm.create_monitoring_schedule(MonitoringScheduleName="sched", MonitoringScheduleConfig=config)
     put_capture(s3, [T0.replace(minute=0) - 2 * HOUR])
     mm.run_due(T0 + 5 * HOUR)
@@ -201,7 +225,10 @@ def test_now_schedule_runs_once_over_its_window(mm: Any, sm: Any, s3: Any, engin
     assert execution["ScheduledTime"] == T0.replace(minute=0)
     assert execution["MonitoringExecutionStatus"] == "Completed"
     environment = engine.calls[0][1]
-    assert (environment["start_time"], environment["end_time"]) == ("2023-12-31T21:00:00Z", "2023-12-31T23:00:00Z")
+    assert (environment["start_time"], environment["end_time"]) == (
+        "2023-12-31T21:00:00Z",
+        "2023-12-31T23:00:00Z",
+    )
 
 
 def test_jitter_delays_creation_up_to_twenty_minutes(mm: Any, sm: Any, s3: Any) -> None:
@@ -229,13 +256,19 @@ def test_list_executions_filters_sort_and_pagination(mm: Any, sm: Any, s3: Any) 
     everything = sm.list_monitoring_executions()
     assert len(everything["MonitoringExecutionSummaries"]) == 10 and "NextToken" in everything
     assert [e["ScheduledTime"] for e in everything["MonitoringExecutionSummaries"]] == [
-        SLOT1 + HOUR * h for h in range(11, 1, -1)]
+        SLOT1 + HOUR * h for h in range(11, 1, -1)
+    ]
     rest = sm.list_monitoring_executions(NextToken=everything["NextToken"])
     assert [e["ScheduledTime"] for e in rest["MonitoringExecutionSummaries"]] == [SLOT1 + HOUR, SLOT1]
     assert "NextToken" not in rest
-    pages = list(sm.get_paginator("list_monitoring_executions").paginate(
-        MonitoringScheduleName="sched", SortBy="ScheduledTime", SortOrder="Ascending",
-        PaginationConfig={"PageSize": 5}))
+    pages = list(
+        sm.get_paginator("list_monitoring_executions").paginate(
+            MonitoringScheduleName="sched",
+            SortBy="ScheduledTime",
+            SortOrder="Ascending",
+            PaginationConfig={"PageSize": 5},
+        )
+    )
     flat = [e["ScheduledTime"] for p in pages for e in p["MonitoringExecutionSummaries"]]
     assert flat == [SLOT1 + HOUR * h for h in range(12)]
     completed = executions(sm, StatusEquals="Completed", MaxResults=100)
@@ -247,10 +280,19 @@ def test_list_executions_filters_sort_and_pagination(mm: Any, sm: Any, s3: Any) 
     assert [e["ScheduledTime"] for e in window] == [SLOT1 + 3 * HOUR, SLOT1 + 2 * HOUR]
     assert len(executions(sm, CreationTimeAfter=SLOT1 + 10 * HOUR)) == 1
     assert len(executions(sm, CreationTimeBefore=SLOT1 + HOUR)) == 1
-    assert len(sm.list_monitoring_executions(EndpointName="ep", MaxResults=100)["MonitoringExecutionSummaries"]) == 12
+    assert (
+        len(sm.list_monitoring_executions(EndpointName="ep", MaxResults=100)["MonitoringExecutionSummaries"])
+        == 12
+    )
     assert sm.list_monitoring_executions(EndpointName="other")["MonitoringExecutionSummaries"] == []
-    assert len(executions(sm, MonitoringJobDefinitionName="jd", MonitoringTypeEquals="DataQuality",
-                          MaxResults=100)) == 12
+    assert (
+        len(
+            executions(
+                sm, MonitoringJobDefinitionName="jd", MonitoringTypeEquals="DataQuality", MaxResults=100
+            )
+        )
+        == 12
+    )
     assert executions(sm, MonitoringTypeEquals="ModelBias") == []
     assert len(executions(sm, LastModifiedTimeAfter=T0, MaxResults=100)) == 12
     assert sm.list_monitoring_executions(MonitoringScheduleName="other")["MonitoringExecutionSummaries"] == []
@@ -259,8 +301,9 @@ def test_list_executions_filters_sort_and_pagination(mm: Any, sm: Any, s3: Any) 
 def test_batch_transform_manifests_are_mirrored(mm: Any, sm: Any, s3: Any, engine: FakeEngine) -> None:
     mm.set_clock(T0)
     create_definition(sm, "DataQuality", "jd", endpoint_name=None)
-    sm.create_monitoring_schedule(MonitoringScheduleName="sched",
-                                  MonitoringScheduleConfig=schedule_config("jd", "DataQuality"))
+    sm.create_monitoring_schedule(
+        MonitoringScheduleName="sched", MonitoringScheduleConfig=schedule_config("jd", "DataQuality")
+    )
     manifest = [{"prefix": f"s3://{BUCKET}/transform-out/"}, "part-1.csv.out"]
     s3.put_object(Bucket=BUCKET, Key="batch/output/2024/01/01/00/m.json", Body=json.dumps(manifest).encode())
     s3.put_object(Bucket=BUCKET, Key="transform-out/part-1.csv.out", Body=b"1,2\n")
@@ -269,7 +312,23 @@ def test_batch_transform_manifests_are_mirrored(mm: Any, sm: Any, s3: Any, engin
     assert execution["MonitoringExecutionStatus"] == "Completed" and "EndpointName" not in execution
     job = sm.describe_processing_job(ProcessingJobName=job_name(execution["ProcessingJobArn"]))
     assert job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == (
-        f"s3://{BUCKET}/reports/sched/2024/01/01/01")
+        f"s3://{BUCKET}/reports/sched/2024/01/01/01"
+    )
     _, environment, files = engine.calls[0]
     assert json.loads(environment["dataset_format"]) == {"csv": {"header": False}}
     assert files[environment["dataset_source"]] == [f"{BUCKET}/transform-out/part-1.csv.out"]
+
+
+def test_auto_run_creates_executions_as_service_time_passes() -> None:
+    from airflow_mm_provider.local.testing import LocalModelMonitor
+
+    with LocalModelMonitor(engine=FakeEngine(), auto_run=True) as live:
+        sm = live.client("sagemaker")
+        live.client("s3").create_bucket(Bucket=BUCKET)
+        setup_schedule(live, sm)
+        live.set_clock(SLOT1 - timedelta(seconds=0.3))
+        deadline = time.monotonic() + 5
+        while not executions(sm) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (execution,) = executions(sm)
+    assert execution["ScheduledTime"] == SLOT1

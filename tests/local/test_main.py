@@ -15,9 +15,21 @@ import boto3
 def start(state_dir: Path) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     """Start ``mm-local serve`` and read its ready line."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "airflow_mm_provider.local", "serve", "--port", "0", "--pending-seconds", "0",
-         "--state-dir", str(state_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "airflow_mm_provider.local",
+            "serve",
+            "--port",
+            "0",
+            "--pending-seconds",
+            "0",
+            "--state-dir",
+            str(state_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     return process, json.loads(process.stdout.readline())
@@ -25,8 +37,13 @@ def start(state_dir: Path) -> tuple[subprocess.Popen[str], dict[str, Any]]:
 
 def command(*args: str) -> dict[str, Any]:
     """Run a control subcommand and parse its output."""
-    done = subprocess.run([sys.executable, "-m", "airflow_mm_provider.local", *args], capture_output=True,
-                          text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow_mm_provider.local", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 
@@ -42,8 +59,13 @@ def test_serve_prints_one_line_and_stops_cleanly(tmp_path: Path) -> None:
     try:
         assert ready["region"] == "us-east-1" and ready["endpoint_url"].startswith("http://127.0.0.1:")
         url = ready["endpoint_url"]
-        sm = boto3.client("sagemaker", endpoint_url=url, region_name="us-east-1",
-                          aws_access_key_id="a", aws_secret_access_key="b")
+        sm = boto3.client(
+            "sagemaker",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="a",
+            aws_secret_access_key="b",
+        )
         sm.create_endpoint_config(EndpointConfigName="kept", ProductionVariants=[{"VariantName": "v"}])
         assert command("status", "--endpoint", url)["counts"]["endpoint_configs"] == 1
         assert command("run-due", "--until", "2030-01-01T00:00:00Z", "--endpoint", url)["executions"] == []
@@ -55,3 +77,14 @@ def test_serve_prints_one_line_and_stops_cleanly(tmp_path: Path) -> None:
         assert command("status", "--endpoint", ready["endpoint_url"])["counts"]["endpoint_configs"] == 1
     finally:
         assert terminate(process)[0] == 0
+
+
+def test_control_commands_report_an_unreachable_service() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow_mm_provider.local", "status", "--endpoint", "http://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "cannot reach the local service" in json.loads(done.stdout)["error"]

@@ -15,18 +15,38 @@ def request(name: str, image: str = ANALYZER, **overrides: Any) -> dict[str, Any
     """CreateProcessingJob arguments reading s3://BUCKET/data and writing s3://BUCKET/baseline/<name>."""
     args = {
         "ProcessingJobName": name,
-        "ProcessingInputs": [{"InputName": "baseline_dataset_input", "S3Input": {
-            "S3Uri": f"s3://{BUCKET}/data", "LocalPath": "/opt/ml/processing/input/baseline_dataset_input",
-            "S3DataType": "S3Prefix", "S3InputMode": "File"}}],
-        "ProcessingOutputConfig": {"Outputs": [{"OutputName": "monitoring_output", "S3Output": {
-            "S3Uri": f"s3://{BUCKET}/baseline/{name}", "LocalPath": "/opt/ml/processing/output",
-            "S3UploadMode": "EndOfJob"}}]},
-        "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
-                                                  "VolumeSizeInGB": 20}},
+        "ProcessingInputs": [
+            {
+                "InputName": "baseline_dataset_input",
+                "S3Input": {
+                    "S3Uri": f"s3://{BUCKET}/data",
+                    "LocalPath": "/opt/ml/processing/input/baseline_dataset_input",
+                    "S3DataType": "S3Prefix",
+                    "S3InputMode": "File",
+                },
+            }
+        ],
+        "ProcessingOutputConfig": {
+            "Outputs": [
+                {
+                    "OutputName": "monitoring_output",
+                    "S3Output": {
+                        "S3Uri": f"s3://{BUCKET}/baseline/{name}",
+                        "LocalPath": "/opt/ml/processing/output",
+                        "S3UploadMode": "EndOfJob",
+                    },
+                }
+            ]
+        },
+        "ProcessingResources": {
+            "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 20}
+        },
         "AppSpecification": {"ImageUri": image},
-        "Environment": {"dataset_format": '{"csv": {"header": true}}',
-                        "dataset_source": "/opt/ml/processing/input/baseline_dataset_input",
-                        "output_path": "/opt/ml/processing/output"},
+        "Environment": {
+            "dataset_format": '{"csv": {"header": true}}',
+            "dataset_source": "/opt/ml/processing/input/baseline_dataset_input",
+            "output_path": "/opt/ml/processing/output",
+        },
         "RoleArn": ROLE,
         "StoppingCondition": {"MaxRuntimeInSeconds": 60},
     }
@@ -110,5 +130,6 @@ def test_list_processing_jobs(sm: Any, s3: Any) -> None:
     assert sm.list_processing_jobs(StatusEquals="Failed")["ProcessingJobSummaries"] == []
     first = sm.list_processing_jobs(MaxResults=2)
     second = sm.list_processing_jobs(MaxResults=2, NextToken=first["NextToken"])
-    assert [j["ProcessingJobName"] for j in first["ProcessingJobSummaries"] + second["ProcessingJobSummaries"]] == [
-        "other", "job-a", "job-b"]
+    assert [
+        j["ProcessingJobName"] for j in first["ProcessingJobSummaries"] + second["ProcessingJobSummaries"]
+    ] == ["other", "job-a", "job-b"]

@@ -20,8 +20,12 @@ from tests.local.conftest import (
 )
 
 JOB_TYPES = ["DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"]
-ARN_TYPES = {"DataQuality": "data-quality", "ModelQuality": "model-quality", "ModelBias": "model-bias",
-             "ModelExplainability": "model-explainability"}
+ARN_TYPES = {
+    "DataQuality": "data-quality",
+    "ModelQuality": "model-quality",
+    "ModelBias": "model-bias",
+    "ModelExplainability": "model-explainability",
+}
 
 
 @pytest.mark.parametrize("job_type", JOB_TYPES)
@@ -56,7 +60,8 @@ def test_describe_with_the_wrong_type_is_not_found(sm: Any) -> None:
 def test_job_input_needs_exactly_one_source(sm: Any) -> None:
     args = job_definition("DataQuality", "both")
     args["DataQualityJobInput"]["BatchTransformInput"] = job_definition(
-        "DataQuality", "x", endpoint_name=None)["DataQualityJobInput"]["BatchTransformInput"]
+        "DataQuality", "x", endpoint_name=None
+    )["DataQualityJobInput"]["BatchTransformInput"]
     with pytest.raises(ClientError) as err:
         sm.create_data_quality_job_definition(**args)
     assert error_code(err) == "ValidationException"
@@ -67,20 +72,28 @@ def test_list_job_definitions_filters_sorts_and_pages(mm: Any, sm: Any) -> None:
     for index, name in enumerate(["beta", "alpha", "gamma", "alpha-two"]):
         mm.set_clock(mm_time(index))
         create_definition(sm, "DataQuality", name, endpoint_name="ep" if index % 2 == 0 else "other")
-    by_name = sm.list_data_quality_job_definitions(SortBy="Name", SortOrder="Ascending")["JobDefinitionSummaries"]
+    by_name = sm.list_data_quality_job_definitions(SortBy="Name", SortOrder="Ascending")[
+        "JobDefinitionSummaries"
+    ]
     assert [d["MonitoringJobDefinitionName"] for d in by_name] == ["alpha", "alpha-two", "beta", "gamma"]
     newest_first = sm.list_data_quality_job_definitions()["JobDefinitionSummaries"]
     assert [d["MonitoringJobDefinitionName"] for d in newest_first] == ["alpha-two", "gamma", "alpha", "beta"]
-    assert [d["MonitoringJobDefinitionName"] for d in
-            sm.list_data_quality_job_definitions(NameContains="alpha")["JobDefinitionSummaries"]] == [
-        "alpha-two", "alpha"]
-    assert {d["MonitoringJobDefinitionName"] for d in
-            sm.list_data_quality_job_definitions(EndpointName="ep")["JobDefinitionSummaries"]} == {"beta", "gamma"}
-    after = sm.list_data_quality_job_definitions(CreationTimeAfter=mm_time(1) + timedelta(seconds=30))["JobDefinitionSummaries"]
+    assert [
+        d["MonitoringJobDefinitionName"]
+        for d in sm.list_data_quality_job_definitions(NameContains="alpha")["JobDefinitionSummaries"]
+    ] == ["alpha-two", "alpha"]
+    assert {
+        d["MonitoringJobDefinitionName"]
+        for d in sm.list_data_quality_job_definitions(EndpointName="ep")["JobDefinitionSummaries"]
+    } == {"beta", "gamma"}
+    after = sm.list_data_quality_job_definitions(CreationTimeAfter=mm_time(1) + timedelta(seconds=30))[
+        "JobDefinitionSummaries"
+    ]
     assert {d["MonitoringJobDefinitionName"] for d in after} == {"gamma", "alpha-two"}
     first = sm.list_data_quality_job_definitions(MaxResults=3, SortBy="Name", SortOrder="Ascending")
-    second = sm.list_data_quality_job_definitions(MaxResults=3, SortBy="Name", SortOrder="Ascending",
-                                                  NextToken=first["NextToken"])
+    second = sm.list_data_quality_job_definitions(
+        MaxResults=3, SortBy="Name", SortOrder="Ascending", NextToken=first["NextToken"]
+    )
     assert [d["MonitoringJobDefinitionName"] for d in second["JobDefinitionSummaries"]] == ["gamma"]
     assert "NextToken" not in second
 
@@ -95,8 +108,9 @@ def mm_time(index: int) -> Any:
 def test_job_definition_in_use_cannot_be_deleted(sm: Any, s3: Any) -> None:
     endpoint(sm)
     create_definition(sm, "DataQuality", "used")
-    sm.create_monitoring_schedule(MonitoringScheduleName="s", MonitoringScheduleConfig=schedule_config(
-        "used", "DataQuality"))
+    sm.create_monitoring_schedule(
+        MonitoringScheduleName="s", MonitoringScheduleConfig=schedule_config("used", "DataQuality")
+    )
     with pytest.raises(ClientError) as err:
         sm.delete_data_quality_job_definition(JobDefinitionName="used")
     assert error_code(err) == "ValidationException"

@@ -30,12 +30,14 @@ def dq(sm: Any) -> str:
     return "dq"
 
 
-def create(sm: Any, name: str = "sched", definition: str = "dq", job_type: str = "DataQuality",
-           **kwargs: Any) -> str:
+def create(
+    sm: Any, name: str = "sched", definition: str = "dq", job_type: str = "DataQuality", **kwargs: Any
+) -> str:
     """Create a by-reference schedule; return its ARN."""
     config = schedule_config(definition, job_type, **kwargs)
     return sm.create_monitoring_schedule(MonitoringScheduleName=name, MonitoringScheduleConfig=config)[
-        "MonitoringScheduleArn"]
+        "MonitoringScheduleArn"
+    ]
 
 
 def status(sm: Any, name: str = "sched") -> str:
@@ -63,8 +65,9 @@ def test_pending_then_scheduled_after_the_delay(mm: Any, sm: Any, dq: str) -> No
     assert error_code(err) == "ValidationException"
     assert error_message(err) == "Monitoring schedule in status Pending"
     with pytest.raises(ClientError) as err:
-        sm.update_monitoring_schedule(MonitoringScheduleName="sched",
-                                      MonitoringScheduleConfig=schedule_config("dq", "DataQuality"))
+        sm.update_monitoring_schedule(
+            MonitoringScheduleName="sched", MonitoringScheduleConfig=schedule_config("dq", "DataQuality")
+        )
     assert error_message(err) == "Monitoring schedule in status Pending"
     time.sleep(0.35)
     assert status(sm) == "Scheduled"
@@ -74,13 +77,17 @@ def test_stop_start_update_delete(mm: Any, sm: Any, dq: str) -> None:
     create(sm)
     sm.stop_monitoring_schedule(MonitoringScheduleName="sched")
     assert status(sm) == "Stopped"
-    sm.update_monitoring_schedule(MonitoringScheduleName="sched",
-                                  MonitoringScheduleConfig=schedule_config("dq", "DataQuality", "cron(0 6 ? * * *)"))
+    sm.update_monitoring_schedule(
+        MonitoringScheduleName="sched",
+        MonitoringScheduleConfig=schedule_config("dq", "DataQuality", "cron(0 6 ? * * *)"),
+    )
     assert status(sm) == "Stopped"
     sm.start_monitoring_schedule(MonitoringScheduleName="sched")
     described = sm.describe_monitoring_schedule(MonitoringScheduleName="sched")
     assert described["MonitoringScheduleStatus"] == "Scheduled"
-    assert described["MonitoringScheduleConfig"]["ScheduleConfig"]["ScheduleExpression"] == "cron(0 6 ? * * *)"
+    assert (
+        described["MonitoringScheduleConfig"]["ScheduleConfig"]["ScheduleExpression"] == "cron(0 6 ? * * *)"
+    )
     assert described["LastModifiedTime"] >= described["CreationTime"]
     sm.delete_monitoring_schedule(MonitoringScheduleName="sched")
     with pytest.raises(sm.exceptions.ResourceNotFound) as err:
@@ -96,8 +103,9 @@ def test_unknown_schedule_is_not_found(sm: Any, operation: str) -> None:
 
 def test_update_unknown_schedule_is_not_found(sm: Any, dq: str) -> None:
     with pytest.raises(sm.exceptions.ResourceNotFound):
-        sm.update_monitoring_schedule(MonitoringScheduleName="missing",
-                                      MonitoringScheduleConfig=schedule_config("dq", "DataQuality"))
+        sm.update_monitoring_schedule(
+            MonitoringScheduleName="missing", MonitoringScheduleConfig=schedule_config("dq", "DataQuality")
+        )
 
 
 def test_duplicate_schedule_is_in_use(sm: Any, dq: str) -> None:
@@ -120,12 +128,18 @@ def test_schedule_cap_is_a_limit(mm: Any, sm: Any, dq: str) -> None:
         ({"ScheduleExpression": "Hourly: cron(0 * ? * * *)"}, "ScheduleExpression"),
         ({"ScheduleExpression": "cron(0 0 ? * MON *)"}, "ScheduleExpression"),
         ({"ScheduleExpression": "NOW"}, "DataAnalysisStartTime"),
-        ({"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT30H", "DataAnalysisEndTime": "-PT1H"},
-         "DataAnalysisStartTime"),
+        (
+            {"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT30H", "DataAnalysisEndTime": "-PT1H"},
+            "DataAnalysisStartTime",
+        ),
     ],
 )
 def test_schedule_expression_rules(sm: Any, dq: str, schedule: dict[str, str], needle: str) -> None:
-    config = {"MonitoringJobDefinitionName": "dq", "MonitoringType": "DataQuality", "ScheduleConfig": schedule}
+    config = {
+        "MonitoringJobDefinitionName": "dq",
+        "MonitoringType": "DataQuality",
+        "ScheduleConfig": schedule,
+    }
     with pytest.raises(ClientError) as err:
         sm.create_monitoring_schedule(MonitoringScheduleName="bad", MonitoringScheduleConfig=config)
     assert error_code(err) == "ValidationException"
@@ -139,8 +153,9 @@ def test_now_schedule_with_a_window_is_accepted(sm: Any, dq: str) -> None:
 
 def test_max_runtime_is_capped_by_the_cadence(sm: Any) -> None:
     endpoint(sm)
-    sm.create_model_quality_job_definition(**job_definition(
-        "ModelQuality", "mq", StoppingCondition={"MaxRuntimeInSeconds": 3600}))
+    sm.create_model_quality_job_definition(
+        **job_definition("ModelQuality", "mq", StoppingCondition={"MaxRuntimeInSeconds": 3600})
+    )
     with pytest.raises(ClientError) as err:
         create(sm, definition="mq", job_type="ModelQuality")
     assert "MaxRuntimeInSeconds (3600) cannot exceed 1800" in error_message(err)
@@ -170,8 +185,13 @@ def test_inline_definition_defaults_to_data_quality(sm: Any, dq: str) -> None:
         "MonitoringAppSpecification": args["DataQualityAppSpecification"],
         "RoleArn": args["RoleArn"],
     }
-    sm.create_monitoring_schedule(MonitoringScheduleName="inline", MonitoringScheduleConfig={
-        "MonitoringJobDefinition": inline, "ScheduleConfig": {"ScheduleExpression": HOURLY}})
+    sm.create_monitoring_schedule(
+        MonitoringScheduleName="inline",
+        MonitoringScheduleConfig={
+            "MonitoringJobDefinition": inline,
+            "ScheduleConfig": {"ScheduleExpression": HOURLY},
+        },
+    )
     described = sm.describe_monitoring_schedule(MonitoringScheduleName="inline")
     assert described["MonitoringType"] == "DataQuality"
     assert described["MonitoringScheduleConfig"]["MonitoringType"] == "DataQuality"
@@ -179,23 +199,29 @@ def test_inline_definition_defaults_to_data_quality(sm: Any, dq: str) -> None:
 
 def test_config_needs_exactly_one_job_form(sm: Any, dq: str) -> None:
     with pytest.raises(ClientError) as err:
-        sm.create_monitoring_schedule(MonitoringScheduleName="none", MonitoringScheduleConfig={
-            "ScheduleConfig": {"ScheduleExpression": HOURLY}})
+        sm.create_monitoring_schedule(
+            MonitoringScheduleName="none",
+            MonitoringScheduleConfig={"ScheduleConfig": {"ScheduleExpression": HOURLY}},
+        )
     assert "exactly one of MonitoringJobDefinition or MonitoringJobDefinitionName" in error_message(err)
 
 
 def test_list_schedules_filters_sort_and_pages(mm: Any, sm: Any, dq: str) -> None:
     endpoint(sm, "other")
     create_definition(sm, "DataQuality", "dq-other", endpoint_name="other")
-    for index, (name, definition) in enumerate([("b-sched", "dq"), ("a-sched", "dq-other"), ("c-sched", "dq")]):
+    for index, (name, definition) in enumerate(
+        [("b-sched", "dq"), ("a-sched", "dq-other"), ("c-sched", "dq")]
+    ):
         mm.set_clock(T0.replace(minute=index))
         create(sm, name, definition)
     mm.set_clock(T0.replace(minute=5))
     sm.stop_monitoring_schedule(MonitoringScheduleName="c-sched")
 
     def names(**kwargs: Any) -> list[str]:
-        return [s["MonitoringScheduleName"] for s in sm.list_monitoring_schedules(**kwargs)[
-            "MonitoringScheduleSummaries"]]
+        return [
+            s["MonitoringScheduleName"]
+            for s in sm.list_monitoring_schedules(**kwargs)["MonitoringScheduleSummaries"]
+        ]
 
     assert names() == ["c-sched", "a-sched", "b-sched"]
     assert names(SortBy="Name", SortOrder="Ascending") == ["a-sched", "b-sched", "c-sched"]

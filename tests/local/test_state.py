@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from airflow_mm_provider.local.testing import LocalModelMonitor
-from tests.local.conftest import BUCKET, T0, FakeEngine, create_definition, endpoint, put_capture, schedule_config
+from tests.local.conftest import (
+    BUCKET,
+    T0,
+    FakeEngine,
+    create_definition,
+    endpoint,
+    put_capture,
+    schedule_config,
+)
 
 
 def test_restart_with_state_dir_keeps_everything(tmp_path: Path) -> None:
@@ -17,18 +27,24 @@ def test_restart_with_state_dir_keeps_everything(tmp_path: Path) -> None:
         endpoint(sm)
         arn = create_definition(sm, "DataQuality", "jd")
         sm.add_tags(ResourceArn=arn, Tags=[{"Key": "k", "Value": "v"}])
-        sm.create_monitoring_schedule(MonitoringScheduleName="sched",
-                                      MonitoringScheduleConfig=schedule_config("jd", "DataQuality"))
+        sm.create_monitoring_schedule(
+            MonitoringScheduleName="sched", MonitoringScheduleConfig=schedule_config("jd", "DataQuality")
+        )
         put_capture(s3, [T0.replace(minute=0)])
         first.run_due(T0.replace(minute=0, hour=2))
         before = sm.list_monitoring_executions()["MonitoringExecutionSummaries"]
     assert (tmp_path / "state.json").exists()
     with LocalModelMonitor(state_dir=tmp_path, engine=FakeEngine()) as second:
         sm, s3 = second.client("sagemaker"), second.client("s3")
-        assert sm.describe_monitoring_schedule(MonitoringScheduleName="sched")["MonitoringScheduleStatus"] == "Scheduled"
+        assert (
+            sm.describe_monitoring_schedule(MonitoringScheduleName="sched")["MonitoringScheduleStatus"]
+            == "Scheduled"
+        )
         assert sm.list_monitoring_executions()["MonitoringExecutionSummaries"] == before
         assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "k", "Value": "v"}]
-        assert sm.describe_endpoint(EndpointName="ep")["DataCaptureConfig"]["DestinationS3Uri"].endswith("/capture")
+        assert sm.describe_endpoint(EndpointName="ep")["DataCaptureConfig"]["DestinationS3Uri"].endswith(
+            "/capture"
+        )
         report = s3.list_objects_v2(Bucket=BUCKET, Prefix="reports/ep/sched/2024/01/01/01/")["Contents"]
         assert [o["Key"].rsplit("/", 1)[1] for o in report] == ["analyzer.json"]
         assert second.run_due(T0.replace(minute=0, hour=2)) == []
@@ -37,8 +53,37 @@ def test_restart_with_state_dir_keeps_everything(tmp_path: Path) -> None:
 
 def test_without_state_dir_nothing_is_kept(tmp_path: Path) -> None:
     with LocalModelMonitor() as first:
-        first.client("sagemaker").create_endpoint_config(EndpointConfigName="c", ProductionVariants=[
-            {"VariantName": "v"}])
+        first.client("sagemaker").create_endpoint_config(
+            EndpointConfigName="c", ProductionVariants=[{"VariantName": "v"}]
+        )
     with LocalModelMonitor() as second:
         assert second.control("GET", "status")["counts"]["endpoint_configs"] == 0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_jobs_running_at_shutdown_do_not_stay_running(tmp_path: Path) -> None:
+    engine = FakeEngine(gate=threading.Event())
+    try:
+        with LocalModelMonitor(state_dir=tmp_path, engine=engine) as first:
+            sm, s3 = first.client("sagemaker"), first.client("s3")
+            s3.create_bucket(Bucket=BUCKET)
+            first.set_clock(T0)
+            endpoint(sm)
+            create_definition(sm, "DataQuality", "jd")
+            sm.create_monitoring_schedule(
+                MonitoringScheduleName="sched", MonitoringScheduleConfig=schedule_config("jd", "DataQuality")
+            )
+            put_capture(s3, [T0.replace(minute=0) + timedelta(hours=h) for h in range(6)])
+            first.run_due(T0.replace(minute=0, hour=6), wait=False)
+            deadline = time.monotonic() + 5
+            while len(engine.calls) < 4 and time.monotonic() < deadline:
+                time.sleep(0.01)
+    finally:
+        engine.gate.set()
+    with LocalModelMonitor(state_dir=tmp_path, engine=FakeEngine()) as second:
+        listed = second.client("sagemaker").list_monitoring_executions()["MonitoringExecutionSummaries"]
+    statuses = sorted(e["MonitoringExecutionStatus"] for e in listed)
+    assert statuses == ["Failed", "Failed", "Stopped", "Stopped", "Stopped", "Stopped"]
+    assert {e["FailureReason"] for e in listed if e["MonitoringExecutionStatus"] == "Failed"} == {
+        "InternalServerError: the local service restarted while the job was running"
+    }

@@ -66,8 +66,10 @@ def test_list_sizes(sm: Any) -> None:
 def test_tag_pattern_with_unicode_classes(sm: Any) -> None:
     args = job_definition("DataQuality", "jd", Tags=[{"Key": "équipe", "Value": "données 1"}])
     sm.create_data_quality_job_definition(**args)
-    message = reject(sm.create_data_quality_job_definition,
-                     **job_definition("DataQuality", "jd2", Tags=[{"Key": "a*b", "Value": ""}]))
+    message = reject(
+        sm.create_data_quality_job_definition,
+        **job_definition("DataQuality", "jd2", Tags=[{"Key": "a*b", "Value": ""}]),
+    )
     assert "Tags[0].Key" in message
 
 
@@ -81,8 +83,12 @@ def test_required_unknown_and_type_errors_reach_the_server(mm: Any) -> None:
 
 def post(mm: Any, target: str, body: bytes) -> tuple[int, dict[str, Any]]:
     """A hand-made JSON 1.1 call (for bodies boto3 cannot produce)."""
-    request = urllib.request.Request(mm.endpoint_url, data=body, method="POST", headers={
-        "X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+    request = urllib.request.Request(
+        mm.endpoint_url,
+        data=body,
+        method="POST",
+        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -91,7 +97,9 @@ def post(mm: Any, target: str, body: bytes) -> tuple[int, dict[str, Any]]:
 
 
 def test_unknown_member_and_malformed_json(mm: Any) -> None:
-    status, body = post(mm, "SageMaker.DescribeMonitoringSchedule", b'{"MonitoringScheduleName": "s", "Colour": 1}')
+    status, body = post(
+        mm, "SageMaker.DescribeMonitoringSchedule", b'{"MonitoringScheduleName": "s", "Colour": 1}'
+    )
     assert status == 400 and body["__type"] == "ValidationException"
     assert "Unknown member 'Colour'" in body["message"]
     status, body = post(mm, "SageMaker.ListMonitoringSchedules", b"{not json")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
+import botocore.session
 import pytest
 
 from airflow_mm_provider.monitoring.outcomes import (
@@ -49,17 +50,11 @@ def test_classify(status: str | None, outcome: Outcome | None) -> None:
 
 
 def test_status_sets_partition_the_api_enum() -> None:
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    api_statuses = set(model.shape_for("ExecutionStatus").enum)
     assert set(OUTCOMES) == TERMINAL_STATUSES
     assert not RUNNING_STATUSES & TERMINAL_STATUSES
-    assert RUNNING_STATUSES | TERMINAL_STATUSES == {
-        "Pending",
-        "InProgress",
-        "Completed",
-        "CompletedWithViolations",
-        "Failed",
-        "Stopping",
-        "Stopped",
-    }
+    assert api_statuses == RUNNING_STATUSES | TERMINAL_STATUSES
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from airflow_mm_provider.monitoring import images
+from airflow_mm_provider.monitoring import baselining, images
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.inputs import (
     BaselineConfig,
@@ -257,6 +257,41 @@ CASES: list[tuple[str, str, Callable[[], Any]]] = [
     ("schedule-interval-range", "ScheduleConfig.ScheduleExpression", schedule("cron(0 0/25 ? * * *)")),
     # images.py
     ("image-region-known", "region", lambda: images.image_uri_for("DataQuality", "mars-north-1")),
+    # baselining.py
+    ("baseline-dataset-format", "dataset_format", lambda: baselining.container_dataset_format({"xml": {}})),
+    (
+        "model-quality-prediction-attribute",
+        "inference_attribute",
+        lambda: baselining.ModelQualityAttributes("Regression", "y"),
+    ),
+    (
+        "clarify-dataset-type-enum",
+        "dataset_type",
+        lambda: baselining.validate_explainability_analysis_config({"dataset_type": "csv"}),
+    ),
+    (
+        "clarify-values-list",
+        "label_values_or_threshold",
+        lambda: baselining.bias_analysis_config(label="y", label_values_or_threshold=[], facet="s"),
+    ),
+    (
+        "clarify-facet",
+        "facet",
+        lambda: baselining.bias_analysis_config(label="y", label_values_or_threshold=[1], facet=[]),
+    ),
+    (
+        "clarify-bias-methods",
+        "methods",
+        lambda: baselining.bias_analysis_config(
+            label="y", label_values_or_threshold=[1], facet="s", pre_training_methods=["AD"]
+        ),
+    ),
+    (
+        "clarify-predictor",
+        "predictor",
+        lambda: baselining.predictor_config(model_name="m", initial_instance_count=0),
+    ),
+    ("clarify-shap-config", "shap", lambda: baselining.shap_config(agg_method="max")),
 ]
 
 

@@ -1,0 +1,614 @@
+"""Operators that run Model Monitor baseline jobs: data quality, model quality, bias, explainability.
+
+Each operator starts one SageMaker processing job shaped as the SageMaker Python SDK's ``suggest_baseline``
+shapes it (see :mod:`airflow_mm_provider.monitoring.baselining`), waits for it (in the worker, or deferred to
+the triggerer with the Amazon provider's ``SageMakerTrigger``) and returns a summary for downstream tasks.
+
+Idempotent: the job is named after the DAG run and the task (``names.baseline_job_name``) unless ``job_name``
+is given. On execute, an existing job of that name is never started again: ``InProgress`` / ``Stopping`` →
+the task re-attaches and waits; ``Completed`` → its summary is returned at once; ``Failed`` / ``Stopped``
+→ the task fails with the job's ``FailureReason`` (a retry cannot fix a failed job; give a new
+``job_name`` or start a new DAG run to run another). So every DAG run and task gets exactly one job across
+retries.
+
+Returned value (XCom), a JSON-safe dict whose keys are stable and always all present:
+
+- ``job_name``: the processing job name; use it as ``<T>BaselineConfig.BaseliningJobName``.
+- ``monitoring_type``: ``DataQuality``, ``ModelQuality``, ``ModelBias`` or ``ModelExplainability``.
+- ``status``: the job's ``ProcessingJobStatus`` when the task returned (``Completed`` when it waited).
+- ``output_s3_uri``: the job's output prefix.
+- ``statistics_uri``: ``<output>/statistics.json`` (data / model quality; None for Clarify).
+- ``constraints_uri``: ``<output>/constraints.json``; for bias and explainability ``<output>/analysis.json``,
+  which is what a Clarify job definition takes as ``ConstraintsResource``.
+- ``analysis_uri``: ``<output>/analysis.json`` (Clarify; None otherwise).
+- ``analysis_config_uri``: ``<output>/analysis_config.json`` uploaded before the Clarify job (None otherwise).
+
+Literal parameter values are validated when the operator is built (DAG parse time); templated values are
+validated after rendering, before any AWS call. Errors are ``MonitoringValidationError`` naming the field.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
+from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
+from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
+from airflow.providers.amazon.aws.utils import validate_execute_complete_event
+from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
+from airflow.providers.common.compat.sdk import AirflowException, conf
+from botocore.exceptions import ClientError
+
+from airflow_mm_provider.monitoring import baselining, names
+from airflow_mm_provider.monitoring.baselining import BaselineJobSettings, ModelQualityAttributes
+from airflow_mm_provider.monitoring.images import image_uri_for
+from airflow_mm_provider.monitoring.inputs import ClusterResources, DatasetFormat, NetworkConfig, Tags
+from airflow_mm_provider.monitoring.paths import split_s3_uri
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import Context
+
+__all__ = [
+    "SageMakerDataQualityBaselineOperator",
+    "SageMakerModelBiasBaselineOperator",
+    "SageMakerModelExplainabilityBaselineOperator",
+    "SageMakerModelQualityBaselineOperator",
+]
+
+DEFAULT_CHECK_INTERVAL = 30
+"""Seconds between two DescribeProcessingJob calls while waiting."""
+DEFAULT_WAIT_SECONDS = 2 * 86400
+"""How long a deferred wait may take when ``max_ingestion_time`` is not set (two days)."""
+
+_FAILED = ("Failed", "Stopped")
+_PLACEHOLDERS: dict[str, Any] = {
+    "baseline_dataset": "s3://template-placeholder/dataset",
+    "output_s3_uri": "s3://template-placeholder/output",
+    "role_arn": "arn:aws:iam::000000000000:role/template-placeholder",
+    "job_name": "template-placeholder",
+    "image_uri": "template-placeholder",
+    "environment": {},
+    "record_preprocessor_script": "s3://template-placeholder/preprocessor.py",
+    "post_analytics_processor_script": "s3://template-placeholder/postprocessor.py",
+}
+_LITERAL_TYPES = (str, int, float, bool, type(None), DatasetFormat, ClusterResources, NetworkConfig, Tags)
+
+
+def is_templated(value: Any) -> bool:
+    """True if ``value`` is only known at run time: holds Jinja markup, or is an XComArg or similar object.
+
+    :param value: a parameter value as given to the operator.
+    """
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, Mapping):
+        return any(is_templated(key) or is_templated(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(is_templated(item) for item in value)
+    return not isinstance(value, _LITERAL_TYPES)
+
+
+class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
+    """Shared behaviour of the four baseline operators: naming, idempotent start, waiting, the summary.
+
+    :param baseline_dataset: S3 URI (prefix or file) of the dataset to baseline (templated).
+    :param output_s3_uri: S3 prefix the job writes its results to (templated).
+    :param role_arn: IAM role ARN SageMaker assumes to run the job (templated).
+    :param dataset_format: format of the dataset: a :class:`DatasetFormat`, an API dict like
+        ``{"Csv": {"Header": True}}`` or a container dict like ``{"csv": {"header": True}}``.
+    :param job_name: processing job name (templated); default: derived from the DAG run and the task.
+    :param image_uri: container image (templated); default: the analyzer or Clarify image of the region.
+    :param cluster_resources: the processing cluster; overrides ``instance_type``, ``instance_count`` and
+        ``volume_size_in_gb``.
+    :param instance_type: processing instance type.
+    :param instance_count: number of instances.
+    :param volume_size_in_gb: storage per instance in GB.
+    :param max_runtime_in_seconds: stop the job after this many seconds (1..86400); None: no limit is sent.
+    :param environment: extra container environment variables (templated); the SDK's keys win on conflict.
+    :param network_config: network isolation, encryption and VPC (:class:`NetworkConfig` or an API dict).
+    :param tags: tags of the processing job, ``{key: value}`` or the API list.
+    :param wait_for_completion: wait until the job ends; otherwise return its summary once it is started.
+    :param check_interval: seconds between two status checks while waiting.
+    :param max_ingestion_time: fail if the job has not ended after this many seconds; None waits without limit
+        in the worker and up to two days when deferred.
+    :param deferrable: wait in the triggerer instead of the worker (needs ``wait_for_completion``).
+    :param aws_conn_id: the Airflow AWS connection.
+    :param region_name: AWS region; default: the connection's.
+    :param verify: whether to verify TLS certificates, or a CA bundle path.
+    :param botocore_config: botocore client configuration as a dict.
+    """
+
+    aws_hook_class = SageMakerHook
+    monitoring_type: ClassVar[str]
+    template_fields: Sequence[str] = aws_template_fields(
+        "baseline_dataset", "output_s3_uri", "role_arn", "job_name", "image_uri", "environment"
+    )
+    template_fields_renderers: ClassVar[dict[str, str]] = {"environment": "json"}
+    ui_color = "#c5e1a5"
+
+    def __init__(
+        self,
+        *,
+        baseline_dataset: str,
+        output_s3_uri: str,
+        role_arn: str,
+        dataset_format: DatasetFormat | Mapping[str, Any] | None = None,
+        job_name: str | None = None,
+        image_uri: str | None = None,
+        cluster_resources: ClusterResources | Mapping[str, Any] | None = None,
+        instance_type: str = "ml.m5.xlarge",
+        instance_count: int = 1,
+        volume_size_in_gb: int = 30,
+        max_runtime_in_seconds: int | None = None,
+        environment: Mapping[str, str] | None = None,
+        network_config: NetworkConfig | Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
+        wait_for_completion: bool = True,
+        check_interval: int = DEFAULT_CHECK_INTERVAL,
+        max_ingestion_time: int | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.baseline_dataset = baseline_dataset
+        self.output_s3_uri = output_s3_uri
+        self.role_arn = role_arn
+        self.dataset_format = DatasetFormat.csv(header=True) if dataset_format is None else dataset_format
+        self.job_name = job_name
+        self.image_uri = image_uri
+        if cluster_resources is None:
+            cluster_resources = ClusterResources(instance_count, instance_type, volume_size_in_gb)
+        self.cluster_resources = cluster_resources
+        self.max_runtime_in_seconds = max_runtime_in_seconds
+        self.environment = environment
+        self.network_config = network_config
+        self.tags = tags
+        self.wait_for_completion = wait_for_completion
+        self.check_interval = check_interval
+        self.max_ingestion_time = max_ingestion_time
+        self.deferrable = deferrable
+        if check_interval <= 0:
+            raise ValueError(f"check_interval must be a positive number of seconds, got {check_interval!r}")
+
+    # ---- values and requests ---------------------------------------------------------------------------
+
+    def _value(self, name: str, rendered: bool) -> Any:
+        """The attribute ``name``; before rendering, a valid placeholder stands in for a templated value."""
+        value = getattr(self, name)
+        if not rendered and name in _PLACEHOLDERS and is_templated(value):
+            return _PLACEHOLDERS[name]
+        return value
+
+    def _settings(self, job_name: str, image_uri: str, rendered: bool) -> BaselineJobSettings:
+        """The job-level settings of the request."""
+        return BaselineJobSettings(
+            job_name=job_name,
+            role_arn=self._value("role_arn", rendered),
+            image_uri=image_uri,
+            output_s3_uri=self._value("output_s3_uri", rendered),
+            resources=self.cluster_resources,
+            max_runtime_in_seconds=self.max_runtime_in_seconds,
+            environment=self._value("environment", rendered),
+            network_config=self.network_config,
+            tags=self.tags,
+        )
+
+    def _build_request(self, settings: BaselineJobSettings, rendered: bool) -> dict[str, Any]:
+        """The ``CreateProcessingJob`` request of this monitor type."""
+        raise NotImplementedError
+
+    def analysis_config(self, rendered: bool = True) -> dict[str, Any] | None:
+        """The Clarify ``analysis_config.json`` to upload before the job, or None for analyzer jobs.
+
+        :param rendered: whether templated values are rendered (False at DAG parse time).
+        """
+        return None
+
+    def _check_literals(self) -> None:
+        """Validate what is known at DAG parse time by building the request with placeholders."""
+        job_name = _PLACEHOLDERS["job_name"] if self.job_name is None else self._value("job_name", False)
+        image_uri = _PLACEHOLDERS["image_uri"] if self.image_uri is None else self._value("image_uri", False)
+        self._build_request(self._settings(job_name, image_uri, rendered=False), rendered=False)
+
+    def build_request(self, job_name: str, image_uri: str) -> dict[str, Any]:
+        """The ``CreateProcessingJob`` request from the rendered parameters (validated).
+
+        :param job_name: the processing job name.
+        :param image_uri: the container image.
+        """
+        return self._build_request(self._settings(job_name, image_uri, rendered=True), rendered=True)
+
+    # ---- execution -------------------------------------------------------------------------------------
+
+    def resolve_job_name(self, context: Context) -> str:
+        """The job name: ``job_name`` if given, else one derived from the DAG, task (and map index) and run.
+
+        :param context: the task context.
+        """
+        if self.job_name:
+            return self.job_name
+        task_id = self.task_id
+        map_index = getattr(context.get("ti"), "map_index", -1)
+        if isinstance(map_index, int) and map_index >= 0:
+            task_id = f"{task_id}-{map_index}"
+        return names.baseline_job_name(self.dag_id, task_id, context["run_id"])
+
+    def _describe_or_none(self, job_name: str) -> dict[str, Any] | None:
+        """DescribeProcessingJob, or None when no job has that name."""
+        try:
+            return self.hook.describe_processing_job(job_name)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code, message = error.get("Code"), str(error.get("Message", "")).lower()
+            if code == "ResourceNotFound" or (code == "ValidationException" and "could not find" in message):
+                return None
+            raise
+
+    def _s3_hook(self) -> S3Hook:
+        """An ``S3Hook`` on the operator's connection, region, TLS and botocore settings."""
+        return S3Hook(
+            aws_conn_id=self.aws_conn_id,
+            region_name=self.region_name,
+            verify=self.verify,
+            config=self.botocore_config,
+        )
+
+    def _start(self, job_name: str) -> dict[str, Any]:
+        """Build, upload the Clarify config if any, and create the job; returns the request."""
+        image_uri = self.image_uri or image_uri_for(self.monitoring_type, self.hook.conn_region_name)
+        request = self.build_request(job_name, image_uri)
+        config = self.analysis_config()
+        if config is not None:
+            uri = baselining.analysis_config_uri(self.output_s3_uri)
+            bucket, key = split_s3_uri(uri)
+            self._s3_hook().load_string(json.dumps(config), key, bucket_name=bucket, replace=True)
+            self.log.info("Uploaded the Clarify analysis config to %s", uri)
+        self.hook.create_processing_job(request, wait_for_completion=False)
+        self.log.info("Started %s baseline job %s", self.monitoring_type, job_name)
+        return request
+
+    def _summary(self, job: Mapping[str, Any]) -> dict[str, Any]:
+        """The XCom summary of a described (or just created) job."""
+        outputs = (job.get("ProcessingOutputConfig") or {}).get("Outputs") or []
+        output_uri = outputs[0]["S3Output"]["S3Uri"] if outputs else self.output_s3_uri
+        return baselining.baseline_result(
+            self.monitoring_type, job["ProcessingJobName"], output_uri, job.get("ProcessingJobStatus")
+        )
+
+    def _raise_failed(self, job: Mapping[str, Any], attached: bool = False) -> None:
+        """Fail the task for a job that ended Failed or Stopped, quoting its reasons."""
+        reasons = [job.get("FailureReason"), job.get("ExitMessage")]
+        detail = "; ".join(dict.fromkeys(text for text in reasons if text)) or "no FailureReason given"
+        hint = (
+            " The job name belongs to this DAG run and task, so retries do not start another job; pass a "
+            "new job_name or start a new DAG run."
+            if attached
+            else ""
+        )
+        raise AirflowException(
+            f"{self.monitoring_type} baseline job {job['ProcessingJobName']} ended "
+            f"{job.get('ProcessingJobStatus')}: {detail}.{hint}"
+        )
+
+    def _finish(self, job: Mapping[str, Any]) -> dict[str, Any]:
+        """The summary of an ended job, or the task failure when it did not complete."""
+        if job.get("ProcessingJobStatus") in _FAILED:
+            self._raise_failed(job)
+        summary = self._summary(job)
+        self.log.info("Baseline job %s ended %s: %s", summary["job_name"], summary["status"], summary)
+        return summary
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        """Start the baseline job (or find it again), wait as configured and return its summary."""
+        job_name = self.resolve_job_name(context)
+        existing = self._describe_or_none(job_name)
+        if existing is None:
+            request = self._start(job_name)
+            job: Mapping[str, Any] = {**request, "ProcessingJobStatus": "InProgress"}
+        else:
+            job = existing
+            status = job.get("ProcessingJobStatus")
+            self.log.info("Baseline job %s already exists (%s); not starting another", job_name, status)
+            if status in _FAILED:
+                self._raise_failed(job, attached=True)
+        if job.get("ProcessingJobStatus") == "Completed" or not self.wait_for_completion:
+            if self.deferrable and not self.wait_for_completion:
+                self.log.warning("deferrable has no effect when wait_for_completion is False")
+            return self._summary(job)
+        if self.deferrable:
+            self._defer(job_name)
+        final = self.hook.check_status(
+            job_name,
+            "ProcessingJobStatus",
+            self.hook.describe_processing_job,
+            self.check_interval,
+            self.max_ingestion_time,
+            non_terminal_states=self.hook.processing_job_non_terminal_states,
+        )
+        return self._finish(final)
+
+    def _defer(self, job_name: str) -> None:
+        """Hand the wait to the triggerer with the Amazon provider's processing-job trigger."""
+        limit = self.max_ingestion_time or DEFAULT_WAIT_SECONDS
+        self.defer(
+            trigger=SageMakerTrigger(
+                job_name=job_name,
+                job_type="Processing",
+                waiter_delay=self.check_interval,
+                waiter_max_attempts=max(1, math.ceil(limit / self.check_interval)),
+                aws_conn_id=self.aws_conn_id,
+                region_name=self.region_name,
+                verify=self.verify,
+                botocore_config=self.botocore_config,
+            ),
+            method_name="execute_complete",
+            timeout=datetime.timedelta(seconds=limit) if self.max_ingestion_time else self.execution_timeout,
+        )
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Resume after the trigger fired: fail on a failed, stopped or timed-out job, else summarize it."""
+        event = validate_execute_complete_event(event)
+        job_name = event.get("job_name") or self.resolve_job_name(context)
+        if event.get("status") != "success":
+            raise AirflowException(
+                f"{self.monitoring_type} baseline job {job_name} ended {event.get('status')}: "
+                f"{event.get('message') or 'no message'}"
+            )
+        return self._finish(self.hook.describe_processing_job(job_name))
+
+
+class SageMakerDataQualityBaselineOperator(_BaselineOperator):
+    """Suggest data-quality statistics and constraints of a dataset with the Model Monitor analyzer.
+
+    Writes ``statistics.json`` and ``constraints.json``.
+
+    See the module docstring for naming, idempotency and the returned summary.
+
+    :param record_preprocessor_script: S3 URI of a record preprocessor script (templated).
+    :param post_analytics_processor_script: S3 URI of a post-analytics processor script (templated).
+    :param kwargs: the shared parameters of :class:`_BaselineOperator`.
+    """
+
+    monitoring_type = "DataQuality"
+    template_fields: Sequence[str] = (
+        *_BaselineOperator.template_fields,
+        "record_preprocessor_script",
+        "post_analytics_processor_script",
+    )
+
+    def __init__(
+        self,
+        *,
+        record_preprocessor_script: str | None = None,
+        post_analytics_processor_script: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.record_preprocessor_script = record_preprocessor_script
+        self.post_analytics_processor_script = post_analytics_processor_script
+        self._check_literals()
+
+    def _build_request(self, settings: BaselineJobSettings, rendered: bool) -> dict[str, Any]:
+        return baselining.data_quality_baseline_request(
+            settings,
+            self._value("baseline_dataset", rendered),
+            self.dataset_format,
+            record_preprocessor_script=self._value("record_preprocessor_script", rendered),
+            post_analytics_processor_script=self._value("post_analytics_processor_script", rendered),
+        )
+
+
+class SageMakerModelQualityBaselineOperator(_BaselineOperator):
+    """Suggest model-quality metrics and constraints from a dataset holding predictions and labels.
+
+    See the module docstring for naming, idempotency and the returned summary. Attribute names are column
+    names (CSV with header), column indices written as strings, or JSON paths; they reach the container as
+    environment strings.
+
+    :param problem_type: ``BinaryClassification``, ``MulticlassClassification`` or ``Regression``.
+    :param ground_truth_attribute: column of the true label.
+    :param inference_attribute: column of the predicted label or value.
+    :param probability_attribute: column of the predicted probability (binary classification).
+    :param probability_threshold_attribute: probability cut-off in [0, 1] (a number or its text).
+    :param post_analytics_processor_script: S3 URI of a post-analytics processor script (templated).
+    :param kwargs: the shared parameters of :class:`_BaselineOperator`.
+    """
+
+    monitoring_type = "ModelQuality"
+    template_fields: Sequence[str] = (*_BaselineOperator.template_fields, "post_analytics_processor_script")
+
+    def __init__(
+        self,
+        *,
+        problem_type: str,
+        ground_truth_attribute: str,
+        inference_attribute: str | None = None,
+        probability_attribute: str | None = None,
+        probability_threshold_attribute: float | str | None = None,
+        post_analytics_processor_script: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.attributes = ModelQualityAttributes(
+            problem_type=problem_type,
+            ground_truth_attribute=ground_truth_attribute,
+            inference_attribute=inference_attribute,
+            probability_attribute=probability_attribute,
+            probability_threshold_attribute=probability_threshold_attribute,
+        )
+        self.post_analytics_processor_script = post_analytics_processor_script
+        self._check_literals()
+
+    def _build_request(self, settings: BaselineJobSettings, rendered: bool) -> dict[str, Any]:
+        return baselining.model_quality_baseline_request(
+            settings,
+            self._value("baseline_dataset", rendered),
+            self.dataset_format,
+            self.attributes,
+            post_analytics_processor_script=self._value("post_analytics_processor_script", rendered),
+        )
+
+
+class _ClarifyBaselineOperator(_BaselineOperator):
+    """Shared behaviour of the Clarify baselines: the analysis config, uploaded next to the results.
+
+    :param analysis_config: a complete ``analysis_config.json`` dict (templated); when given, the other
+        config parameters are ignored and ``dataset_type`` is filled in from ``dataset_format`` if missing.
+    :param headers: column names of the dataset.
+    :param label: the label column name or index.
+    :param features: JMESPath of the features in JSON Lines records.
+    :param model_name: the SageMaker model Clarify deploys to a shadow endpoint for predictions.
+    :param predictor: the full ``predictor`` section instead of ``model_name``
+        (see ``baselining.predictor_config``).
+    :param kwargs: the shared parameters of :class:`_BaselineOperator`.
+    """
+
+    template_fields: Sequence[str] = (*_BaselineOperator.template_fields, "analysis_config_dict")
+    template_fields_renderers: ClassVar[dict[str, str]] = {
+        **_BaselineOperator.template_fields_renderers,
+        "analysis_config_dict": "json",
+    }
+
+    def __init__(
+        self,
+        *,
+        analysis_config: Mapping[str, Any] | None = None,
+        headers: Sequence[str] | None = None,
+        label: str | int | None = None,
+        features: str | None = None,
+        model_name: str | None = None,
+        predictor: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.analysis_config_dict = analysis_config
+        self.headers = headers
+        self.clarify_label = label
+        self.features = features
+        if predictor is None and model_name is not None:
+            predictor = baselining.predictor_config(model_name=model_name)
+        self.predictor = predictor
+
+    def _dataset_type(self) -> str:
+        return baselining.clarify_dataset_type(self.dataset_format)
+
+    def _config_from_parts(self) -> dict[str, Any]:
+        """The config built from the individual parameters."""
+        raise NotImplementedError
+
+    def analysis_config(self, rendered: bool = True) -> dict[str, Any] | None:
+        if self.analysis_config_dict is None:
+            return self._config_from_parts()
+        if not rendered and is_templated(self.analysis_config_dict):
+            return None
+        config = {"dataset_type": self._dataset_type(), **self.analysis_config_dict}
+        baselining.validate_analysis_config(self.monitoring_type, config)
+        return config
+
+    def _build_request(self, settings: BaselineJobSettings, rendered: bool) -> dict[str, Any]:
+        config = self.analysis_config(rendered)
+        dataset_type = self._dataset_type() if config is None else config["dataset_type"]
+        return baselining.clarify_baseline_request(
+            settings,
+            self._value("baseline_dataset", rendered),
+            baselining.analysis_config_uri(settings.output_s3_uri),
+            dataset_type,
+        )
+
+
+class SageMakerModelBiasBaselineOperator(_ClarifyBaselineOperator):
+    """Compute baseline bias metrics with SageMaker Clarify (``analysis.json``, the bias "constraints").
+
+    See the module docstring for naming, idempotency and the returned summary. Give ``analysis_config`` or
+    the pieces below; post-training metrics need ``model_name``, ``predictor`` or ``predicted_label``.
+
+    :param label_values_or_threshold: favourable label values, or a one-item list holding a threshold.
+    :param facet: the sensitive column name or index, a facet dict, or a list of them.
+    :param facet_values_or_threshold: the sensitive group's values or threshold when ``facet`` is a name.
+    :param group_variable: the column for conditional demographic disparity.
+    :param probability_threshold: cut-off turning predicted probabilities into labels, in [0, 1].
+    :param pre_training_methods: ``"all"``, a list of pre-training metric names, or None to skip.
+    :param post_training_methods: ``"all"``, a list of post-training metric names, or None to skip.
+    :param predicted_label: the dataset column already holding predicted labels (instead of a model).
+    :param excluded_columns: columns that are neither features nor label.
+    :param kwargs: the shared Clarify parameters of :class:`_ClarifyBaselineOperator`.
+    """
+
+    monitoring_type = "ModelBias"
+
+    def __init__(
+        self,
+        *,
+        label_values_or_threshold: Any = None,
+        facet: Any = None,
+        facet_values_or_threshold: Any = None,
+        group_variable: str | int | None = None,
+        probability_threshold: float | None = None,
+        pre_training_methods: str | list[str] | None = "all",
+        post_training_methods: str | list[str] | None = "all",
+        predicted_label: str | int | None = None,
+        excluded_columns: Sequence[str | int] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.label_values_or_threshold = label_values_or_threshold
+        self.facet = facet
+        self.facet_values_or_threshold = facet_values_or_threshold
+        self.group_variable = group_variable
+        self.probability_threshold = probability_threshold
+        self.pre_training_methods = pre_training_methods
+        self.post_training_methods = post_training_methods
+        self.predicted_label = predicted_label
+        self.excluded_columns = excluded_columns
+        self._check_literals()
+
+    def _config_from_parts(self) -> dict[str, Any]:
+        return baselining.bias_analysis_config(
+            label=self.clarify_label,
+            label_values_or_threshold=self.label_values_or_threshold,
+            facet=self.facet,
+            facet_values_or_threshold=self.facet_values_or_threshold,
+            dataset_type=self._dataset_type(),
+            headers=self.headers,
+            features=self.features,
+            group_variable=self.group_variable,
+            probability_threshold=self.probability_threshold,
+            pre_training_methods=self.pre_training_methods,
+            post_training_methods=self.post_training_methods,
+            predictor=self.predictor,
+            predicted_label=self.predicted_label,
+            excluded_columns=self.excluded_columns,
+        )
+
+
+class SageMakerModelExplainabilityBaselineOperator(_ClarifyBaselineOperator):
+    """Compute baseline SHAP feature attributions with SageMaker Clarify (``analysis.json``).
+
+    See the module docstring for naming, idempotency and the returned summary. Give ``analysis_config`` or
+    ``model_name`` / ``predictor`` with optional ``shap`` settings.
+
+    :param shap: the ``methods.shap`` section (see ``baselining.shap_config``); default: the SDK defaults.
+    :param kwargs: the shared Clarify parameters of :class:`_ClarifyBaselineOperator`.
+    """
+
+    monitoring_type = "ModelExplainability"
+
+    def __init__(self, *, shap: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.shap = baselining.shap_config() if shap is None else shap
+        self._check_literals()
+
+    def _config_from_parts(self) -> dict[str, Any]:
+        return baselining.explainability_analysis_config(
+            shap=self.shap,
+            predictor=self.predictor,
+            dataset_type=self._dataset_type(),
+            headers=self.headers,
+            label=self.clarify_label,
+            features=self.features,
+        )

@@ -1,0 +1,296 @@
+"""Branch a DAG on what a monitoring execution found: :class:`SageMakerMonitoringViolationBranchOperator`."""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
+from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
+from airflow.providers.common.compat.sdk import (
+    AirflowException,
+    AirflowFailException,
+    Asset,
+    AssetAlias,
+    BaseBranchOperator,
+)
+
+from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
+from airflow_mm_provider.monitoring.outcomes import (
+    STATUS_KEY,
+    Outcome,
+    classify,
+    execution_label,
+    execution_summary,
+)
+from airflow_mm_provider.monitoring.violations import ViolationFilter, ViolationReport, check_monitoring_type
+from airflow_mm_provider.sensors.execution import DATA_INTERVAL, LATEST, awaited_execution
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import Context
+
+VIOLATION_REPORT_KEY = "violation_report"
+"""XCom key of the violation report summary (``ViolationReport.summary()``)."""
+FAILURE_KEY = "execution_failure"
+"""XCom key of the failure description of a ``Failed`` or ``Stopped`` execution."""
+ASSET_SCHEME = "sagemaker-model-monitor"
+DEFAULT_ASSET_ALIAS = "sagemaker-model-monitor-violations"
+"""The asset alias the operator declares as outlet; events for the schedule's asset go through it."""
+MODES = (DATA_INTERVAL, LATEST)
+
+Branch = str | Sequence[str]
+
+
+def rendered_object(value: Any, name: str) -> Any:
+    """The Python value of a rendered template field: non-strings as they are, strings parsed.
+
+    A template such as ``"{{ ti.xcom_pull('wait') }}"`` renders to text (unless the DAG renders native
+    objects): JSON text and Python literals (a dict's ``repr``) are both read back.
+
+    :param value: the rendered field value.
+    :param name: the parameter name, for errors.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        raise ValueError(
+            f"{name}: cannot read {shown!r} as JSON or a Python literal; pass an XComArg (e.g. task.output) "
+            "or render templates as native objects"
+        ) from None
+
+
+def asset_uri(region: str, schedule_name: str) -> str:
+    """The default asset URI of a schedule's violations: ``sagemaker-model-monitor://<region>/<schedule>``.
+
+    :param region: the schedule's AWS region.
+    :param schedule_name: the monitoring schedule name.
+    """
+    return f"{ASSET_SCHEME}://{region}/{schedule_name}"
+
+
+def _branch(value: Any, name: str, required: bool = True) -> Branch | None:
+    """Check a branch parameter: a task id or a list of task ids (an empty list follows no task)."""
+    if value is None and not required:
+        return None
+    if isinstance(value, str) and value:
+        return value
+    if (
+        isinstance(value, Iterable)
+        and not isinstance(value, (str, Mapping))
+        and all(isinstance(item, str) and item for item in value)
+    ):
+        return list(value)
+    raise ValueError(f"{name} must be a task id or a list of task ids (got {value!r})")
+
+
+def _violation_filter(
+    check_types: Any, subjects: Any, facets: Any, labels: Any, min_count: int
+) -> ViolationFilter | None:
+    if (check_types, subjects, facets, labels, min_count) == (None, None, None, None, 1):
+        return None
+    return ViolationFilter(check_types, subjects, facets, labels, min_count)
+
+
+class SageMakerMonitoringViolationBranchOperator(
+    AwsBaseOperator[SageMakerModelMonitorHook], BaseBranchOperator
+):
+    """Follow one set of downstream tasks depending on how a monitoring execution ended.
+
+    The execution is either given (``execution``, e.g. the XCom of
+    :class:`~airflow_mm_provider.sensors.execution.SageMakerMonitoringExecutionSensor`) or found from
+    ``monitoring_schedule_name``: with ``mode="data_interval"`` (default) the newest execution scheduled in
+    the DAG run's data interval, with ``mode="latest"`` the newest one. It must have ended; wait for it with
+    the sensor first.
+
+    Decision (on ``MonitoringExecutionStatus``, never on whether a violations file exists):
+
+    - ``Completed`` follows ``on_completed``.
+    - ``CompletedWithViolations`` follows ``on_violations``. When a filter is given (``check_types``,
+      ``subjects``, ``facets``, ``labels``, ``min_count``), the violations count only if at least
+      ``min_count`` of them match it; otherwise the execution is treated as clean and ``on_completed`` is
+      followed.
+    - ``Failed`` and ``Stopped`` follow ``on_failed``; without ``on_failed`` the task fails (no retries, the
+      execution will not change). The message carries ``FailureReason`` and the processing job's exit text;
+      it is logged and pushed to XCom under ``execution_failure``.
+
+    For completed executions the violations are read through the hook, logged as a table and pushed to XCom
+    under ``violation_report`` (``ViolationReport.summary()``: type, count, counts per check type and per
+    subject, and every violation). The return value is the branch followed.
+
+    With ``emit_asset``, counted violations also emit an asset event (a dataset event on Airflow 2) for the
+    schedule, so a retraining DAG can be scheduled on that asset. The operator declares the asset alias
+    ``asset_alias`` as outlet and adds the event through it only when violations count, so nothing is emitted
+    otherwise. The event's extra holds the schedule, scheduled time, status and the counted violations'
+    summary.
+
+    :param monitoring_type: ``DataQuality``, ``ModelQuality``, ``ModelBias`` or ``ModelExplainability``.
+    :param on_completed: task id(s) to follow when the execution found nothing that counts.
+    :param on_violations: task id(s) to follow when violations count.
+    :param on_failed: task id(s) to follow when the execution ended ``Failed`` or ``Stopped``; ``None`` fails
+        the task instead.
+    :param execution: the execution summary (templated), e.g. ``"{{ ti.xcom_pull('wait') }}"`` or
+        ``wait.output``; give this or ``monitoring_schedule_name``.
+    :param monitoring_schedule_name: the schedule whose execution to find (templated).
+    :param mode: ``data_interval`` or ``latest``: which execution of the schedule to take.
+    :param check_types: only these ``constraint_check_type`` values count.
+    :param subjects: only violations of these features, metrics or subjects count.
+    :param facets: only bias violations of these facets (``facet`` or ``facet=value``) count.
+    :param labels: only explainability violations of these labels count.
+    :param min_count: how many matching violations are needed to follow ``on_violations``.
+    :param emit_asset: ``False`` (default); ``True`` for the asset
+        ``sagemaker-model-monitor://<region>/<schedule>``; or an asset URI (templated), e.g. an S3 URI.
+    :param asset_alias: the name of the asset alias declared as outlet when ``emit_asset`` is set.
+    :param kwargs: ``aws_conn_id``, ``region_name``, ``verify``, ``botocore_config`` and the ``BaseOperator``
+        arguments.
+    """
+
+    aws_hook_class = SageMakerModelMonitorHook
+    template_fields: Sequence[str] = aws_template_fields(
+        "execution", "monitoring_schedule_name", "emit_asset"
+    )
+    ui_color = "#f6d6a8"
+
+    def __init__(
+        self,
+        *,
+        monitoring_type: str,
+        on_completed: Branch,
+        on_violations: Branch,
+        on_failed: Branch | None = None,
+        execution: Mapping[str, Any] | str | None = None,
+        monitoring_schedule_name: str | None = None,
+        mode: str = DATA_INTERVAL,
+        check_types: str | Iterable[str] | None = None,
+        subjects: str | Iterable[str] | None = None,
+        facets: str | Iterable[str] | None = None,
+        labels: str | Iterable[str] | None = None,
+        min_count: int = 1,
+        emit_asset: bool | str | None = False,
+        asset_alias: str = DEFAULT_ASSET_ALIAS,
+        **kwargs: Any,
+    ) -> None:
+        if (execution is None) == (monitoring_schedule_name is None):
+            raise ValueError("pass exactly one of execution and monitoring_schedule_name")
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES} (got {mode!r})")
+        emit_asset = False if emit_asset is None else emit_asset
+        if not isinstance(emit_asset, (bool, str)) or emit_asset == "":
+            raise ValueError(f"emit_asset must be a bool or an asset URI (got {emit_asset!r})")
+        if emit_asset is not False:
+            outlets = kwargs.pop("outlets", None) or []
+            outlets = list(outlets) if isinstance(outlets, (list, tuple)) else [outlets]
+            kwargs["outlets"] = [*outlets, AssetAlias(asset_alias)]
+        super().__init__(**kwargs)
+        self.monitoring_type = check_monitoring_type(monitoring_type)
+        self.on_completed = _branch(on_completed, "on_completed")
+        self.on_violations = _branch(on_violations, "on_violations")
+        self.on_failed = _branch(on_failed, "on_failed", required=False)
+        self.execution = execution
+        self.monitoring_schedule_name = monitoring_schedule_name
+        self.mode = mode
+        self.violation_filter = _violation_filter(check_types, subjects, facets, labels, min_count)
+        self.emit_asset = emit_asset
+        self.asset_alias = asset_alias
+
+    def choose_branch(self, context: Context) -> Branch:
+        """Find the execution, read its violations and pick the branch (see the class docstring)."""
+        summary = self._execution(context)
+        outcome = classify(summary.get(STATUS_KEY))
+        if outcome is None:
+            raise AirflowException(
+                f"The {execution_label(summary)} is {summary.get(STATUS_KEY)} and has not ended; wait for it "
+                "with SageMakerMonitoringExecutionSensor before branching"
+            )
+        if outcome is Outcome.FAILED:
+            return self._on_failure(context, summary)
+        report = self.hook.read_violations(summary, self.monitoring_type)
+        self.log.info("Violations of the %s:\n%s", execution_label(summary), report.to_table())
+        context["ti"].xcom_push(key=VIOLATION_REPORT_KEY, value=report.summary())
+        counted = self._counted(outcome, report)
+        if counted is None:
+            return self.on_completed
+        if self.emit_asset is not False:
+            self._emit_asset(context, summary, counted)
+        return self.on_violations
+
+    def _execution(self, context: Context) -> dict[str, Any]:
+        """The JSON-safe summary of the execution to decide on."""
+        if self.execution is not None:
+            summary = rendered_object(self.execution, "execution")
+            if not isinstance(summary, Mapping) or STATUS_KEY not in summary:
+                raise ValueError(
+                    f"execution must be a MonitoringExecutionSummary with {STATUS_KEY} (got {summary!r})"
+                )
+            return execution_summary(summary)
+        awaited = awaited_execution(
+            self.mode,
+            None,
+            interval_start=context.get("data_interval_start"),
+            interval_end=context.get("data_interval_end"),
+        )
+        found = self.hook.find_execution(
+            self.monitoring_schedule_name,
+            scheduled_after=awaited.scheduled_after,
+            scheduled_before=awaited.scheduled_before,
+        )
+        if found is None:
+            raise AirflowException(
+                f"No monitoring execution of {self.monitoring_schedule_name} found for "
+                f"{awaited.description}; wait for it with SageMakerMonitoringExecutionSensor before branching"
+            )
+        return execution_summary(found)
+
+    def _on_failure(self, context: Context, summary: Mapping[str, Any]) -> Branch:
+        message = self.hook.describe_failure(summary)
+        if self.on_failed is None:
+            raise AirflowFailException(message)
+        self.log.warning("%s\nFollowing on_failed.", message)
+        context["ti"].xcom_push(key=FAILURE_KEY, value=message)
+        return self.on_failed
+
+    def _counted(self, outcome: Outcome, report: ViolationReport) -> ViolationReport | None:
+        """The violations that send the run to ``on_violations``, or ``None`` when the run counts as clean."""
+        if outcome is Outcome.SUCCESS:
+            if report.has_violations:
+                self.log.warning(
+                    "The execution ended Completed but its report lists %d violations; following the status",
+                    report.count,
+                )
+            return None
+        if self.violation_filter is None:
+            return report
+        matching = self.violation_filter.apply(report)
+        if matching.count >= self.violation_filter.min_count:
+            return matching
+        self.log.info(
+            "%d of %d violations match the filter, fewer than min_count=%d: treating the execution as clean",
+            matching.count,
+            report.count,
+            self.violation_filter.min_count,
+        )
+        return None
+
+    def _emit_asset(self, context: Context, summary: Mapping[str, Any], counted: ViolationReport) -> None:
+        schedule = summary.get("MonitoringScheduleName") or self.monitoring_schedule_name
+        if isinstance(self.emit_asset, str):
+            uri = self.emit_asset
+        else:
+            uri = asset_uri(self.hook.conn_region_name, schedule)
+        extra = {
+            "monitoring_schedule_name": schedule,
+            "scheduled_time": summary.get("ScheduledTime"),
+            "execution_status": summary.get(STATUS_KEY),
+            "violations": counted.summary(),
+        }
+        self.log.info("Emitting an asset event for %s through alias %s", uri, self.asset_alias)
+        context["outlet_events"][AssetAlias(self.asset_alias)].add(Asset(uri), extra=extra)

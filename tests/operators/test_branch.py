@@ -1,0 +1,376 @@
+"""SageMakerMonitoringViolationBranchOperator: the decision, XCom, asset events and branching in a DAG run."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+from unittest import mock
+
+import pytest
+from airflow.providers.common.compat.sdk import (
+    DAG,
+    AirflowException,
+    AirflowFailException,
+    Asset,
+    AssetAlias,
+    BaseBranchOperator,
+)
+
+from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
+from airflow_mm_provider.monitoring.violations import Violation, ViolationReport
+from airflow_mm_provider.operators.branch import (
+    DEFAULT_ASSET_ALIAS,
+    FAILURE_KEY,
+    VIOLATION_REPORT_KEY,
+    SageMakerMonitoringViolationBranchOperator,
+    asset_uri,
+    rendered_object,
+)
+
+try:
+    from airflow.providers.standard.operators.empty import EmptyOperator
+except ImportError:  # Airflow 2 without the standard provider
+    from airflow.operators.empty import EmptyOperator
+
+REGION = "us-east-1"
+SCHEDULE = "churn-quality"
+ARN = "arn:aws:sagemaker:us-east-1:123456789012:processing-job/model-monitoring-202405011100-abc"
+INTERVAL = (datetime(2024, 5, 1, 10, tzinfo=timezone.utc), datetime(2024, 5, 1, 11, tzinfo=timezone.utc))
+
+
+def summary(status: str, **extra: Any) -> dict[str, Any]:
+    """A JSON-safe execution summary as the execution sensor pushes it."""
+    return {
+        "MonitoringScheduleName": SCHEDULE,
+        "ScheduledTime": "2024-05-01T10:00:00+00:00",
+        "CreationTime": "2024-05-01T10:00:05+00:00",
+        "LastModifiedTime": "2024-05-01T10:12:00+00:00",
+        "MonitoringExecutionStatus": status,
+        "ProcessingJobArn": ARN,
+        "MonitoringType": "DataQuality",
+        **extra,
+    }
+
+
+def dq(feature: str, check: str = "baseline_drift_check") -> Violation:
+    return Violation.create("DataQuality", check, f"{feature} drifted", feature_name=feature)
+
+
+REPORT = ViolationReport("DataQuality", (dq("age"), dq("age", "data_type_check"), dq("income")))
+
+
+@pytest.fixture
+def hook(monkeypatch: pytest.MonkeyPatch) -> mock.MagicMock:
+    """A fake hook on every branch operator: reads REPORT, explains failures, finds executions."""
+    fake = mock.MagicMock(spec=SageMakerModelMonitorHook)
+    fake.read_violations.return_value = REPORT
+    fake.describe_failure.return_value = "The execution ended Failed.\nJob inputs had no data"
+    fake.conn_region_name = REGION
+    monkeypatch.setattr(SageMakerMonitoringViolationBranchOperator, "hook", fake)
+    return fake
+
+
+def branch(**kwargs: Any) -> SageMakerMonitoringViolationBranchOperator:
+    kwargs.setdefault("monitoring_type", "DataQuality")
+    kwargs.setdefault("on_completed", "ok")
+    kwargs.setdefault("on_violations", "retrain")
+    kwargs.setdefault("on_failed", "page")
+    if "monitoring_schedule_name" not in kwargs:
+        kwargs.setdefault("execution", summary("CompletedWithViolations"))
+    return SageMakerMonitoringViolationBranchOperator(task_id="decide", aws_conn_id=None, **kwargs)
+
+
+class Events(dict):
+    """``outlet_events`` stand-in: one accessor per key, recording ``add`` calls."""
+
+    def __missing__(self, key: Any) -> mock.MagicMock:
+        self[key] = mock.MagicMock()
+        return self[key]
+
+
+def context(**extra: Any) -> dict[str, Any]:
+    return {
+        "ti": mock.MagicMock(),
+        "outlet_events": Events(),
+        "data_interval_start": INTERVAL[0],
+        "data_interval_end": INTERVAL[1],
+        **extra,
+    }
+
+
+def pushed(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {call.kwargs["key"]: call.kwargs["value"] for call in ctx["ti"].xcom_push.call_args_list}
+
+
+def emitted(ctx: dict[str, Any]) -> list[tuple[Any, dict[str, Any]]]:
+    accessor = ctx["outlet_events"].get(AssetAlias(DEFAULT_ASSET_ALIAS))
+    return [] if accessor is None else [(c.args[0], c.kwargs["extra"]) for c in accessor.add.call_args_list]
+
+
+def logged(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> str:
+    """Everything the task logged (Airflow 2 logs through logging, Airflow 3 through structlog to stdout)."""
+    out = capsys.readouterr()
+    return caplog.text + out.out + out.err
+
+
+# ---- the decision ------------------------------------------------------------------------------------------
+
+
+def test_violations_follow_on_violations_push_the_summary_and_log_the_table(hook, caplog, capsys):
+    ctx = context()
+    with caplog.at_level(logging.INFO):
+        assert branch().choose_branch(ctx) == "retrain"
+    hook.read_violations.assert_called_once_with(summary("CompletedWithViolations"), "DataQuality")
+    assert pushed(ctx) == {VIOLATION_REPORT_KEY: REPORT.summary()}
+    assert REPORT.to_table() in logged(caplog, capsys)
+    assert emitted(ctx) == []
+
+
+def test_completed_follows_on_completed_even_if_the_report_lists_violations(hook):
+    ctx = context()
+    assert branch(execution=summary("Completed"), on_completed=["ok", "report"]).choose_branch(ctx) == [
+        "ok",
+        "report",
+    ]
+    assert pushed(ctx)[VIOLATION_REPORT_KEY]["count"] == 3
+
+
+def test_violations_status_wins_over_an_empty_report(hook):
+    hook.read_violations.return_value = ViolationReport.empty("DataQuality")
+    assert branch().choose_branch(context()) == "retrain"
+
+
+def test_violations_that_do_not_pass_the_filter_follow_on_completed(hook):
+    ctx = context()
+    op = branch(subjects=["income"], check_types="data_type_check", emit_asset=True)
+    assert op.choose_branch(ctx) == "ok"
+    assert emitted(ctx) == []
+    assert pushed(ctx)[VIOLATION_REPORT_KEY]["count"] == 3
+
+
+@pytest.mark.parametrize(
+    ("criteria", "expected"),
+    [
+        ({"subjects": "age"}, "retrain"),
+        ({"subjects": "age", "min_count": 3}, "ok"),
+        ({"check_types": ["baseline_drift_check"], "min_count": 2}, "retrain"),
+        ({"labels": "label0"}, "ok"),
+    ],
+)
+def test_filter_and_min_count(hook, criteria, expected):
+    assert branch(**criteria).choose_branch(context()) == expected
+
+
+def test_failed_execution_follows_on_failed_with_the_failure_in_xcom(hook, caplog, capsys):
+    ctx = context()
+    failed = summary("Failed", FailureReason="Job inputs had no data")
+    assert branch(execution=failed).choose_branch(ctx) == "page"
+    hook.describe_failure.assert_called_once_with(failed)
+    hook.read_violations.assert_not_called()
+    assert pushed(ctx) == {FAILURE_KEY: hook.describe_failure.return_value}
+    assert "Job inputs had no data" in logged(caplog, capsys)
+
+
+def test_stopped_without_on_failed_fails_the_task_with_the_reason(hook):
+    with pytest.raises(AirflowFailException, match="Job inputs had no data"):
+        branch(execution=summary("Stopped"), on_failed=None).choose_branch(context())
+
+
+@pytest.mark.parametrize("status", ["InProgress", "Pending", "Stopping", "SomethingNew"])
+def test_running_execution_is_an_error(hook, status):
+    with pytest.raises(AirflowException, match=f"is {status} and has not ended"):
+        branch(execution=summary(status)).choose_branch(context())
+
+
+# ---- the execution -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("render", [repr, lambda value: __import__("json").dumps(value)])
+def test_execution_rendered_from_an_xcom_template_is_read_back(hook, render):
+    op = branch(execution="{{ ti.xcom_pull('wait') }}")
+    op.execution = render(summary("Completed"))
+    assert op.choose_branch(context()) == "ok"
+    hook.read_violations.assert_called_once_with(summary("Completed"), "DataQuality")
+
+
+@pytest.mark.parametrize("value", ["{{ nothing }}", "[1, 2]", "None", {"ScheduledTime": "x"}])
+def test_execution_that_is_not_a_summary_fails(hook, value):
+    op = branch()
+    op.execution = value
+    with pytest.raises(ValueError, match="^execution"):
+        op.choose_branch(context())
+
+
+def test_data_interval_mode_finds_the_execution_scheduled_in_the_interval(hook):
+    found = summary("CompletedWithViolations")
+    found["ScheduledTime"] = datetime(2024, 5, 1, 10, tzinfo=timezone.utc)
+    hook.find_execution.return_value = found
+    op = branch(monitoring_schedule_name=SCHEDULE)
+    assert op.choose_branch(context()) == "retrain"
+    hook.find_execution.assert_called_once_with(
+        SCHEDULE, scheduled_after=INTERVAL[0], scheduled_before=INTERVAL[1]
+    )
+    hook.read_violations.assert_called_once_with(summary("CompletedWithViolations"), "DataQuality")
+
+
+def test_latest_mode_takes_the_newest_execution(hook):
+    hook.find_execution.return_value = summary("Completed")
+    assert branch(monitoring_schedule_name=SCHEDULE, mode="latest").choose_branch(context()) == "ok"
+    hook.find_execution.assert_called_once_with(SCHEDULE, scheduled_after=None, scheduled_before=None)
+
+
+def test_no_execution_found_is_an_error(hook):
+    hook.find_execution.return_value = None
+    with pytest.raises(AirflowException, match=f"No monitoring execution of {SCHEDULE} found"):
+        branch(monitoring_schedule_name=SCHEDULE).choose_branch(context())
+
+
+def test_data_interval_mode_needs_a_data_interval(hook):
+    with pytest.raises(ValueError, match="no data interval"):
+        branch(monitoring_schedule_name=SCHEDULE).choose_branch(context(data_interval_start=None))
+
+
+# ---- asset events ------------------------------------------------------------------------------------------
+
+
+def test_emit_asset_declares_an_alias_outlet_and_keeps_other_outlets():
+    extra = Asset("s3://bucket/other")
+    op = branch(emit_asset=True, outlets=[extra])
+    assert op.outlets == [extra, AssetAlias(DEFAULT_ASSET_ALIAS)]
+    assert branch(emit_asset=True, asset_alias="mine").outlets == [AssetAlias("mine")]
+    assert branch().outlets == []
+
+
+def test_counted_violations_emit_an_event_for_the_schedule_with_the_summary(hook):
+    ctx = context()
+    assert branch(emit_asset=True, subjects="age").choose_branch(ctx) == "retrain"
+    ((asset, extra),) = emitted(ctx)
+    assert asset == Asset(asset_uri(REGION, SCHEDULE))
+    assert asset.uri == "sagemaker-model-monitor://us-east-1/churn-quality"
+    assert extra["monitoring_schedule_name"] == SCHEDULE
+    assert extra["execution_status"] == "CompletedWithViolations"
+    assert extra["scheduled_time"] == "2024-05-01T10:00:00+00:00"
+    assert extra["violations"]["count"] == 2
+    assert extra["violations"]["by_subject"] == {"age": 2}
+
+
+def test_emit_asset_with_a_uri_uses_it(hook):
+    ctx = context()
+    branch(emit_asset="s3://models/churn/retrain").choose_branch(ctx)
+    ((asset, _),) = emitted(ctx)
+    assert asset == Asset("s3://models/churn/retrain")
+
+
+def test_no_event_when_the_execution_is_clean_or_failed(hook):
+    for execution in (summary("Completed"), summary("Failed")):
+        ctx = context()
+        branch(emit_asset=True, execution=execution).choose_branch(ctx)
+        assert emitted(ctx) == []
+
+
+# ---- construction ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"monitoring_schedule_name": SCHEDULE, "execution": summary("Completed")}, "exactly one of"),
+        ({"execution": None}, "exactly one of"),
+        ({"monitoring_schedule_name": SCHEDULE, "mode": "after"}, "mode must be one of"),
+        ({"on_violations": ""}, "on_violations must be a task id"),
+        ({"on_completed": ["ok", 3]}, "on_completed must be a task id"),
+        ({"on_failed": {"a": 1}}, "on_failed must be a task id"),
+        ({"emit_asset": 1}, "emit_asset must be"),
+        ({"emit_asset": ""}, "emit_asset must be"),
+        ({"monitoring_type": "Drift"}, "monitoring_type must be one of"),
+        ({"min_count": 0}, "min_count"),
+        ({"subjects": []}, "subjects must not be empty"),
+    ],
+)
+def test_invalid_arguments_fail_at_construction(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        branch(**kwargs)
+
+
+def test_is_a_branch_operator_with_templated_fields():
+    op = branch()
+    assert isinstance(op, BaseBranchOperator)
+    assert {"execution", "monitoring_schedule_name", "emit_asset", "aws_conn_id"} <= set(op.template_fields)
+
+
+def test_rendered_object_reads_json_and_python_literals():
+    assert rendered_object('{"a": null}', "x") == {"a": None}
+    assert rendered_object("{'a': None}", "x") == {"a": None}
+    assert rendered_object({"a": 1}, "x") == {"a": 1}
+    with pytest.raises(ValueError, match="^x: cannot read"):
+        rendered_object("datetime.datetime(2024, 1, 1)", "x")
+
+
+# ---- real branching: a DAG run on this Airflow version -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def airflow_db() -> Iterator[None]:
+    """A fresh metadata database in the suite's throwaway AIRFLOW_HOME."""
+    from airflow.utils import db
+
+    db.resetdb()
+    yield
+
+
+def _register(dag: Any) -> None:
+    """Write the DAG (with its outlets and asset aliases) to the metadata database, as the parser would."""
+    try:
+        from airflow.dag_processing.bundles.manager import DagBundlesManager
+        from airflow.dag_processing.collection import update_dag_parsing_results_in_db
+        from airflow.serialization.serialized_objects import LazyDeserializedDAG
+    except ImportError:  # Airflow 2
+        dag.sync_to_db()
+        return
+    from airflow.utils.session import create_session
+
+    DagBundlesManager().sync_bundles_to_db()
+    with create_session() as session:
+        update_dag_parsing_results_in_db(
+            "dags-folder", None, [LazyDeserializedDAG.from_dag(dag)], {}, None, set(), session
+        )
+
+
+def _asset_events() -> list[tuple[str, dict[str, Any]]]:
+    from airflow.utils.session import create_session
+
+    try:
+        from airflow.models.asset import AssetEvent
+
+        uri = lambda event: event.asset.uri  # noqa: E731
+    except ImportError:  # Airflow 2
+        from airflow.models.dataset import DatasetEvent as AssetEvent
+
+        uri = lambda event: event.dataset.uri  # noqa: E731
+    with create_session() as session:
+        return [(uri(event), dict(event.extra or {})) for event in session.query(AssetEvent).all()]
+
+
+@pytest.mark.parametrize(
+    ("status", "followed"),
+    [("CompletedWithViolations", "retrain"), ("Completed", "ok"), ("Failed", "page")],
+)
+def test_dag_run_follows_the_chosen_branch_and_skips_the_others(airflow_db, hook, status, followed):
+    dag_id = f"branch_{status.lower()}"
+    with DAG(dag_id, schedule=None, start_date=INTERVAL[0]) as dag:
+        decide = branch(execution=summary(status), emit_asset=True)
+        decide >> [EmptyOperator(task_id=task_id) for task_id in ("ok", "retrain", "page")]
+    _register(dag)
+    before = len(_asset_events())
+    run = dag.test()
+    states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in run.get_task_instances()}
+    skipped = {"ok", "retrain", "page"} - {followed}
+    assert states == {"decide": "success", followed: "success", **dict.fromkeys(skipped, "skipped")}
+    events = _asset_events()[before:]
+    if status == "CompletedWithViolations":
+        assert [uri for uri, _ in events] == [asset_uri(REGION, SCHEDULE)]
+        assert events[0][1]["violations"]["count"] == 3
+    else:
+        assert events == []

@@ -1,0 +1,502 @@
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import Any
+from unittest import mock
+
+import pendulum
+import pytest
+from airflow.providers.common.compat.sdk import (
+    AirflowException,
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    TaskDeferred,
+)
+
+from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
+from airflow_mm_provider.monitoring.schedule import ScheduleExpression
+from airflow_mm_provider.sensors import execution as sensor_module
+from airflow_mm_provider.sensors.execution import (
+    AwaitedExecution,
+    NoSlotInWindowError,
+    SageMakerMonitoringExecutionSensor,
+    awaited_execution,
+)
+from airflow_mm_provider.triggers.execution import SageMakerMonitoringExecutionTrigger
+from tests.local.conftest import FakeOutcome
+from tests.triggers.test_execution import LOCAL_CONN_ID, LocalSchedule, running_local_schedule
+
+UTC = timezone.utc
+HOURLY = "cron(0 * ? * * *)"
+SLOT = datetime(2024, 5, 1, 13, tzinfo=UTC)
+WAKE = SLOT + timedelta(minutes=1)
+CONTEXT = {"data_interval_start": SLOT, "data_interval_end": SLOT + timedelta(hours=1)}
+FAILURE_TEXT = "The monitoring execution ... ended Failed.\nJob inputs had no data\nHint: ..."
+
+
+def summary(status: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "MonitoringScheduleName": "churn-dq",
+        "ScheduledTime": SLOT,
+        "CreationTime": SLOT,
+        "MonitoringExecutionStatus": status,
+        **extra,
+    }
+
+
+def safe(status: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "MonitoringScheduleName": "churn-dq",
+        "ScheduledTime": "2024-05-01T13:00:00+00:00",
+        "CreationTime": "2024-05-01T13:00:00+00:00",
+        "MonitoringExecutionStatus": status,
+        **extra,
+    }
+
+
+@dataclass
+class FakeClock:
+    """The sensor's clock; ``sleep`` (patched over time.sleep) moves it."""
+
+    now: datetime
+    sleeps: list[float] = field(default_factory=list)
+
+    def utcnow(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
+    fake = FakeClock(SLOT - timedelta(minutes=30))
+    monkeypatch.setattr(sensor_module, "timezone", SimpleNamespace(utcnow=fake.utcnow))
+    yield fake
+
+
+@pytest.fixture
+def hook() -> mock.MagicMock:
+    fake = mock.create_autospec(SageMakerModelMonitorHook, instance=True)
+    fake.describe_schedule.return_value = {
+        "MonitoringScheduleStatus": "Scheduled",
+        "MonitoringScheduleConfig": {"ScheduleConfig": {"ScheduleExpression": HOURLY}},
+    }
+    fake.find_execution.return_value = None
+    fake.describe_failure.return_value = FAILURE_TEXT
+    return fake
+
+
+def make_sensor(hook: mock.MagicMock, **kwargs: Any) -> SageMakerMonitoringExecutionSensor:
+    arguments: dict[str, Any] = {
+        "task_id": "wait",
+        "monitoring_schedule_name": "churn-dq",
+        "schedule_expression": HOURLY,
+        "deferrable": False,
+        **kwargs,
+    }
+    sensor = SageMakerMonitoringExecutionSensor(**arguments)
+    sensor.hook = hook  # type: ignore[misc]
+    return sensor
+
+
+class TestAwaitedExecution:
+    hourly = ScheduleExpression.hourly()
+
+    def test_data_interval_awaits_the_slot_in_the_interval(self) -> None:
+        awaited = awaited_execution(
+            "data_interval", self.hourly, interval_start=SLOT, interval_end=SLOT + timedelta(hours=1)
+        )
+        assert awaited == AwaitedExecution(SLOT, SLOT + timedelta(hours=1), WAKE, awaited.description)
+
+    def test_data_interval_with_several_slots_awaits_the_last(self) -> None:
+        day = datetime(2024, 5, 1, tzinfo=UTC)
+        awaited = awaited_execution(
+            "data_interval",
+            ScheduleExpression.every_n_hours(6),
+            interval_start=day,
+            interval_end=day + timedelta(days=1),
+            appear_buffer=timedelta(0),
+        )
+        last = day + timedelta(hours=18)
+        assert (awaited.scheduled_after, awaited.scheduled_before, awaited.wake_at) == (
+            last,
+            day + timedelta(days=1),
+            last,
+        )
+
+    def test_data_interval_without_a_slot_can_never_match(self) -> None:
+        with pytest.raises(NoSlotInWindowError, match="no slot in the data interval"):
+            awaited_execution(
+                "data_interval",
+                ScheduleExpression.daily(0),
+                interval_start=SLOT,
+                interval_end=SLOT + timedelta(hours=1),
+            )
+
+    @pytest.mark.parametrize("at", [SLOT, SLOT + timedelta(minutes=25)])
+    def test_empty_data_interval_awaits_the_slot_at_or_before(self, at: datetime) -> None:
+        awaited = awaited_execution("data_interval", self.hourly, interval_start=at, interval_end=at)
+        assert (awaited.scheduled_after, awaited.scheduled_before, awaited.wake_at) == (
+            SLOT,
+            SLOT + timedelta(hours=1),
+            WAKE,
+        )
+
+    def test_data_interval_needs_an_interval(self) -> None:
+        with pytest.raises(ValueError, match="no data interval"):
+            awaited_execution("data_interval", self.hourly, interval_start=None, interval_end=None)
+
+    @pytest.mark.parametrize(
+        ("after", "slot"),
+        [
+            (SLOT, SLOT),
+            (SLOT + timedelta(seconds=1), SLOT + timedelta(hours=1)),
+            (SLOT - timedelta(minutes=59), SLOT),
+        ],
+    )
+    def test_after_awaits_the_first_slot_at_or_after(self, after: datetime, slot: datetime) -> None:
+        awaited = awaited_execution("after", self.hourly, after=after)
+        assert (awaited.scheduled_after, awaited.scheduled_before, awaited.wake_at) == (
+            slot,
+            slot + timedelta(hours=1),
+            slot + timedelta(minutes=1),
+        )
+
+    def test_after_a_now_schedule_looks_from_the_top_of_the_hour(self) -> None:
+        awaited = awaited_execution("after", ScheduleExpression.now(), after=SLOT + timedelta(minutes=25))
+        assert (awaited.scheduled_after, awaited.scheduled_before, awaited.wake_at) == (SLOT, None, None)
+
+    def test_unknown_expression_bounds_by_the_interval_only(self) -> None:
+        awaited = awaited_execution("data_interval", None, interval_start=SLOT, interval_end=WAKE)
+        assert (awaited.scheduled_after, awaited.scheduled_before, awaited.wake_at) == (SLOT, WAKE, None)
+
+    def test_latest_has_no_bounds(self) -> None:
+        awaited = awaited_execution("latest", None)
+        assert (awaited.scheduled_after, awaited.scheduled_before, awaited.wake_at) == (None, None, None)
+
+    def test_unknown_mode(self) -> None:
+        with pytest.raises(ValueError, match="wait_for must be one of"):
+            awaited_execution("oldest", self.hourly)
+
+
+class TestConstruction:
+    def test_template_fields(self, hook: mock.MagicMock) -> None:
+        assert set(make_sensor(hook).template_fields) == {
+            "aws_conn_id",
+            "region_name",
+            "verify",
+            "monitoring_schedule_name",
+            "wait_for",
+            "after",
+            "schedule_expression",
+        }
+
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"wait_for": "oldest"}, "wait_for must be one of"),
+            ({"wait_for": "after"}, "needs the 'after' time"),
+            ({"schedule_expression": "cron(0 * * * *)"}, "ScheduleExpression"),
+            ({"wait_for": "after", "after": "2024-05-01T13:00:00"}, "timezone-aware"),
+            ({"appear_buffer": -1}, "appear_buffer"),
+        ],
+    )
+    def test_literal_mistakes_fail_at_construction(
+        self, hook: mock.MagicMock, kwargs: dict[str, Any], match: str
+    ) -> None:
+        with pytest.raises(ValueError, match=match):
+            make_sensor(hook, **kwargs)
+
+    def test_templated_values_are_checked_later(self, hook: mock.MagicMock) -> None:
+        sensor = make_sensor(
+            hook, wait_for="{{ params.mode }}", after="{{ data_interval_end }}", schedule_expression="{{ x }}"
+        )
+        assert sensor.after == "{{ data_interval_end }}"
+
+    def test_deferrable_defaults_to_off(self, hook: mock.MagicMock) -> None:
+        arguments = {"task_id": "t", "monitoring_schedule_name": "s"}
+        assert SageMakerMonitoringExecutionSensor(**arguments).deferrable is False
+        assert make_sensor(hook, deferrable=True).deferrable is True
+
+
+class TestPoke:
+    def test_no_call_at_all_before_the_slot(self, hook: mock.MagicMock, clock: FakeClock) -> None:
+        sensor = make_sensor(hook)
+        assert sensor.poke(CONTEXT) is False
+        clock.now = WAKE - timedelta(seconds=1)
+        assert sensor.poke(CONTEXT) is False
+        assert hook.mock_calls == []
+
+    def test_one_list_call_per_poke_after_the_slot(self, hook: mock.MagicMock, clock: FakeClock) -> None:
+        sensor = make_sensor(hook)
+        clock.now = WAKE
+        hook.find_execution.side_effect = [None, summary("Pending"), summary("InProgress")]
+        assert [sensor.poke(CONTEXT) for _ in range(3)] == [False, False, False]
+        assert (
+            hook.mock_calls
+            == [
+                mock.call.find_execution(
+                    "churn-dq", scheduled_after=SLOT, scheduled_before=SLOT + timedelta(hours=1)
+                )
+            ]
+            * 3
+        )
+
+    def test_reads_the_expression_once_when_not_given(self, hook: mock.MagicMock, clock: FakeClock) -> None:
+        sensor = make_sensor(hook, schedule_expression=None)
+        assert sensor.poke(CONTEXT) is False
+        clock.now = WAKE
+        sensor.poke(CONTEXT)
+        sensor.poke(CONTEXT)
+        assert [call[0] for call in hook.mock_calls] == [
+            "describe_schedule",
+            "find_execution",
+            "find_execution",
+        ]
+
+    def test_templated_after_is_read_at_run_time(self, hook: mock.MagicMock, clock: FakeClock) -> None:
+        sensor = make_sensor(hook, wait_for="after", after="{{ data_interval_end }}")
+        sensor.after = "2024-05-01T12:30:00Z"
+        clock.now = WAKE
+        sensor.poke({})
+        hook.find_execution.assert_called_once_with(
+            "churn-dq", scheduled_after=SLOT, scheduled_before=SLOT + timedelta(hours=1)
+        )
+
+    def test_pendulum_data_interval(self, hook: mock.MagicMock, clock: FakeClock) -> None:
+        start = pendulum.datetime(2024, 5, 1, 15, tz="Europe/Paris")
+        clock.now = WAKE
+        make_sensor(hook).poke({"data_interval_start": start, "data_interval_end": start.add(hours=1)})
+        hook.find_execution.assert_called_once_with(
+            "churn-dq", scheduled_after=SLOT, scheduled_before=SLOT + timedelta(hours=1)
+        )
+
+    def test_latest_needs_no_expression(self, hook: mock.MagicMock, clock: FakeClock) -> None:
+        sensor = make_sensor(hook, wait_for="latest", schedule_expression=None)
+        hook.find_execution.return_value = summary("Completed")
+        assert sensor.poke({}).xcom_value == safe("Completed")
+        assert hook.mock_calls == [
+            mock.call.find_execution("churn-dq", scheduled_after=None, scheduled_before=None)
+        ]
+
+    @pytest.mark.parametrize(
+        ("status", "options", "expected"),
+        [
+            ("Completed", {"fail_on_violations": True}, "success"),
+            ("CompletedWithViolations", {}, "success"),
+            ("CompletedWithViolations", {"fail_on_violations": True}, AirflowFailException),
+            (
+                "CompletedWithViolations",
+                {"fail_on_violations": True, "soft_fail": True},
+                AirflowSkipException,
+            ),
+            ("Failed", {}, AirflowFailException),
+            ("Stopped", {}, AirflowFailException),
+            ("Failed", {"soft_fail": True}, AirflowSkipException),
+            ("Failed", {"fail_on_failed": False}, "success"),
+            ("Stopped", {"fail_on_failed": False, "fail_on_violations": True}, "success"),
+        ],
+    )
+    def test_outcomes(
+        self, hook: mock.MagicMock, clock: FakeClock, status: str, options: dict[str, Any], expected: Any
+    ) -> None:
+        sensor = make_sensor(hook, **options)
+        clock.now = WAKE
+        hook.find_execution.return_value = summary(status, FailureReason="Job inputs had no data")
+        if expected == "success":
+            result = sensor.poke(CONTEXT)
+            assert result.is_done
+            assert result.xcom_value == safe(status, FailureReason="Job inputs had no data")
+            hook.describe_failure.assert_not_called()
+        else:
+            with pytest.raises(expected) as error:
+                sensor.poke(CONTEXT)
+            assert str(error.value) == FAILURE_TEXT
+            hook.describe_failure.assert_called_once_with(
+                safe(status, FailureReason="Job inputs had no data")
+            )
+
+    def test_no_slot_in_interval_fails_or_skips(self, hook: mock.MagicMock, clock: FakeClock) -> None:
+        daily = make_sensor(hook, schedule_expression="cron(0 6 ? * * *)")
+        with pytest.raises(AirflowFailException, match="has no slot in the data interval"):
+            daily.poke(CONTEXT)
+        soft = make_sensor(hook, schedule_expression="cron(0 6 ? * * *)", soft_fail=True)
+        with pytest.raises(AirflowSkipException):
+            soft.poke(CONTEXT)
+        assert hook.mock_calls == []
+
+
+class TestPokeLoop:
+    def test_sleeps_exactly_until_the_slot_then_polls(
+        self, hook: mock.MagicMock, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(time, "sleep", clock.sleep)
+        times: list[datetime] = []
+
+        def find(*args: Any, **kwargs: Any) -> dict[str, Any] | None:
+            times.append(clock.now)
+            return [None, summary("InProgress"), summary("Completed")][len(times) - 1]
+
+        hook.find_execution.side_effect = find
+        sensor = make_sensor(hook, poke_interval=120)
+        assert sensor.execute(CONTEXT) == safe("Completed")
+        assert clock.sleeps == [31 * 60, 120, 120]
+        assert times == [WAKE, WAKE + timedelta(minutes=2), WAKE + timedelta(minutes=4)]
+
+    def test_wait_for_the_slot_stays_within_the_timeout(self, hook: mock.MagicMock, clock: FakeClock) -> None:
+        sensor = make_sensor(hook, poke_interval=60, timeout=600)
+        sensor.poke(CONTEXT)
+        assert sensor._get_next_poke_interval(0.0, lambda: 100.0, 1) == 500
+        clock.now = SLOT
+        assert sensor._get_next_poke_interval(0.0, lambda: 100.0, 1) == 60
+        clock.now = WAKE
+        assert sensor._get_next_poke_interval(0.0, lambda: 100.0, 1) == 60
+
+
+class TestDeferrable:
+    def test_defers_before_the_slot_without_any_call(self, hook: mock.MagicMock, clock: FakeClock) -> None:
+        sensor = make_sensor(hook, deferrable=True, poke_interval=30, timeout=3600, region_name="eu-west-1")
+        with pytest.raises(TaskDeferred) as deferred:
+            sensor.execute(CONTEXT)
+        assert hook.mock_calls == []
+        trigger = deferred.value.trigger
+        assert isinstance(trigger, SageMakerMonitoringExecutionTrigger)
+        assert deferred.value.method_name == "execute_complete"
+        assert trigger.serialize()[1] == {
+            "monitoring_schedule_name": "churn-dq",
+            "poll_interval": 30,
+            "aws_conn_id": "aws_default",
+            "scheduled_after": "2024-05-01T13:00:00+00:00",
+            "scheduled_before": "2024-05-01T14:00:00+00:00",
+            "wake_at": "2024-05-01T13:01:00+00:00",
+            "deadline": "2024-05-01T13:30:00+00:00",
+            "region_name": "eu-west-1",
+        }
+
+    def test_checks_once_when_due_then_defers_for_the_next_poll(
+        self, hook: mock.MagicMock, clock: FakeClock
+    ) -> None:
+        sensor = make_sensor(hook, deferrable=True, poke_interval=30)
+        clock.now = WAKE + timedelta(minutes=5)
+        hook.find_execution.return_value = summary("InProgress")
+        with pytest.raises(TaskDeferred) as deferred:
+            sensor.execute(CONTEXT)
+        assert hook.find_execution.call_count == 1
+        assert deferred.value.trigger.wake_at == clock.now + timedelta(seconds=30)
+
+    def test_finished_execution_needs_no_deferral(self, hook: mock.MagicMock, clock: FakeClock) -> None:
+        sensor = make_sensor(hook, deferrable=True)
+        clock.now = WAKE
+        hook.find_execution.return_value = summary("CompletedWithViolations")
+        assert sensor.execute(CONTEXT) == safe("CompletedWithViolations")
+
+    @pytest.mark.parametrize(
+        ("event", "options", "expected"),
+        [
+            ({"status": "success", "execution": safe("Completed")}, {}, safe("Completed")),
+            (
+                {"status": "violations", "execution": safe("CompletedWithViolations")},
+                {},
+                safe("CompletedWithViolations"),
+            ),
+            (
+                {"status": "violations", "execution": safe("CompletedWithViolations")},
+                {"fail_on_violations": True},
+                AirflowFailException,
+            ),
+            ({"status": "failed", "execution": safe("Failed")}, {}, AirflowFailException),
+            ({"status": "failed", "execution": safe("Stopped")}, {"soft_fail": True}, AirflowSkipException),
+            ({"status": "failed", "execution": safe("Failed")}, {"fail_on_failed": False}, safe("Failed")),
+            ({"status": "timeout", "execution": None, "message": "gave up"}, {}, AirflowSensorTimeout),
+            (
+                {"status": "timeout", "execution": None, "message": "gave up"},
+                {"soft_fail": True},
+                AirflowSkipException,
+            ),
+            ({"status": "error", "execution": None, "message": "AccessDenied"}, {}, AirflowException),
+            (None, {}, AirflowException),
+        ],
+    )
+    def test_execute_complete_maps_events_like_poke_mode(
+        self, hook: mock.MagicMock, event: dict[str, Any] | None, options: dict[str, Any], expected: Any
+    ) -> None:
+        sensor = make_sensor(hook, deferrable=True, **options)
+        if isinstance(expected, dict):
+            assert sensor.execute_complete({}, event) == expected
+            return
+        with pytest.raises(expected) as error:
+            sensor.execute_complete({}, event)
+        if event and event["status"] in ("violations", "failed"):
+            assert str(error.value) == FAILURE_TEXT
+        elif event:
+            assert event["message"] in str(error.value)
+
+
+@pytest.fixture
+def local_schedule(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSchedule]:
+    with running_local_schedule(monkeypatch) as running:
+        yield running
+
+
+@pytest.mark.integration
+class TestAgainstLocalService:
+    def sensor(self, **kwargs: Any) -> SageMakerMonitoringExecutionSensor:
+        return SageMakerMonitoringExecutionSensor(
+            task_id="wait", monitoring_schedule_name="churn-dq", aws_conn_id=LOCAL_CONN_ID, **kwargs
+        )
+
+    def sensor_with_hook(self, local: LocalSchedule, **kwargs: Any) -> SageMakerMonitoringExecutionSensor:
+        """A sensor reusing the fixture's hook (building a client takes about half a second)."""
+        sensor = self.sensor(**kwargs)
+        sensor.hook = local.hook  # type: ignore[misc]
+        return sensor
+
+    def test_poke_finds_the_data_interval_execution(self, local_schedule: LocalSchedule) -> None:
+        sensor = self.sensor()
+        assert sensor.poke(CONTEXT) is False
+        local_schedule.run_slot()
+        xcom = sensor.poke(CONTEXT).xcom_value
+        assert xcom["MonitoringExecutionStatus"] == "Completed"
+        assert xcom["ScheduledTime"] == "2024-05-01T13:00:00+00:00"
+        assert json.loads(json.dumps(xcom)) == xcom
+
+    def test_violations_fail_with_the_exit_message(self, local_schedule: LocalSchedule) -> None:
+        exit_message = "CompletedWithViolations: Job completed successfully with 3 violations."
+        local_schedule.engine.outcome = FakeOutcome(exit_message=exit_message)
+        local_schedule.run_slot()
+        with pytest.raises(AirflowFailException, match="3 violations") as error:
+            self.sensor_with_hook(local_schedule, fail_on_violations=True).poke(CONTEXT)
+        assert str(error.value).splitlines()[0].endswith("ended CompletedWithViolations.")
+
+    def test_no_data_fails_with_the_reason_and_hint(self, local_schedule: LocalSchedule) -> None:
+        next_slot = SLOT + timedelta(hours=1)
+        local_schedule.run_slot(next_slot)
+        context = {"data_interval_start": next_slot, "data_interval_end": next_slot + timedelta(hours=1)}
+        with pytest.raises(AirflowFailException) as error:
+            self.sensor_with_hook(local_schedule, schedule_expression=HOURLY).poke(context)
+        assert "Job inputs had no data" in str(error.value)
+        assert "Hint: no captured records" in str(error.value)
+
+    def test_deferred_round_trip(self, local_schedule: LocalSchedule) -> None:
+        sensor = self.sensor(deferrable=True, poke_interval=0.05, timeout=60)
+        with pytest.raises(TaskDeferred) as deferred:
+            sensor.execute(CONTEXT)
+        path, kwargs = deferred.value.trigger.serialize()
+        rebuilt = SageMakerMonitoringExecutionTrigger(**kwargs)
+        local_schedule.run_slot()
+
+        async def first_event() -> dict[str, Any]:
+            return (await rebuilt.run().__anext__()).payload
+
+        event = asyncio.run(first_event())
+        assert event["status"] == "success"
+        assert sensor.execute_complete(CONTEXT, event)["MonitoringExecutionStatus"] == "Completed"
