@@ -24,5 +24,21 @@ def get_provider_info() -> dict[str, Any]:
                 "tags": ["aws"],
             }
         ],
-        "hooks": [{"integration-name": _INTEGRATION, "python-modules": ["airflow_mm_provider.hooks.model_monitor"]}],
+        "hooks": _modules("airflow_mm_provider.hooks.model_monitor"),
+        "operators": _modules(
+            "airflow_mm_provider.operators.baseline",
+            "airflow_mm_provider.operators.branch",
+            "airflow_mm_provider.operators.ground_truth",
+            "airflow_mm_provider.operators.schedule",
+        ),
+        "sensors": _modules("airflow_mm_provider.sensors.execution", "airflow_mm_provider.sensors.schedule"),
+        "triggers": _modules("airflow_mm_provider.triggers.execution"),
+        "extra-links": [
+            "airflow_mm_provider.links.model_monitor.SageMakerMonitoringScheduleLink",
+            "airflow_mm_provider.links.model_monitor.SageMakerProcessingJobLink",
+        ],
     }
+
+
+def _modules(*names: str) -> list[dict[str, Any]]:
+    return [{"integration-name": _INTEGRATION, "python-modules": list(names)}]

@@ -13,11 +13,20 @@ from airflow_mm_provider.get_provider_info import get_provider_info
 
 def _listed_modules() -> list[str]:
     info = get_provider_info()
-    return [m for key in ("hooks", "operators", "sensors", "triggers") for e in info.get(key, []) for m in e["python-modules"]]
+    return [
+        m
+        for key in ("hooks", "operators", "sensors", "triggers")
+        for e in info.get(key, [])
+        for m in e["python-modules"]
+    ]
 
 
 def test_entry_point_points_at_get_provider_info():
-    eps = [ep for ep in entry_points(group="apache_airflow_provider") if ep.value.startswith("airflow_mm_provider")]
+    eps = [
+        ep
+        for ep in entry_points(group="apache_airflow_provider")
+        if ep.value.startswith("airflow_mm_provider")
+    ]
     assert len(eps) == 1
     assert eps[0].load() is get_provider_info
 
@@ -37,7 +46,23 @@ def test_every_listed_module_and_link_imports():
 def test_airflow_providers_list_shows_the_provider():
     out = subprocess.run(
         [sys.executable, "-m", "airflow", "providers", "list", "-o", "json"],
-        capture_output=True, text=True, check=True, timeout=120,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     ).stdout
     providers = json.loads(out[out.index("[") :])
     assert "airflow-mm-provider" in {p["package_name"] for p in providers}
+
+
+def test_every_public_module_is_listed():
+    import pkgutil
+
+    import airflow_mm_provider
+
+    listed = set(_listed_modules())
+    for layer in ("hooks", "operators", "sensors", "triggers"):
+        package = importlib.import_module(f"airflow_mm_provider.{layer}")
+        for module in pkgutil.iter_modules(package.__path__):
+            if module.name != "base":
+                assert f"{airflow_mm_provider.__name__}.{layer}.{module.name}" in listed

@@ -227,6 +227,7 @@ class _LabelReader:
 
     @staticmethod
     def _pick(attribute: Attribute | None, record: Any) -> Any:
+        """The attribute's value in ``record``, or the whole (scalar) record when no attribute is set."""
         return scalar_payload(record) if attribute is None else attribute.select(record)
 
     def read(

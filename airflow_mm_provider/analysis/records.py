@@ -734,22 +734,23 @@ def _table_chunks(
 
 if msgspec is not None:
     # msgspec shapes of the lines: only the members the readers need are decoded, the rest skipped or raw.
+    # They hold no reference cycles, so gc=False keeps millions of them away from the garbage collector.
     _NULL = msgspec.Raw(b"null")
 
-    class _CaptureLine(msgspec.Struct):
+    class _CaptureLine(msgspec.Struct, gc=False):
         captureData: msgspec.Raw  # noqa: N815 - JSON member names
         eventMetadata: Any = None  # noqa: N815
 
-    class _GroundTruthLine(msgspec.Struct):
+    class _GroundTruthLine(msgspec.Struct, gc=False):
         groundTruthData: Any  # noqa: N815
         eventMetadata: Any = None  # noqa: N815
 
-    class _CaptureSection(msgspec.Struct):
+    class _CaptureSection(msgspec.Struct, gc=False):
         endpointOutput: Any = None  # noqa: N815
         batchTransformOutput: Any = None  # noqa: N815
         endpointInput: msgspec.Raw = _NULL  # noqa: N815
 
-    class _MergedLine(msgspec.Struct):
+    class _MergedLine(msgspec.Struct, gc=False):
         groundTruthData: Any = None  # noqa: N815
         captureData: _CaptureSection | None = None  # noqa: N815
 

@@ -346,6 +346,16 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         """
         return self._describe_schedule_or_none(name) is not None
 
+    def schedule_expression(self, name: str) -> ScheduleExpression | None:
+        """The schedule's ``ScheduleExpression``; ``None`` when it has none (the service picks a daily time).
+
+        :param name: the monitoring schedule name.
+        """
+        config = self.describe_schedule(name)["MonitoringScheduleConfig"]
+        text = (config.get("ScheduleConfig") or {}).get("ScheduleExpression")
+        self.log.info("Schedule %s runs on %s", name, text or "a daily time the service picks")
+        return None if text is None else ScheduleExpression.parse(text)
+
     def list_schedules(self, *, max_items: int | None = None, **filters: Any) -> list[dict[str, Any]]:
         """Return every ``MonitoringScheduleSummaries`` item of ``ListMonitoringSchedules``, across pages.
 

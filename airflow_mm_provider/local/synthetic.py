@@ -174,7 +174,9 @@ def hour_files(
     for first in range(0, count, records_per_file):
         last = min(first + records_per_file, count)
         lines = [
-            _capture_line(traffic.inputs[i], traffic.probabilities[i], event_ids[i], inference_ids[i], times[i])
+            _capture_line(
+                traffic.inputs[i], traffic.probabilities[i], event_ids[i], inference_ids[i], times[i]
+            )
             for i in range(first, last)
         ]
         start = times[first]
@@ -194,7 +196,9 @@ def _lines(lines: list[str]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _capture_line(inputs: np.ndarray, probability: float, event_id: str, inference_id: str, t: datetime) -> str:
+def _capture_line(
+    inputs: np.ndarray, probability: float, event_id: str, inference_id: str, t: datetime
+) -> str:
     """One captured inference (CSV in, CSV out)."""
     return json.dumps(
         {
@@ -236,7 +240,7 @@ def model_quality_baseline_csv(traffic: Traffic) -> str:
     rows = [",".join(MODEL_QUALITY_HEADER)]
     rows += [
         f"{float(p)!r},{int(y_hat)},{int(y)}"
-        for p, y_hat, y in zip(traffic.probabilities, traffic.predictions, traffic.labels)
+        for p, y_hat, y in zip(traffic.probabilities, traffic.predictions, traffic.labels, strict=True)
     ]
     return "\n".join(rows) + "\n"
 
@@ -247,11 +251,11 @@ def data_quality_baseline_csv(traffic: Traffic) -> str:
 
 
 def bias_baseline_csv(traffic: Traffic, label: str = "label", predicted: str = "prediction") -> str:
-    """Baseline dataset for Clarify bias: :data:`FEATURES`, the label and the predicted label, with a header."""
+    """Baseline dataset for Clarify bias: :data:`FEATURES`, label and predicted label, with a header."""
     rows = [",".join([*FEATURES, label, predicted])]
     rows += [
         f"{_csv_row(x)},{int(y)},{int(y_hat)}"
-        for x, y, y_hat in zip(traffic.inputs, traffic.labels, traffic.predictions)
+        for x, y, y_hat in zip(traffic.inputs, traffic.labels, traffic.predictions, strict=True)
     ]
     return "\n".join(rows) + "\n"
 

@@ -105,7 +105,7 @@ class LocalModelMonitor:
         )
 
     def airflow_connection_uri(self) -> str:
-        """An Airflow AWS connection, as the JSON an ``AIRFLOW_CONN_<ID>`` variable holds, for this endpoint."""
+        """An Airflow AWS connection to this endpoint, as the JSON an ``AIRFLOW_CONN_<ID>`` variable holds."""
         extra = {
             "endpoint_url": self.endpoint_url,
             "region_name": self.region,

@@ -1,7 +1,7 @@
-"""Pure Model Monitor request model, schedules, windows, image URIs and report models (no Airflow, no network).
+"""Model Monitor request model, schedules, windows, image URIs and report models: pure, no Airflow or network.
 
-Typed inputs render to the API's dicts with ``to_api()`` / ``to_request(name)``; every operator also accepts the
-plain API-shaped dict. Every offline rule raises :class:`MonitoringValidationError` naming the field.
+Typed inputs render to the API's dicts with ``to_api()`` / ``to_request(name)``; every operator also accepts
+the plain API-shaped dict. Every offline rule raises :class:`MonitoringValidationError` naming the field.
 """
 
 from __future__ import annotations

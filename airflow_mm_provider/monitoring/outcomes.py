@@ -33,6 +33,9 @@ NO_DATA_HINT = (
     "DataCaptureConfig.DestinationS3Uri matches the monitoring input, and that StartTimeOffset/EndTimeOffset "
     "point at hours that hold data."
 )
+STOPPED_HINT = (
+    "Hint: a Stopped execution ran longer than StoppingCondition.MaxRuntimeInSeconds or was stopped by hand."
+)
 
 
 class Outcome(str, Enum):
@@ -128,7 +131,7 @@ def failure_message(
     """Explain how an execution ended: its ``FailureReason``, its processing job's failure and exit text.
 
     Repeated texts appear once. When any of them says the job inputs had no data, a hint on the usual
-    causes follows.
+    causes follows; a ``Stopped`` execution gets a hint on why executions stop.
 
     :param summary: the ``MonitoringExecutionSummary``.
     :param processing_job: the ``DescribeProcessingJob`` answer of the summary's ``ProcessingJobArn``.
@@ -141,4 +144,6 @@ def failure_message(
     lines += details or ["No FailureReason or ExitMessage was given."]
     if any(NO_DATA_MARKER in text.lower() for text in details):
         lines.append(NO_DATA_HINT)
+    if summary.get(STATUS_KEY) == STOPPED:
+        lines.append(STOPPED_HINT)
     return "\n".join(lines)

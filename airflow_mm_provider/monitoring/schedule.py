@@ -68,7 +68,9 @@ class ScheduleExpressionError(MonitoringValidationError):
 
 
 def as_utc(value: datetime, name: str = "time") -> datetime:
-    """Return ``value`` converted to UTC; naive datetimes are refused because their zone is unknown.
+    """Return ``value`` as a plain UTC ``datetime``; naive datetimes are refused (their zone is unknown).
+
+    Subclasses (pendulum's, Airflow's) come back as plain datetimes, so slot maths behaves the same for all.
 
     :param value: a timezone-aware datetime in any zone.
     :param name: what the value is, for the error message.
@@ -80,7 +82,10 @@ def as_utc(value: datetime, name: str = "time") -> datetime:
             f"{name} must be timezone-aware (Model Monitor times are UTC), got naive {value.isoformat()}; "
             "use e.g. datetime(..., tzinfo=timezone.utc)"
         )
-    return value.astimezone(timezone.utc)
+    utc = value.astimezone(timezone.utc)
+    return datetime(
+        utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond, tzinfo=timezone.utc
+    )
 
 
 def floor_hour(value: datetime, name: str = "time") -> datetime:

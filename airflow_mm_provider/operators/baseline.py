@@ -284,12 +284,10 @@ class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
         """Fail the task for a job that ended Failed or Stopped, quoting its reasons."""
         reasons = [job.get("FailureReason"), job.get("ExitMessage")]
         detail = "; ".join(dict.fromkeys(text for text in reasons if text)) or "no FailureReason given"
-        hint = (
-            " The job name belongs to this DAG run and task, so retries do not start another job; pass a "
-            "new job_name or start a new DAG run."
-            if attached
-            else ""
-        )
+        hint = ""
+        if attached:
+            scope = "" if self.job_name else " belongs to this DAG run and task, so it"
+            hint = f" The job name{scope} is reused by every retry; pass a new job_name to run another job."
         raise AirflowException(
             f"{self.monitoring_type} baseline job {job['ProcessingJobName']} ended "
             f"{job.get('ProcessingJobStatus')}: {detail}.{hint}"

@@ -130,11 +130,13 @@ class SageMakerMonitoringViolationBranchOperator(
     With ``emit_asset``, counted violations also emit an asset event (a dataset event on Airflow 2) for the
     schedule, so a retraining DAG can be scheduled on that asset. The operator declares the asset alias
     ``asset_alias`` as outlet and adds the event through it only when violations count, so nothing is emitted
-    otherwise. The event's extra holds the schedule, scheduled time, status and the counted violations'
-    summary.
+    otherwise. The event's extra is flat (Airflow 2 needs hashable values): ``monitoring_schedule_name``,
+    ``scheduled_time``, ``execution_status``, ``monitoring_type``, ``violation_count`` and
+    ``violation_summary``, the counted violations' ``summary()`` as JSON text.
 
     :param monitoring_type: ``DataQuality``, ``ModelQuality``, ``ModelBias`` or ``ModelExplainability``.
-    :param on_completed: task id(s) to follow when the execution found nothing that counts.
+    :param on_completed: task id(s) to follow when the execution found nothing that counts (for every
+        ``on_*`` parameter, an empty list skips all downstream tasks).
     :param on_violations: task id(s) to follow when violations count.
     :param on_failed: task id(s) to follow when the execution ended ``Failed`` or ``Stopped``; ``None`` fails
         the task instead.
@@ -290,7 +292,9 @@ class SageMakerMonitoringViolationBranchOperator(
             "monitoring_schedule_name": schedule,
             "scheduled_time": summary.get("ScheduledTime"),
             "execution_status": summary.get(STATUS_KEY),
-            "violations": counted.summary(),
+            "monitoring_type": counted.monitoring_type,
+            "violation_count": counted.count,
+            "violation_summary": json.dumps(counted.summary(), sort_keys=True),
         }
         self.log.info("Emitting an asset event for %s through alias %s", uri, self.asset_alias)
         context["outlet_events"][AssetAlias(self.asset_alias)].add(Asset(uri), extra=extra)

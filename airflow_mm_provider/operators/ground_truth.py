@@ -52,6 +52,11 @@ def _has_template(value: Any) -> bool:
     return False
 
 
+def _is_literal(value: Any, kinds: type | tuple[type, ...]) -> bool:
+    """Whether ``value`` is of ``kinds`` and holds no template, so it can be checked before rendering."""
+    return isinstance(value, kinds) and not _has_template(value)
+
+
 class SageMakerUploadGroundTruthOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
     """Write ground-truth labels as one JSON Lines object under the ground-truth prefix's hour folder.
 
@@ -131,15 +136,15 @@ class SageMakerUploadGroundTruthOperator(AwsBaseOperator[SageMakerModelMonitorHo
         self._validate_literals()
 
     def _validate_literals(self) -> None:
-        """Check at construction every value that holds no template."""
-        if not _has_template(self.ground_truth_s3_uri):
+        """Check at construction every literal value (not templates, not XComArgs)."""
+        if _is_literal(self.ground_truth_s3_uri, str):
             split_s3_uri(self.ground_truth_s3_uri)
-        if not _has_template(self.upload_time):
+        if _is_literal(self.upload_time, (str, datetime)):
             parse_time(self.upload_time, "upload_time")
-        if self.source_s3_uri is not None and not _has_template(self.source_s3_uri):
+        if _is_literal(self.source_s3_uri, str):
             split_s3_uri(self.source_s3_uri)
             source_format(self.source_s3_uri, self.source_format)
-        if isinstance(self.labels, (Mapping, list, tuple)) and not _has_template(self.labels):
+        if _is_literal(self.labels, (Mapping, list, tuple)):
             build_records(self._labels_from_value(self.labels), self.label_encoding)
 
     def execute(self, context: Context) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from airflow_mm_provider.monitoring.outcomes import (
     should_fail,
 )
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression, as_utc, floor_hour
+from airflow_mm_provider.monitoring.windows import parse_offset
 from airflow_mm_provider.sensors.base import SageMakerModelMonitorBaseSensor
 from airflow_mm_provider.triggers.execution import (
     TIMEOUT,
@@ -48,10 +49,6 @@ LATEST = "latest"
 AFTER = "after"
 WAIT_FOR = (DATA_INTERVAL, LATEST, AFTER)
 DEFAULT_APPEAR_BUFFER = timedelta(minutes=1)
-
-
-class NoSlotInWindowError(ValueError):
-    """The schedule has no slot in the awaited window, so no execution can ever be found there."""
 
 
 @dataclass(frozen=True)
@@ -78,13 +75,15 @@ def awaited_execution(
     interval_end: datetime | None = None,
     after: datetime | None = None,
     appear_buffer: timedelta = DEFAULT_APPEAR_BUFFER,
+    end_time_offset: str | None = None,
 ) -> AwaitedExecution:
     """Work out the awaited execution's ``ScheduledTime`` bounds and the time of the first look.
 
-    - ``data_interval``: the last slot in ``[interval_start, interval_end)``; its execution is the newest one
-      scheduled in that interval. An interval with no slot raises :class:`NoSlotInWindowError`. An empty
-      interval (Airflow 3 gives manual runs ``data_interval_start == data_interval_end == logical_date``)
-      awaits the latest slot at or before that time.
+    - ``data_interval``: the execution whose analysed data ends at or after the DAG run's interval end, i.e.
+      the first slot ``T`` with ``T + end_time_offset >= interval_end`` (an execution at ``T`` analyses data
+      up to ``T + EndTimeOffset``; without offsets the period before ``T``). For an hourly DAG and hourly
+      monitor, the run for ``[12:00, 13:00)`` awaits the 13:00 execution. An empty interval (Airflow 3
+      manual runs) awaits the first slot at or after the logical date.
     - ``after``: the first slot at or after ``after``.
     - ``latest``: the newest execution, whenever it was scheduled; nothing to wait for.
 
@@ -99,6 +98,7 @@ def awaited_execution(
     :param interval_end: the DAG run's data interval end (``data_interval``).
     :param after: the time from which to take the first execution (``after``).
     :param appear_buffer: time after a slot before the first look.
+    :param end_time_offset: the job's ``EndTimeOffset`` (e.g. ``"-PT1H"``); ``None`` means ``-PT0H``.
     """
     if wait_for == LATEST:
         return AwaitedExecution(None, None, None, "the latest execution")
@@ -111,16 +111,11 @@ def awaited_execution(
         start, end = as_utc(interval_start, "data_interval_start"), as_utc(interval_end, "data_interval_end")
         if not recurring:
             return AwaitedExecution(start, end, None, f"the execution scheduled in [{start}, {end})")
-        if end <= start:
-            slot = expression.previous_slot(start)
-            return _one_slot(expression, slot, appear_buffer)
-        slots = expression.slots(start, end)
-        if not slots:
-            raise NoSlotInWindowError(
-                f"schedule {expression} has no slot in the data interval [{start}, {end}), so no execution "
-                "is ever scheduled in it; align the DAG schedule with the monitoring schedule"
-            )
-        return AwaitedExecution(slots[-1], end, slots[-1] + appear_buffer, f"the execution of {slots[-1]}")
+        covered_until = end - parse_offset(end_time_offset or "-PT0H", "EndTimeOffset")
+        slot = expression.previous_slot(covered_until)
+        if slot < covered_until:
+            slot = expression.next_slot(slot)
+        return _one_slot(expression, slot, appear_buffer)
     if wait_for == AFTER:
         if after is None:
             raise ValueError("wait_for='after' needs the 'after' time")
@@ -155,9 +150,10 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
 
     Which execution (``wait_for``):
 
-    - ``data_interval`` (default): the one whose ``ScheduledTime`` lies in the DAG run's
-      ``[data_interval_start, data_interval_end)``; when the interval holds several slots, the last one;
-      when it is empty (Airflow 3 manual runs), the latest slot at or before the logical date.
+    - ``data_interval`` (default): the one that analyses the DAG run's data interval: the first slot at or
+      after ``data_interval_end - end_time_offset`` (an execution scheduled at ``T`` analyses the period
+      before ``T``, shifted by the job's offsets). An hourly DAG run for ``[12:00, 13:00)`` awaits the
+      13:00 execution of an hourly monitor; a daily DAG run awaits the first slot after its day.
     - ``after``: the first one scheduled at or after ``after``.
     - ``latest``: the newest one (following newer ones as they appear).
 
@@ -181,6 +177,8 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
     :param schedule_expression: the schedule's expression, e.g. ``"cron(0 * ? * * *)"`` (templated);
         read from the schedule when not given.
     :param appear_buffer: how long after the slot to look first (timedelta or seconds; default 1 minute).
+    :param end_time_offset: the monitoring job's ``EndTimeOffset`` (templated, e.g. ``"-PT1H"`` when labels
+        arrive an hour late), used by ``data_interval`` to find the covering execution; default ``-PT0H``.
     :param fail_on_violations: fail when the execution found constraint violations.
     :param fail_on_failed: fail when the execution ended ``Failed`` or ``Stopped``.
     :param deferrable: wait in the triggerer (default from ``[operators] default_deferrable``).
@@ -189,7 +187,7 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
     """
 
     template_fields: Sequence[str] = aws_template_fields(
-        "monitoring_schedule_name", "wait_for", "after", "schedule_expression"
+        "monitoring_schedule_name", "wait_for", "after", "schedule_expression", "end_time_offset"
     )
 
     def __init__(
@@ -200,6 +198,7 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
         after: datetime | str | None = None,
         schedule_expression: ScheduleExpression | str | None = None,
         appear_buffer: timedelta | float = DEFAULT_APPEAR_BUFFER,
+        end_time_offset: str | None = None,
         fail_on_violations: bool = False,
         fail_on_failed: bool = True,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
@@ -211,6 +210,7 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
         self.after = after
         self.schedule_expression = schedule_expression
         self.appear_buffer = _buffer(appear_buffer)
+        self.end_time_offset = end_time_offset
         self.fail_on_violations = fail_on_violations
         self.fail_on_failed = fail_on_failed
         self.deferrable = deferrable
@@ -221,6 +221,8 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
             raise ValueError("wait_for='after' needs the 'after' time")
         if schedule_expression is not None and not _is_template(schedule_expression):
             ScheduleExpression.coerce(schedule_expression)
+        if end_time_offset is not None and not _is_template(end_time_offset):
+            parse_offset(end_time_offset, "end_time_offset")
         if after is not None and not _is_template(after):
             parse_time(after, "after")
 
@@ -230,31 +232,23 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
         """The schedule expression: the parameter, else read once from DescribeMonitoringSchedule."""
         if self.schedule_expression is not None:
             return ScheduleExpression.coerce(self.schedule_expression)
-        description = self.hook.describe_schedule(self.monitoring_schedule_name)
-        text = (description["MonitoringScheduleConfig"].get("ScheduleConfig") or {}).get("ScheduleExpression")
-        self.log.info(
-            "Schedule %s runs on %s (pass schedule_expression to skip this DescribeMonitoringSchedule call)",
-            self.monitoring_schedule_name,
-            text,
-        )
-        return None if text is None else ScheduleExpression.parse(text)
+        self.log.info("Pass schedule_expression to skip the DescribeMonitoringSchedule call that reads it")
+        return self.hook.schedule_expression(self.monitoring_schedule_name)
 
     def awaited(self, context: Context) -> AwaitedExecution:
         """The awaited execution of this task run, worked out on first use."""
         if self._awaited is None:
             if self.wait_for not in WAIT_FOR:
                 raise ValueError(f"wait_for must be one of {WAIT_FOR}, got {self.wait_for!r}")
-            try:
-                self._awaited = awaited_execution(
-                    self.wait_for,
-                    None if self.wait_for == LATEST else self._expression(),
-                    interval_start=context.get("data_interval_start"),
-                    interval_end=context.get("data_interval_end"),
-                    after=parse_time(self.after, "after"),
-                    appear_buffer=self.appear_buffer,
-                )
-            except NoSlotInWindowError as error:
-                self.fail(f"Monitoring schedule {self.monitoring_schedule_name}: {error}")
+            self._awaited = awaited_execution(
+                self.wait_for,
+                None if self.wait_for == LATEST else self._expression(),
+                interval_start=context.get("data_interval_start"),
+                interval_end=context.get("data_interval_end"),
+                after=parse_time(self.after, "after"),
+                appear_buffer=self.appear_buffer,
+                end_time_offset=self.end_time_offset,
+            )
             self.log.info("Waiting for %s of %s", self._awaited.description, self.monitoring_schedule_name)
         return self._awaited
 

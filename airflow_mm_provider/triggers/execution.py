@@ -55,7 +55,8 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
     Nothing is called before ``wake_at``; then each poll is one list call (the newest execution whose
     ``ScheduledTime`` is in ``[scheduled_after, scheduled_before)``), ``poll_interval`` seconds apart, until
     ``deadline``. The single event carries ``status`` (``success``, ``violations``, ``failed``, ``timeout`` or
-    ``error``), ``execution`` (the JSON-safe summary, ``None`` when none was found) and ``message``.
+    ``error``), ``execution`` (the JSON-safe summary, ``None`` when none was found) and ``message``. A plain
+    ``BaseTrigger``: no botocore waiter can pick an execution by ``ScheduledTime``.
 
     :param monitoring_schedule_name: the monitoring schedule.
     :param scheduled_after: inclusive lower bound of ``ScheduledTime`` (datetime or ISO string), or ``None``.

@@ -132,12 +132,6 @@ def test_error_code_reads_client_errors_only():
 # ---- schedule waits
 
 
-def test_wait_for_schedule_polls_until_not_pending(hook, stubber):
-    for status in ("Pending", "Pending", "Scheduled"):
-        stubber.add_response("describe_monitoring_schedule", description(status), named())
-    assert hook.wait_for_schedule(SCHEDULE)["MonitoringScheduleStatus"] == "Scheduled"
-
-
 def test_wait_for_schedule_times_out(hook, stubber):
     stubber.add_response("describe_monitoring_schedule", description("Pending"), named())
     with pytest.raises(ScheduleWaitTimeoutError, match=f"Schedule {SCHEDULE} is Pending"):
@@ -153,20 +147,6 @@ def test_failed_schedule_raises_with_failure_reason(hook, stubber):
     with pytest.raises(ScheduleFailedError, match="churn-monitor is Failed: Endpoint ep not found") as info:
         hook.create_schedule({"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": {}})
     assert info.value.failure_reason == "Endpoint ep not found"
-
-
-def test_update_waits_for_pending_before_and_after(hook, stubber):
-    config = description()["MonitoringScheduleConfig"]
-    stubber.add_response("describe_monitoring_schedule", description("Pending"), named())
-    stubber.add_response("describe_monitoring_schedule", description("Scheduled"), named())
-    stubber.add_response(
-        "update_monitoring_schedule",
-        {"MonitoringScheduleArn": SCHEDULE_ARN},
-        {"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": config},
-    )
-    stubber.add_response("describe_monitoring_schedule", description("Pending"), named())
-    stubber.add_response("describe_monitoring_schedule", description("Scheduled"), named())
-    assert hook.update_schedule(SCHEDULE, config) == SCHEDULE_ARN
 
 
 def test_pending_validation_exception_is_retried(hook, stubber):
@@ -273,35 +253,6 @@ def test_list_schedules_follows_next_token(hook, stubber):
     )
     names = [s["MonitoringScheduleName"] for s in hook.list_schedules(StatusEquals="Scheduled")]
     assert names == ["a", "b", "c"]
-
-
-def test_list_executions_passes_filters_and_pages(hook, stubber):
-    after = T0 - timedelta(days=1)
-    expected = {"MonitoringScheduleName": SCHEDULE, "ScheduledTimeAfter": after, "StatusEquals": "Failed"}
-    stubber.add_response(
-        "list_monitoring_executions",
-        {"MonitoringExecutionSummaries": [execution(T0, "Failed")], "NextToken": "n1"},
-        expected,
-    )
-    stubber.add_response(
-        "list_monitoring_executions",
-        {"MonitoringExecutionSummaries": [execution(T0 - timedelta(hours=1), "Failed")]},
-        {**expected, "NextToken": "n1"},
-    )
-    found = hook.list_executions(SCHEDULE, ScheduledTimeAfter=after, StatusEquals="Failed")
-    assert [e["ScheduledTime"] for e in found] == [T0, T0 - timedelta(hours=1)]
-
-
-def test_list_executions_max_items_stops_early(hook, stubber):
-    stubber.add_response(
-        "list_monitoring_executions",
-        {
-            "MonitoringExecutionSummaries": [execution(T0), execution(T0 - timedelta(hours=1))],
-            "NextToken": "n",
-        },
-        {},
-    )
-    assert len(hook.list_executions(max_items=1)) == 1
 
 
 def test_list_job_definitions_follows_next_token(hook, stubber):
@@ -429,18 +380,6 @@ def test_find_execution_refuses_naive_datetimes(hook):
         hook.find_execution(SCHEDULE, scheduled_after=datetime(2024, 1, 1))
 
 
-def test_latest_execution(hook, stubber):
-    summaries = [execution(T0 + timedelta(hours=1)), execution(T0)]
-    stubber.add_response(
-        "list_monitoring_executions", {"MonitoringExecutionSummaries": summaries}, window_params(None, None)
-    )
-    stubber.add_response(
-        "list_monitoring_executions", {"MonitoringExecutionSummaries": []}, window_params(None, None)
-    )
-    assert hook.latest_execution(SCHEDULE)["ScheduledTime"] == T0 + timedelta(hours=1)
-    assert hook.latest_execution(SCHEDULE) is None
-
-
 def test_processing_job_name():
     assert SageMakerModelMonitorHook.processing_job_name(JOB_ARN) == JOB_NAME
     with pytest.raises(ValueError, match="not a processing job ARN"):
@@ -468,35 +407,11 @@ def async_client(monkeypatch: pytest.MonkeyPatch, hook: SageMakerModelMonitorHoo
     return client
 
 
-async def test_list_executions_async_follows_next_token(hook, monkeypatch):
-    pages = [
-        {"MonitoringExecutionSummaries": [execution(T0 + timedelta(hours=1))], "NextToken": "n1"},
-        {"MonitoringExecutionSummaries": [execution(T0)]},
-    ]
-    client = async_client(monkeypatch, hook, pages)
-    found = await hook.list_executions_async(SCHEDULE, StatusEquals="Completed")
-    assert [e["ScheduledTime"] for e in found] == [T0 + timedelta(hours=1), T0]
-    calls = [call.kwargs for call in client.list_monitoring_executions.await_args_list]
-    assert calls == [
-        {"MonitoringScheduleName": SCHEDULE, "StatusEquals": "Completed"},
-        {"MonitoringScheduleName": SCHEDULE, "StatusEquals": "Completed", "NextToken": "n1"},
-    ]
-
-
 async def test_list_executions_async_max_items(hook, monkeypatch):
     pages = [{"MonitoringExecutionSummaries": [execution(T0), execution(T0)], "NextToken": "n1"}]
     client = async_client(monkeypatch, hook, pages)
     assert len(await hook.list_executions_async(max_items=1)) == 1
     assert client.list_monitoring_executions.await_count == 1
-
-
-async def test_find_execution_async_uses_one_call(hook, monkeypatch):
-    end = T0 + timedelta(hours=1)
-    pages = [{"MonitoringExecutionSummaries": [execution(end), execution(T0)], "NextToken": "more"}]
-    client = async_client(monkeypatch, hook, pages)
-    found = await hook.find_execution_async(SCHEDULE, scheduled_after=T0, scheduled_before=end)
-    assert found["ScheduledTime"] == T0
-    client.list_monitoring_executions.assert_awaited_once_with(**window_params(T0, end))
 
 
 # ---- reports
@@ -513,23 +428,9 @@ def put(s3: Any, file_name: str, document: Any) -> None:
     s3.put_object(Bucket=BUCKET, Key=f"{REPORT_PREFIX}/{file_name}", Body=json.dumps(document).encode())
 
 
-def test_execution_report_uri(hook, stubber):
-    stubber.add_response("describe_processing_job", processing_job(), {"ProcessingJobName": JOB_NAME})
-    assert hook.execution_report_uri(execution(T0, ProcessingJobArn=JOB_ARN)) == REPORT_URI
-
-
 def test_execution_report_uri_needs_a_processing_job(hook):
     with pytest.raises(ModelMonitorHookError, match="has no processing job \\(Pending\\)"):
         hook.execution_report_uri(execution(T0, "Pending"))
-
-
-def test_read_violations_from_execution(hook, stubber, s3):
-    put(s3, "constraint_violations.json", VIOLATIONS)
-    stubber.add_response("describe_processing_job", processing_job(), {"ProcessingJobName": JOB_NAME})
-    summary = execution(T0, "CompletedWithViolations", ProcessingJobArn=JOB_ARN)
-    report = hook.read_violations(summary, "ModelQuality")
-    assert report.count == 2
-    assert [v.subject for v in report.violations] == ["f2", "accuracy"]
 
 
 def test_read_violations_from_uri_or_file_uri(hook, s3):
@@ -627,10 +528,6 @@ DESIRED_CONFIG = {
 }
 
 
-class Crash(BaseException):
-    """Stands for the worker dying (SIGKILL, timeout) between two calls."""
-
-
 def expect_create_definition(stubber: Stubber, error: str | None = None) -> None:
     params = {**DQ_SPEC, "JobDefinitionName": NEW_DEFINITION}
     if error:
@@ -643,18 +540,9 @@ def expect_create_definition(stubber: Stubber, error: str | None = None) -> None
         )
 
 
-def expect_create_schedule(stubber: Stubber, error: str | None = None) -> None:
+def expect_create_schedule_error(stubber: Stubber, error: str) -> None:
     params = {"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": DESIRED_CONFIG}
-    if error:
-        stubber.add_client_error("create_monitoring_schedule", error, "too many", 400, expected_params=params)
-        return
-    stubber.add_response("create_monitoring_schedule", {"MonitoringScheduleArn": SCHEDULE_ARN}, params)
-    stubber.add_response(
-        "describe_monitoring_schedule", description("Pending", NEW_DEFINITION, "DataQuality"), named()
-    )
-    stubber.add_response(
-        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
-    )
+    stubber.add_client_error("create_monitoring_schedule", error, "too many", 400, expected_params=params)
 
 
 def expect_references(stubber: Stubber, definition: str, users: list[str]) -> None:
@@ -687,31 +575,6 @@ def create_or_update(hook: SageMakerModelMonitorHook, schedule: str | None = HOU
     return hook.create_or_update_schedule(SCHEDULE, "DataQuality", DQ_SPEC, schedule)
 
 
-def test_create_or_update_creates_definition_then_schedule(hook, stubber):
-    add_not_found(stubber, "describe_monitoring_schedule", named())
-    expect_create_definition(stubber)
-    expect_create_schedule(stubber)
-    expect_definitions(stubber, [NEW_DEFINITION])
-    result = create_or_update(hook)
-    assert result == {
-        "MonitoringScheduleArn": SCHEDULE_ARN,
-        "MonitoringScheduleName": SCHEDULE,
-        "JobDefinitionName": NEW_DEFINITION,
-        "Action": "created",
-    }
-    assert NEW_DEFINITION.startswith(f"{SCHEDULE}-dq-")
-
-
-def test_create_or_update_unchanged_makes_no_mutating_call(hook, stubber):
-    stubber.add_response(
-        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
-    )
-    expect_definitions(stubber, [NEW_DEFINITION])
-    result = create_or_update(hook)
-    assert result["Action"] == "unchanged"
-    assert result["JobDefinitionName"] == NEW_DEFINITION
-
-
 def test_create_or_update_without_schedule_keeps_current_one(hook, stubber):
     current = description("Scheduled", NEW_DEFINITION, "DataQuality", expression="cron(0 6 ? * * *)")
     stubber.add_response("describe_monitoring_schedule", current, named())
@@ -735,23 +598,6 @@ def test_create_or_update_points_schedule_at_new_definition_and_deletes_old_once
     expect_definitions(stubber, [OLD_DEFINITION, NEW_DEFINITION, "churn-monitor-2-dq-0123456789"])
     expect_references(stubber, OLD_DEFINITION, [])
     stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": OLD_DEFINITION})
-    assert create_or_update(hook)["Action"] == "updated"
-
-
-def test_create_or_update_changed_cron_reuses_definition(hook, stubber):
-    previous = description("Scheduled", NEW_DEFINITION, "DataQuality", expression="cron(0 6 ? * * *)")
-    stubber.add_response("describe_monitoring_schedule", previous, named())
-    expect_create_definition(stubber, error="ResourceInUse")
-    stubber.add_response("describe_monitoring_schedule", previous, named())
-    stubber.add_response(
-        "update_monitoring_schedule",
-        {"MonitoringScheduleArn": SCHEDULE_ARN},
-        {"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": DESIRED_CONFIG},
-    )
-    stubber.add_response(
-        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
-    )
-    expect_definitions(stubber, [NEW_DEFINITION])
     assert create_or_update(hook)["Action"] == "updated"
 
 
@@ -791,26 +637,10 @@ def test_create_or_update_keeps_old_definition_still_referenced(hook, stubber):
     assert create_or_update(hook)["Action"] == "updated"
 
 
-def test_create_or_update_converges_after_crash_between_definition_and_schedule(hook, stubber, monkeypatch):
-    add_not_found(stubber, "describe_monitoring_schedule", named())
-    expect_create_definition(stubber)
-    with monkeypatch.context() as patch:
-        patch.setattr(hook, "create_schedule", MagicMock(side_effect=Crash))
-        with pytest.raises(Crash):
-            create_or_update(hook)
-    stubber.assert_no_pending_responses()
-
-    add_not_found(stubber, "describe_monitoring_schedule", named())
-    expect_create_definition(stubber, error="ResourceInUse")
-    expect_create_schedule(stubber)
-    expect_definitions(stubber, [NEW_DEFINITION])
-    assert create_or_update(hook)["Action"] == "created"
-
-
 def test_create_or_update_removes_new_definition_when_schedule_create_fails(hook, stubber):
     add_not_found(stubber, "describe_monitoring_schedule", named())
     expect_create_definition(stubber)
-    expect_create_schedule(stubber, error="ResourceLimitExceeded")
+    expect_create_schedule_error(stubber, "ResourceLimitExceeded")
     expect_references(stubber, NEW_DEFINITION, [])
     stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": NEW_DEFINITION})
     with pytest.raises(ResourceLimitError, match="Cannot create monitoring schedule churn-monitor: too many"):

@@ -47,13 +47,15 @@ MQ_BASELINE_ENV = {
 class Scenario:
     """Clients of one running service, with the steps every scenario shares."""
 
-    def __init__(self, service: LocalModelMonitor) -> None:
+    def __init__(self, service: LocalModelMonitor, create: bool = True) -> None:
+        """``create``: set the clock to T0 and create the bucket and endpoint ``ep`` (else they exist)."""
         self.service = service
         self.sm = service.client("sagemaker")
         self.s3 = service.client("s3")
-        service.set_clock(T0)
-        self.s3.create_bucket(Bucket=BUCKET)
-        endpoint(self.sm, "ep")
+        if create:
+            service.set_clock(T0)
+            self.s3.create_bucket(Bucket=BUCKET)
+            endpoint(self.sm, "ep")
 
     def put(self, uri: str, body: bytes | str) -> str:
         """Upload one object; return its URI."""
@@ -68,7 +70,7 @@ class Scenario:
 
     def traffic(self, seeds: tuple[int, int], degradation: Degradation, ground_truth: bool = True) -> None:
         """A healthy hour 00:00 and a degraded hour 01:00 of capture (and ground truth)."""
-        for index, (seed, spec) in enumerate(zip(seeds, (None, degradation))):
+        for index, (seed, spec) in enumerate(zip(seeds, (None, degradation), strict=True)):
             files = hour_files(
                 make_traffic(RECORDS, seed, spec),
                 HOUR0 + index * HOUR,
@@ -144,9 +146,7 @@ class Scenario:
         """Members every job definition shares."""
         return {
             f"{kind}JobOutputConfig": {
-                "MonitoringOutputs": [
-                    {"S3Output": {"S3Uri": REPORTS, "LocalPath": f"{PROCESSING}/output"}}
-                ]
+                "MonitoringOutputs": [{"S3Output": {"S3Uri": REPORTS, "LocalPath": f"{PROCESSING}/output"}}]
             },
             "JobResources": CLUSTER,
             "RoleArn": ROLE,
@@ -163,9 +163,10 @@ class Scenario:
                 "ScheduleConfig": {"ScheduleExpression": HOURLY},
             },
         )
-        assert self.sm.describe_monitoring_schedule(MonitoringScheduleName=schedule)[
-            "MonitoringScheduleStatus"
-        ] == "Scheduled"
+        assert (
+            self.sm.describe_monitoring_schedule(MonitoringScheduleName=schedule)["MonitoringScheduleStatus"]
+            == "Scheduled"
+        )
         self.service.run_due(T0 + 2 * HOUR)
         return self.sm.list_monitoring_executions(
             MonitoringScheduleName=schedule, SortBy="ScheduledTime", SortOrder="Ascending"
@@ -244,7 +245,9 @@ def test_model_quality_degraded_hour_violates_accuracy_and_f1(scenario: Scenario
     violations = scenario.report("mq-schedule", 2, "constraint_violations.json")["violations"]
     names = {v["metric_name"] for v in violations}
     assert {"accuracy", "f1"} <= names
-    assert all(v["constraint_check_type"] in ("LessThanThreshold", "GreaterThanThreshold") for v in violations)
+    assert all(
+        v["constraint_check_type"] in ("LessThanThreshold", "GreaterThanThreshold") for v in violations
+    )
     clean = scenario.report("mq-schedule", 1, "statistics.json")["binary_classification_metrics"]
     degraded = scenario.report("mq-schedule", 2, "statistics.json")["binary_classification_metrics"]
     assert degraded["accuracy"]["value"] < clean["accuracy"]["value"] - 0.2
@@ -307,16 +310,21 @@ def test_model_bias_facet_degradation_violates_bias_drift_on_that_facet(scenario
     assert "post_training_bias_metrics" in scenario.report("bias-schedule", 1, "analysis.json")
 
 
-def test_data_quality_extra_column_and_drifted_feature(scenario: Scenario) -> None:
+def ingest_data_quality_baseline(scenario: Scenario) -> str:
+    """Run a data-quality baselining job on a healthy CSV; return its output prefix."""
     baseline_data = scenario.put(
         f"s3://{BUCKET}/datasets/dq/baseline.csv", data_quality_baseline_csv(make_traffic(RECORDS, 1))
     )
-    output = scenario.baseline_job(
+    return scenario.baseline_job(
         "dq-baseline",
         ANALYZER,
         {"baseline_dataset_input": (baseline_data, f"{PROCESSING}/input/baseline_dataset_input")},
         MQ_BASELINE_ENV,
     )
+
+
+def test_data_quality_extra_column_and_drifted_feature(scenario: Scenario) -> None:
+    output = ingest_data_quality_baseline(scenario)
     scenario.sm.create_data_quality_job_definition(
         JobDefinitionName="dq-jd",
         DataQualityBaselineConfig={
@@ -341,4 +349,6 @@ def test_data_quality_extra_column_and_drifted_feature(scenario: Scenario) -> No
     checks = {(v["constraint_check_type"], v["feature_name"]) for v in violations}
     assert ("baseline_drift_check", "income") in checks
     assert "extra_column_check" in {check for check, _ in checks}
-    assert not any(feature in ("age", "tenure") for check, feature in checks if check == "baseline_drift_check")
+    assert not any(
+        feature in ("age", "tenure") for check, feature in checks if check == "baseline_drift_check"
+    )

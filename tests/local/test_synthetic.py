@@ -54,7 +54,10 @@ def test_flipped_predictions_lower_accuracy() -> None:
 
 
 def test_facet_shift_lowers_positive_predictions_of_that_facet_only() -> None:
-    healthy, shifted = make_traffic(3000, 1), make_traffic(3000, 1, Degradation(facet_value=0, facet_scale=0.2))
+    healthy, shifted = (
+        make_traffic(3000, 1),
+        make_traffic(3000, 1, Degradation(facet_value=0, facet_scale=0.2)),
+    )
     facet = healthy.inputs[:, FEATURES.index(FACET)]
     assert shifted.predictions[facet == 0].mean() < healthy.predictions[facet == 0].mean() / 2
     assert np.array_equal(shifted.predictions[facet == 1], healthy.predictions[facet == 1])

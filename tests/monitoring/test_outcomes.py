@@ -10,6 +10,7 @@ from airflow_mm_provider.monitoring.outcomes import (
     NO_DATA_HINT,
     OUTCOMES,
     RUNNING_STATUSES,
+    STOPPED_HINT,
     TERMINAL_STATUSES,
     Outcome,
     classify,
@@ -126,7 +127,15 @@ def test_failure_message_combines_job_texts_once_each() -> None:
 
 
 def test_failure_message_without_any_reason_says_so() -> None:
-    summary = {"MonitoringScheduleName": "s", "ScheduledTime": SLOT, "MonitoringExecutionStatus": "Stopped"}
-    assert failure_message(summary, {"ExitMessage": "  "}).splitlines()[1] == (
+    summary = {**SUMMARY, "FailureReason": None}
+    assert failure_message(summary, {"ExitMessage": "  "}).splitlines()[1:] == [
         "No FailureReason or ExitMessage was given."
-    )
+    ]
+
+
+def test_stopped_execution_gets_the_runtime_hint() -> None:
+    summary = {"MonitoringScheduleName": "s", "ScheduledTime": SLOT, "MonitoringExecutionStatus": "Stopped"}
+    assert failure_message(summary).splitlines()[1:] == [
+        "No FailureReason or ExitMessage was given.",
+        STOPPED_HINT,
+    ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any
@@ -452,32 +451,23 @@ ROWS = [[i, i % 3, i % 2, (i // 2) % 2, (i % 10) / 10] for i in range(240)]
 
 
 @pytest.fixture
-def local(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The local service, a connection ``mm_local`` to it, and a CSV dataset with and without header."""
-    with LocalModelMonitor(pending_seconds=0) as service:
-        extra = {"endpoint_url": service.endpoint_url, "region_name": "us-east-1"}
-        connection = {"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra}
-        monkeypatch.setenv("AIRFLOW_CONN_MM_LOCAL", json.dumps(connection))
-        yield _seeded(service)
-
-
-def _seeded(service: LocalModelMonitor) -> SimpleNamespace:
-    """Upload the dataset; return the service with its S3 and SageMaker clients."""
-    s3 = service.client("s3")
+def local(mm_local: LocalModelMonitor, mm_local_connection: str) -> SimpleNamespace:
+    """The local service (Airflow connection ``mm_local``) holding a CSV dataset with and without header."""
+    s3 = mm_local.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     lines = [",".join(str(value) for value in row) for row in ROWS]
     s3.put_object(Bucket=BUCKET, Key="train/with-header.csv", Body="\n".join([",".join(HEADERS), *lines]))
     s3.put_object(Bucket=BUCKET, Key="train-no-header/data.csv", Body="\n".join(lines))
-    return SimpleNamespace(service=service, s3=s3, sagemaker=service.client("sagemaker"))
+    return SimpleNamespace(conn_id=mm_local_connection, s3=s3, sagemaker=mm_local.client("sagemaker"))
 
 
-def local_op(cls: type, task_id: str, dataset: str, **kwargs: Any) -> Any:
+def local_op(local: SimpleNamespace, cls: type, task_id: str, dataset: str, **kwargs: Any) -> Any:
     return build(
         cls,
         task_id=task_id,
         baseline_dataset=f"s3://{BUCKET}/{dataset}",
         output_s3_uri=f"s3://{BUCKET}/baselines/{task_id}",
-        aws_conn_id="mm_local",
+        aws_conn_id=local.conn_id,
         check_interval=0.1,
         max_ingestion_time=120,
         **kwargs,
@@ -490,7 +480,7 @@ def read_s3_json(s3: Any, uri: str) -> Any:
 
 
 def test_local_data_quality_baseline_writes_statistics_and_constraints_once(local):
-    op = local_op(SageMakerDataQualityBaselineOperator, "dq", "train/with-header.csv")
+    op = local_op(local, SageMakerDataQualityBaselineOperator, "dq", "train/with-header.csv")
     result = op.execute(context())
     assert result["status"] == "Completed" and result["job_name"] == expected_name("dq")
     statistics = read_s3_json(local.s3, result["statistics_uri"])
@@ -506,6 +496,7 @@ def test_local_data_quality_baseline_writes_statistics_and_constraints_once(loca
 
 def test_local_model_quality_baseline_computes_classification_metrics(local):
     op = local_op(
+        local,
         SageMakerModelQualityBaselineOperator,
         "mq",
         "train/with-header.csv",
@@ -523,6 +514,7 @@ def test_local_model_quality_baseline_computes_classification_metrics(local):
 
 def test_local_bias_baseline_uploads_its_config_and_writes_analysis(local):
     op = local_op(
+        local,
         SageMakerModelBiasBaselineOperator,
         "mb",
         "train-no-header/",
@@ -543,7 +535,7 @@ def test_local_bias_baseline_uploads_its_config_and_writes_analysis(local):
 
 async def test_local_deferred_baseline_resumes_from_the_trigger_event(local):
     op = local_op(
-        SageMakerDataQualityBaselineOperator, "dq-deferred", "train/with-header.csv", deferrable=True
+        local, SageMakerDataQualityBaselineOperator, "dq-deferred", "train/with-header.csv", deferrable=True
     )
     with pytest.raises(TaskDeferred) as err:
         op.execute(context())

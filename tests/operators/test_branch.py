@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from unittest import mock
 
@@ -17,6 +18,7 @@ from airflow.providers.common.compat.sdk import (
     AssetAlias,
     BaseBranchOperator,
 )
+from airflow.providers.common.compat.standard.operators import PythonOperator
 
 from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
 from airflow_mm_provider.monitoring.violations import Violation, ViolationReport
@@ -35,6 +37,7 @@ except ImportError:  # Airflow 2 without the standard provider
     from airflow.operators.empty import EmptyOperator
 
 REGION = "us-east-1"
+ANALYZER = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
 SCHEDULE = "churn-quality"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:processing-job/model-monitoring-202405011100-abc"
 INTERVAL = (datetime(2024, 5, 1, 10, tzinfo=timezone.utc), datetime(2024, 5, 1, 11, tzinfo=timezone.utc))
@@ -187,7 +190,7 @@ def test_running_execution_is_an_error(hook, status):
 # ---- the execution -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("render", [repr, lambda value: __import__("json").dumps(value)])
+@pytest.mark.parametrize("render", [repr, json.dumps])
 def test_execution_rendered_from_an_xcom_template_is_read_back(hook, render):
     op = branch(execution="{{ ti.xcom_pull('wait') }}")
     op.execution = render(summary("Completed"))
@@ -249,11 +252,16 @@ def test_counted_violations_emit_an_event_for_the_schedule_with_the_summary(hook
     ((asset, extra),) = emitted(ctx)
     assert asset == Asset(asset_uri(REGION, SCHEDULE))
     assert asset.uri == "sagemaker-model-monitor://us-east-1/churn-quality"
-    assert extra["monitoring_schedule_name"] == SCHEDULE
-    assert extra["execution_status"] == "CompletedWithViolations"
-    assert extra["scheduled_time"] == "2024-05-01T10:00:00+00:00"
-    assert extra["violations"]["count"] == 2
-    assert extra["violations"]["by_subject"] == {"age": 2}
+    assert {key: value for key, value in extra.items() if key != "violation_summary"} == {
+        "monitoring_schedule_name": SCHEDULE,
+        "scheduled_time": "2024-05-01T10:00:00+00:00",
+        "execution_status": "CompletedWithViolations",
+        "monitoring_type": "DataQuality",
+        "violation_count": 2,
+    }
+    counted = json.loads(extra["violation_summary"])
+    assert counted["count"] == 2 and counted["by_subject"] == {"age": 2}
+    assert all(isinstance(value, (str, int)) for value in extra.values())  # Airflow 2 hashes the values
 
 
 def test_emit_asset_with_a_uri_uses_it(hook):
@@ -360,17 +368,111 @@ def _asset_events() -> list[tuple[str, dict[str, Any]]]:
 def test_dag_run_follows_the_chosen_branch_and_skips_the_others(airflow_db, hook, status, followed):
     dag_id = f"branch_{status.lower()}"
     with DAG(dag_id, schedule=None, start_date=INTERVAL[0]) as dag:
-        decide = branch(execution=summary(status), emit_asset=True)
-        decide >> [EmptyOperator(task_id=task_id) for task_id in ("ok", "retrain", "page")]
+        wait = PythonOperator(task_id="wait", python_callable=lambda: summary(status))
+        decide = branch(execution="{{ ti.xcom_pull('wait') }}", emit_asset=True)
+        wait >> decide >> [EmptyOperator(task_id=task_id) for task_id in ("ok", "retrain", "page")]
     _register(dag)
     before = len(_asset_events())
     run = dag.test()
     states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in run.get_task_instances()}
     skipped = {"ok", "retrain", "page"} - {followed}
-    assert states == {"decide": "success", followed: "success", **dict.fromkeys(skipped, "skipped")}
+    assert states == {
+        "wait": "success",
+        "decide": "success",
+        followed: "success",
+        **dict.fromkeys(skipped, "skipped"),
+    }
+    if status != "Failed":  # the rendered XCom reached the hook as the summary dict
+        hook.read_violations.assert_called_once_with(summary(status), "DataQuality")
     events = _asset_events()[before:]
     if status == "CompletedWithViolations":
         assert [uri for uri, _ in events] == [asset_uri(REGION, SCHEDULE)]
-        assert events[0][1]["violations"]["count"] == 3
+        assert events[0][1]["violation_count"] == 3
     else:
         assert events == []
+
+
+# ---- the whole loop over HTTP against the local Model Monitor service ------------------------------------
+
+
+@pytest.mark.integration
+def test_ground_truth_upload_then_branch_on_real_model_quality_executions(mm_local, mm_local_connection):
+    from airflow_mm_provider.local.synthetic import Degradation, hour_files, make_traffic
+    from airflow_mm_provider.operators.ground_truth import SageMakerUploadGroundTruthOperator
+    from tests.local.test_scenarios import BUCKET, CAPTURE, GROUND_TRUTH, HOUR, HOUR0, RECORDS, Scenario
+
+    scenario = Scenario(mm_local)
+    constraints = {
+        "version": 0.0,
+        "binary_classification_constraints": {
+            "accuracy": {"threshold": 0.75, "comparison_operator": "LessThanThreshold"}
+        },
+    }
+    scenario.sm.create_model_quality_job_definition(
+        JobDefinitionName="mq-jd",
+        ModelQualityBaselineConfig={
+            "ConstraintsResource": {
+                "S3Uri": scenario.put(f"s3://{BUCKET}/baselines/constraints.json", json.dumps(constraints))
+            }
+        },
+        ModelQualityAppSpecification={"ImageUri": ANALYZER, "ProblemType": "BinaryClassification"},
+        ModelQualityJobInput={
+            "EndpointInput": scenario.endpoint_input(
+                ProbabilityAttribute="0", ProbabilityThresholdAttribute=0.5
+            ),
+            "GroundTruthS3Input": {"S3Uri": GROUND_TRUTH},
+        },
+        **scenario.common("ModelQuality"),
+    )
+    for index, (seed, degradation) in enumerate([(11, None), (12, Degradation(flip_fraction=0.3))]):
+        traffic = make_traffic(RECORDS, seed, degradation)
+        hour = HOUR0 + index * HOUR
+        files = hour_files(traffic, hour, seed, destination=CAPTURE, endpoint="ep")
+        for uri, body in files.capture.items():
+            scenario.put(uri, body)
+        upload = SageMakerUploadGroundTruthOperator(
+            task_id=f"labels_{index}",
+            aws_conn_id=mm_local_connection,
+            ground_truth_s3_uri=GROUND_TRUTH,
+            labels=[
+                (event_id, int(label))
+                for event_id, label in zip(files.inference_ids, traffic.labels, strict=True)
+            ],
+            upload_time=hour + timedelta(minutes=30),
+        )
+        written = upload.execute({"run_id": "manual__1", "ti": mock.Mock(map_index=-1)})
+        assert written["count"] == RECORDS
+        assert written["uri"].startswith(f"{GROUND_TRUTH}/{hour:%Y/%m/%d/%H}/")
+
+    executions = scenario.run_two_hours("mq-schedule", "mq-jd", "ModelQuality")
+    assert [e["MonitoringExecutionStatus"] for e in executions] == ["Completed", "CompletedWithViolations"]
+
+    def decide(slot: datetime, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        """Branch on the execution of the data interval [slot, slot + 1 h), reading it over HTTP."""
+        op = SageMakerMonitoringViolationBranchOperator(
+            task_id="decide",
+            aws_conn_id=mm_local_connection,
+            monitoring_type="ModelQuality",
+            monitoring_schedule_name="mq-schedule",
+            on_completed="ok",
+            on_violations="retrain",
+            emit_asset=True,
+            **kwargs,
+        )
+        ctx = context(data_interval_start=slot, data_interval_end=slot + HOUR)
+        return op.choose_branch(ctx), ctx
+
+    chosen, ctx = decide(HOUR0 + HOUR)
+    assert chosen == "ok" and emitted(ctx) == []
+    assert pushed(ctx)[VIOLATION_REPORT_KEY]["count"] == 0
+
+    chosen, ctx = decide(HOUR0 + 2 * HOUR)
+    assert chosen == "retrain"
+    report = pushed(ctx)[VIOLATION_REPORT_KEY]
+    assert report["monitoring_type"] == "ModelQuality" and "accuracy" in report["by_subject"]
+    ((asset, extra),) = emitted(ctx)
+    assert asset.uri == f"sagemaker-model-monitor://{mm_local.region}/mq-schedule"
+    assert extra["violation_count"] == report["count"]
+
+    chosen, ctx = decide(HOUR0 + 2 * HOUR, subjects="auc-that-is-not-checked")
+    assert chosen == "ok" and emitted(ctx) == []

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any
+from unittest import mock
 
 import boto3
 import pytest
@@ -211,6 +212,12 @@ def test_literal_values_are_checked_at_construction():
         operator(labels={"a": 1}, source_s3_uri="s3://b/l.csv")
 
 
+def test_xcom_args_are_left_for_run_time():
+    xcom = mock.Mock(spec=[])
+    op = operator(labels=xcom, ground_truth_s3_uri=xcom, upload_time=xcom)
+    assert op.labels is xcom and op.ground_truth_s3_uri is xcom
+
+
 def test_templates_are_left_for_render_time():
     op = operator(
         labels=[("{{ params.id }}", 1)],
@@ -226,3 +233,45 @@ def test_templates_are_left_for_render_time():
         "file_name",
     }
     assert {"aws_conn_id", "region_name", "verify"} <= set(op.template_fields)
+
+
+# ---- over HTTP against the local Model Monitor service ----------------------------------------------------
+
+
+@pytest.mark.integration
+def test_upload_over_http_is_read_back_with_boto3(mm_local, mm_local_connection):
+    s3 = mm_local.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="in/labels.csv", Body=b"event_id,label\nB-1,0\n")
+    from_pairs = SageMakerUploadGroundTruthOperator(
+        task_id="upload",
+        aws_conn_id=mm_local_connection,
+        ground_truth_s3_uri=GT,
+        labels=[("A-1", 1), ("A-2", 0)],
+    )
+    from_file = SageMakerUploadGroundTruthOperator(
+        task_id="upload_file",
+        aws_conn_id=mm_local_connection,
+        ground_truth_s3_uri=GT,
+        source_s3_uri=f"s3://{BUCKET}/in/labels.csv",
+        upload_time="2024-05-01T12:10:00Z",
+    )
+
+    pairs = from_pairs.execute(context())
+    file = from_file.execute(context())
+
+    assert from_pairs.hook.conn.meta.endpoint_url == mm_local.endpoint_url
+    assert pairs["count"] == 2 and file["count"] == 1
+    listed = sorted(keys(s3))
+    assert listed == sorted(
+        [pairs["uri"].removeprefix(f"s3://{BUCKET}/"), file["uri"].removeprefix(f"s3://{BUCKET}/")]
+    )
+    assert [k.split("/")[1:5] for k in listed] == [["2024", "05", "01", "11"], ["2024", "05", "01", "12"]]
+    assert [r["eventMetadata"]["eventId"] for r in read_records(s3, listed[0])] == ["A-1", "A-2"]
+    assert read_records(s3, listed[1]) == [
+        {
+            "groundTruthData": {"data": "0", "encoding": "CSV"},
+            "eventMetadata": {"eventId": "B-1"},
+            "eventVersion": "0",
+        }
+    ]

@@ -25,7 +25,6 @@ from airflow_mm_provider.monitoring.schedule import ScheduleExpression
 from airflow_mm_provider.sensors import execution as sensor_module
 from airflow_mm_provider.sensors.execution import (
     AwaitedExecution,
-    NoSlotInWindowError,
     SageMakerMonitoringExecutionSensor,
     awaited_execution,
 )
@@ -37,7 +36,7 @@ UTC = timezone.utc
 HOURLY = "cron(0 * ? * * *)"
 SLOT = datetime(2024, 5, 1, 13, tzinfo=UTC)
 WAKE = SLOT + timedelta(minutes=1)
-CONTEXT = {"data_interval_start": SLOT, "data_interval_end": SLOT + timedelta(hours=1)}
+CONTEXT = {"data_interval_start": SLOT - timedelta(hours=1), "data_interval_end": SLOT}
 FAILURE_TEXT = "The monitoring execution ... ended Failed.\nJob inputs had no data\nHint: ..."
 
 
@@ -90,6 +89,7 @@ def hook() -> mock.MagicMock:
         "MonitoringScheduleStatus": "Scheduled",
         "MonitoringScheduleConfig": {"ScheduleConfig": {"ScheduleExpression": HOURLY}},
     }
+    fake.schedule_expression.return_value = ScheduleExpression.parse(HOURLY)
     fake.find_execution.return_value = None
     fake.describe_failure.return_value = FAILURE_TEXT
     return fake
@@ -111,13 +111,24 @@ def make_sensor(hook: mock.MagicMock, **kwargs: Any) -> SageMakerMonitoringExecu
 class TestAwaitedExecution:
     hourly = ScheduleExpression.hourly()
 
-    def test_data_interval_awaits_the_slot_in_the_interval(self) -> None:
+    def test_data_interval_awaits_the_execution_that_analyses_it(self) -> None:
         awaited = awaited_execution(
-            "data_interval", self.hourly, interval_start=SLOT, interval_end=SLOT + timedelta(hours=1)
+            "data_interval", self.hourly, interval_start=SLOT - timedelta(hours=1), interval_end=SLOT
         )
         assert awaited == AwaitedExecution(SLOT, SLOT + timedelta(hours=1), WAKE, awaited.description)
 
-    def test_data_interval_with_several_slots_awaits_the_last(self) -> None:
+    def test_end_time_offset_moves_the_awaited_slot_later(self) -> None:
+        awaited = awaited_execution(
+            "data_interval",
+            self.hourly,
+            interval_start=SLOT - timedelta(hours=1),
+            interval_end=SLOT,
+            end_time_offset="-PT2H",
+        )
+        assert awaited.scheduled_after == SLOT + timedelta(hours=2)
+        assert awaited.wake_at == SLOT + timedelta(hours=2, minutes=1)
+
+    def test_daily_interval_awaits_the_first_slot_at_its_end(self) -> None:
         day = datetime(2024, 5, 1, tzinfo=UTC)
         awaited = awaited_execution(
             "data_interval",
@@ -126,24 +137,25 @@ class TestAwaitedExecution:
             interval_end=day + timedelta(days=1),
             appear_buffer=timedelta(0),
         )
-        last = day + timedelta(hours=18)
+        end = day + timedelta(days=1)
         assert (awaited.scheduled_after, awaited.scheduled_before, awaited.wake_at) == (
-            last,
-            day + timedelta(days=1),
-            last,
+            end,
+            end + timedelta(hours=6),
+            end,
         )
 
-    def test_data_interval_without_a_slot_can_never_match(self) -> None:
-        with pytest.raises(NoSlotInWindowError, match="no slot in the data interval"):
-            awaited_execution(
-                "data_interval",
-                ScheduleExpression.daily(0),
-                interval_start=SLOT,
-                interval_end=SLOT + timedelta(hours=1),
-            )
+    def test_interval_end_between_slots_awaits_the_next_slot(self) -> None:
+        awaited = awaited_execution(
+            "data_interval",
+            ScheduleExpression.daily(0),
+            interval_start=SLOT,
+            interval_end=SLOT + timedelta(hours=1),
+        )
+        midnight = datetime(SLOT.year, SLOT.month, SLOT.day, tzinfo=UTC) + timedelta(days=1)
+        assert awaited.scheduled_after == midnight
 
-    @pytest.mark.parametrize("at", [SLOT, SLOT + timedelta(minutes=25)])
-    def test_empty_data_interval_awaits_the_slot_at_or_before(self, at: datetime) -> None:
+    @pytest.mark.parametrize("at", [SLOT - timedelta(minutes=35), SLOT])
+    def test_empty_data_interval_awaits_the_slot_at_or_after(self, at: datetime) -> None:
         awaited = awaited_execution("data_interval", self.hourly, interval_start=at, interval_end=at)
         assert (awaited.scheduled_after, awaited.scheduled_before, awaited.wake_at) == (
             SLOT,
@@ -198,6 +210,7 @@ class TestConstruction:
             "wait_for",
             "after",
             "schedule_expression",
+            "end_time_offset",
         }
 
     @pytest.mark.parametrize(
@@ -258,7 +271,7 @@ class TestPoke:
         sensor.poke(CONTEXT)
         sensor.poke(CONTEXT)
         assert [call[0] for call in hook.mock_calls] == [
-            "describe_schedule",
+            "schedule_expression",
             "find_execution",
             "find_execution",
         ]
@@ -273,7 +286,7 @@ class TestPoke:
         )
 
     def test_pendulum_data_interval(self, hook: mock.MagicMock, clock: FakeClock) -> None:
-        start = pendulum.datetime(2024, 5, 1, 15, tz="Europe/Paris")
+        start = pendulum.datetime(2024, 5, 1, 14, tz="Europe/Paris")
         clock.now = WAKE
         make_sensor(hook).poke({"data_interval_start": start, "data_interval_end": start.add(hours=1)})
         hook.find_execution.assert_called_once_with(
@@ -324,15 +337,6 @@ class TestPoke:
             hook.describe_failure.assert_called_once_with(
                 safe(status, FailureReason="Job inputs had no data")
             )
-
-    def test_no_slot_in_interval_fails_or_skips(self, hook: mock.MagicMock, clock: FakeClock) -> None:
-        daily = make_sensor(hook, schedule_expression="cron(0 6 ? * * *)")
-        with pytest.raises(AirflowFailException, match="has no slot in the data interval"):
-            daily.poke(CONTEXT)
-        soft = make_sensor(hook, schedule_expression="cron(0 6 ? * * *)", soft_fail=True)
-        with pytest.raises(AirflowSkipException):
-            soft.poke(CONTEXT)
-        assert hook.mock_calls == []
 
 
 class TestPokeLoop:
@@ -480,7 +484,7 @@ class TestAgainstLocalService:
     def test_no_data_fails_with_the_reason_and_hint(self, local_schedule: LocalSchedule) -> None:
         next_slot = SLOT + timedelta(hours=1)
         local_schedule.run_slot(next_slot)
-        context = {"data_interval_start": next_slot, "data_interval_end": next_slot + timedelta(hours=1)}
+        context = {"data_interval_start": SLOT, "data_interval_end": next_slot}
         with pytest.raises(AirflowFailException) as error:
             self.sensor_with_hook(local_schedule, schedule_expression=HOURLY).poke(context)
         assert "Job inputs had no data" in str(error.value)
