@@ -28,7 +28,9 @@ def ensure_env(airflow: str) -> Path:
     """Create the virtual environment for ``airflow`` and install the package; return its python."""
     env = venv_dir(airflow)
     python = env / "bin" / "python"
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + AIRFLOW_PINS[airflow].encode()).hexdigest()
+    wanted = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + AIRFLOW_PINS[airflow].encode()
+    ).hexdigest()
     stamp = env / ".installed"
     if python.exists() and stamp.exists() and stamp.read_text() == wanted:
         return python
@@ -36,10 +38,21 @@ def ensure_env(airflow: str) -> Path:
         print(f"[dev] creating {env.name}", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
     print(f"[dev] installing airflow-mm-provider with {AIRFLOW_PINS[airflow]} into {env.name}", flush=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "uv"], check=True)
     subprocess.run(
-        [str(env / "bin" / "uv"), "pip", "install", "-q", "--python", str(python),
-         "-e", f"{ROOT}[local,dev]", AIRFLOW_PINS[airflow]],
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "uv"], check=True
+    )
+    subprocess.run(
+        [
+            str(env / "bin" / "uv"),
+            "pip",
+            "install",
+            "-q",
+            "--python",
+            str(python),
+            "-e",
+            f"{ROOT}[local,dev]",
+            AIRFLOW_PINS[airflow],
+        ],
         check=True,
     )
     stamp.write_text(wanted)
@@ -79,7 +92,9 @@ def run_demo(airflow: str) -> int:
     python = ensure_env(airflow)
     demo = ROOT / "example_dags" / "demo.py"
     if not demo.exists():
-        print("[dev] the end-to-end demo arrives with the example DAGs; run 'python3.11 dev.py test' meanwhile.")
+        print(
+            "[dev] the end-to-end demo arrives with the example DAGs; run 'python3.11 dev.py test' meanwhile."
+        )
         return 1
     with tempfile.TemporaryDirectory(prefix="mm-airflow-home-") as home:
         return subprocess.run([str(python), str(demo)], cwd=ROOT, env=airflow_environment(home)).returncode
@@ -89,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen job."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("job", choices=["test", "demo"], help="what to run")
-    parser.add_argument("--airflow", choices=sorted(AIRFLOW_PINS), default="3", help="Airflow line (default 3)")
+    parser.add_argument(
+        "--airflow", choices=sorted(AIRFLOW_PINS), default="3", help="Airflow line (default 3)"
+    )
     args, rest = parser.parse_known_args(argv)
     if args.job == "test":
         return run_tests(args.airflow, rest)

@@ -25,6 +25,7 @@ from airflow_mm_provider.monitoring.job_definitions import (
     schedule_request,
     validate_runtime_for_schedule,
 )
+from airflow_mm_provider.monitoring.outcomes import execution_label, failure_message
 from airflow_mm_provider.monitoring.paths import join_s3, split_s3_uri
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression, as_utc
 from airflow_mm_provider.monitoring.statistics import DataQualityStatistics, ModelQualityStatistics
@@ -52,18 +53,6 @@ EXECUTION_STOPPED = "Stopped"
 
 WINDOW_PAGE_SIZE = 10
 """MaxResults of the single ListMonitoringExecutions call made by ``find_execution``."""
-
-_NO_DATA_MARKER = "had no data"
-_NO_DATA_HINT = (
-    "Hint: no captured records fell inside the analysed window. Check that the endpoint or transform job "
-    "received traffic in that window, that capture files had time to land (capture lags a few minutes), that "
-    "DataCaptureConfig.DestinationS3Uri matches the monitoring input, and that StartTimeOffset/EndTimeOffset "
-    "point at hours that hold data."
-)
-
-_STOPPED_HINT = (
-    "Hint: a Stopped execution ran longer than StoppingCondition.MaxRuntimeInSeconds or was stopped by hand."
-)
 
 _PLACEHOLDER_NAME = "unnamed"
 """Name given to a job-definition request before its content-addressed name is known."""
@@ -202,13 +191,6 @@ def _same_schedule_config(current: Mapping[str, Any], desired: Mapping[str, Any]
     if "ScheduleConfig" not in desired:
         return True
     return _without_none(config.get("ScheduleConfig") or {}) == _without_none(desired["ScheduleConfig"])
-
-
-def _execution_label(summary: Mapping[str, Any]) -> str:
-    return (
-        f"monitoring execution of {summary.get('MonitoringScheduleName', '?')} "
-        f"scheduled at {summary.get('ScheduledTime', '?')}"
-    )
 
 
 class SageMakerModelMonitorHook(AwsBaseHook):
@@ -806,7 +788,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         if not arn:
             status = execution_summary.get("MonitoringExecutionStatus", "?")
             raise ModelMonitorHookError(
-                f"The {_execution_label(execution_summary)} has no processing job ({status})"
+                f"The {execution_label(execution_summary)} has no processing job ({status})"
             )
         outputs = self.describe_processing_job(arn).get("ProcessingOutputConfig", {}).get("Outputs") or []
         if not outputs:
@@ -905,24 +887,14 @@ class SageMakerModelMonitorHook(AwsBaseHook):
 
         :param execution_summary: a ``MonitoringExecutionSummary``.
         """
-        status = execution_summary.get("MonitoringExecutionStatus", "?")
-        reasons = [execution_summary.get("FailureReason")]
+        job, notes = None, []
         arn = execution_summary.get("ProcessingJobArn")
         if arn:
             try:
                 job = self.describe_processing_job(arn)
             except ClientError as exc:
-                reasons.append(f"(could not describe processing job {arn}: {exc})")
-            else:
-                reasons += [job.get("FailureReason"), job.get("ExitMessage")]
-        details = list(dict.fromkeys(text.strip() for text in reasons if text and text.strip()))
-        lines = [f"The {_execution_label(execution_summary)} ended {status}."]
-        lines += details or ["No FailureReason or ExitMessage was given."]
-        if any(_NO_DATA_MARKER in text.lower() for text in details):
-            lines.append(_NO_DATA_HINT)
-        if status == EXECUTION_STOPPED:
-            lines.append(_STOPPED_HINT)
-        return "\n".join(lines)
+                notes.append(f"(could not describe processing job {arn}: {exc})")
+        return failure_message(execution_summary, job, notes)
 
     # ---- shared ----------------------------------------------------------------------------------------
 

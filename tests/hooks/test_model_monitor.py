@@ -503,7 +503,7 @@ def test_describe_failure_combines_reasons_and_hints_on_missing_data(hook, stubb
     )
     summary = execution(T0, "Failed", ProcessingJobArn=JOB_ARN, FailureReason="Job inputs had no data")
     text = hook.describe_failure(summary)
-    assert f"{SCHEDULE} scheduled at {T0}" in text and "ended Failed" in text
+    assert f"{SCHEDULE} scheduled at {T0.isoformat()}" in text and "ended Failed" in text
     assert text.count("Job inputs had no data") == 1
     assert "AlgorithmError: see logs" in text
     assert "DestinationS3Uri" in text and "StartTimeOffset" in text
