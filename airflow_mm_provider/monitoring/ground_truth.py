@@ -34,7 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
-from airflow_mm_provider.monitoring.names import baseline_job_name
+from airflow_mm_provider.monitoring.names import run_scoped_name
 from airflow_mm_provider.monitoring.paths import ground_truth_prefix, join_s3
 from airflow_mm_provider.monitoring.rules import Rule
 
@@ -345,7 +345,7 @@ def upload_file_name(dag_id: str, task_id: str, run_id: str, map_index: int | No
     :param map_index: the mapped task index (``-1`` or ``None`` when not mapped).
     """
     scope = "" if map_index is None or map_index < 0 else str(map_index)
-    return baseline_job_name(dag_id, task_id, run_id, scope) + FILE_SUFFIX
+    return run_scoped_name(dag_id, task_id, run_id, scope) + FILE_SUFFIX
 
 
 def ground_truth_object_uri(ground_truth_s3_uri: str, collected_at: datetime, file_name: str) -> str:

@@ -82,11 +82,13 @@ def is_owned_by(schedule_name: str, job_definition_name: str) -> bool:
     return re.fullmatch(pattern, job_definition_name) is not None
 
 
-def baseline_job_name(dag_id: str, task_id: str, run_id: str, try_scope: str = "") -> str:
-    """Return a deterministic processing-job name for a baseline task of one DAG run.
+def run_scoped_name(dag_id: str, task_id: str, run_id: str, try_scope: str = "") -> str:
+    """Return a deterministic name for what one task of one DAG run creates (a baseline job, a one-time
+    schedule, a ground-truth file).
 
-    The name is ``<dag>-<task>-<hash12>`` (readable part truncated to fit 63 characters); the hash covers all
-    four arguments, so a retried task finds its job again while other runs, tasks or scopes get new names.
+    The name is ``<dag>-<task>-<hash12>`` (readable part truncated to fit 63 characters, valid as a SageMaker
+    resource name); the hash covers all four arguments, so a retried task finds its resource again while
+    other runs, tasks or scopes get new names.
 
     :param dag_id: the DAG id.
     :param task_id: the task id (mapped tasks can append their map index).

@@ -4,7 +4,7 @@ Each operator starts one SageMaker processing job shaped as the SageMaker Python
 shapes it (see :mod:`airflow_mm_provider.monitoring.baselining`), waits for it (in the worker, or deferred to
 the triggerer with the Amazon provider's ``SageMakerTrigger``) and returns a summary for downstream tasks.
 
-Idempotent: the job is named after the DAG run and the task (``names.baseline_job_name``) unless ``job_name``
+Idempotent: the job is named after the DAG run and the task (``names.run_scoped_name``) unless ``job_name``
 is given. On execute, an existing job of that name is never started again: ``InProgress`` / ``Stopping`` →
 the task re-attaches and waits; ``Completed`` → its summary is returned at once; ``Failed`` / ``Stopped``
 → the task fails with the job's ``FailureReason`` (a retry cannot fix a failed job; give a new
@@ -47,8 +47,9 @@ from botocore.exceptions import ClientError
 from airflow_mm_provider.monitoring import baselining, names
 from airflow_mm_provider.monitoring.baselining import BaselineJobSettings, ModelQualityAttributes
 from airflow_mm_provider.monitoring.images import image_uri_for
-from airflow_mm_provider.monitoring.inputs import ClusterResources, DatasetFormat, NetworkConfig, Tags
+from airflow_mm_provider.monitoring.inputs import ClusterResources, DatasetFormat, NetworkConfig
 from airflow_mm_provider.monitoring.paths import split_s3_uri
+from airflow_mm_provider.operators.templating import is_literal
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -76,21 +77,6 @@ _PLACEHOLDERS: dict[str, Any] = {
     "record_preprocessor_script": "s3://template-placeholder/preprocessor.py",
     "post_analytics_processor_script": "s3://template-placeholder/postprocessor.py",
 }
-_LITERAL_TYPES = (str, int, float, bool, type(None), DatasetFormat, ClusterResources, NetworkConfig, Tags)
-
-
-def is_templated(value: Any) -> bool:
-    """True if ``value`` is only known at run time: holds Jinja markup, or is an XComArg or similar object.
-
-    :param value: a parameter value as given to the operator.
-    """
-    if isinstance(value, str):
-        return "{{" in value or "{%" in value
-    if isinstance(value, Mapping):
-        return any(is_templated(key) or is_templated(item) for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(is_templated(item) for item in value)
-    return not isinstance(value, _LITERAL_TYPES)
 
 
 class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
@@ -180,7 +166,7 @@ class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
     def _value(self, name: str, rendered: bool) -> Any:
         """The attribute ``name``; before rendering, a valid placeholder stands in for a templated value."""
         value = getattr(self, name)
-        if not rendered and name in _PLACEHOLDERS and is_templated(value):
+        if not rendered and name in _PLACEHOLDERS and not is_literal(value):
             return _PLACEHOLDERS[name]
         return value
 
@@ -236,7 +222,7 @@ class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
         map_index = getattr(context.get("ti"), "map_index", -1)
         if isinstance(map_index, int) and map_index >= 0:
             task_id = f"{task_id}-{map_index}"
-        return names.baseline_job_name(self.dag_id, task_id, context["run_id"])
+        return names.run_scoped_name(self.dag_id, task_id, context["run_id"])
 
     def _describe_or_none(self, job_name: str) -> dict[str, Any] | None:
         """DescribeProcessingJob, or None when no job has that name."""
@@ -502,7 +488,7 @@ class _ClarifyBaselineOperator(_BaselineOperator):
     def analysis_config(self, rendered: bool = True) -> dict[str, Any] | None:
         if self.analysis_config_dict is None:
             return self._config_from_parts()
-        if not rendered and is_templated(self.analysis_config_dict):
+        if not rendered and not is_literal(self.analysis_config_dict):
             return None
         config = {"dataset_type": self._dataset_type(), **self.analysis_config_dict}
         baselining.validate_analysis_config(self.monitoring_type, config)

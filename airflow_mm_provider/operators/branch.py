@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import ast
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
@@ -26,6 +26,7 @@ from airflow_mm_provider.monitoring.outcomes import (
     execution_summary,
 )
 from airflow_mm_provider.monitoring.violations import ViolationFilter, ViolationReport, check_monitoring_type
+from airflow_mm_provider.operators.templating import rendered_object
 from airflow_mm_provider.sensors.execution import DATA_INTERVAL, LATEST, awaited_execution
 
 if TYPE_CHECKING:
@@ -38,35 +39,9 @@ FAILURE_KEY = "execution_failure"
 ASSET_SCHEME = "sagemaker-model-monitor"
 DEFAULT_ASSET_ALIAS = "sagemaker-model-monitor-violations"
 """The asset alias the operator declares as outlet; events for the schedule's asset go through it."""
-MODES = (DATA_INTERVAL, LATEST)
+WAIT_FOR = (DATA_INTERVAL, LATEST)
 
 Branch = str | Sequence[str]
-
-
-def rendered_object(value: Any, name: str) -> Any:
-    """The Python value of a rendered template field: non-strings as they are, strings parsed.
-
-    A template such as ``"{{ ti.xcom_pull('wait') }}"`` renders to text (unless the DAG renders native
-    objects): JSON text and Python literals (a dict's ``repr``) are both read back.
-
-    :param value: the rendered field value.
-    :param name: the parameter name, for errors.
-    """
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        shown = text if len(text) <= 80 else text[:77] + "..."
-        raise ValueError(
-            f"{name}: cannot read {shown!r} as JSON or a Python literal; pass an XComArg (e.g. task.output) "
-            "or render templates as native objects"
-        ) from None
 
 
 def asset_uri(region: str, schedule_name: str) -> str:
@@ -108,9 +83,9 @@ class SageMakerMonitoringViolationBranchOperator(
 
     The execution is either given (``execution``, e.g. the XCom of
     :class:`~airflow_mm_provider.sensors.execution.SageMakerMonitoringExecutionSensor`) or found from
-    ``monitoring_schedule_name``: with ``mode="data_interval"`` (default) the newest execution scheduled in
-    the DAG run's data interval, with ``mode="latest"`` the newest one. It must have ended; wait for it with
-    the sensor first.
+    ``monitoring_schedule_name``: with ``wait_for="data_interval"`` (default) the execution that analysed the
+    DAG run's data interval, chosen as the execution sensor chooses it; with ``wait_for="latest"`` the newest
+    one. It must have ended; wait for it with the sensor first.
 
     Decision (on ``MonitoringExecutionStatus``, never on whether a violations file exists):
 
@@ -143,7 +118,9 @@ class SageMakerMonitoringViolationBranchOperator(
     :param execution: the execution summary (templated), e.g. ``"{{ ti.xcom_pull('wait') }}"`` or
         ``wait.output``; give this or ``monitoring_schedule_name``.
     :param monitoring_schedule_name: the schedule whose execution to find (templated).
-    :param mode: ``data_interval`` or ``latest``: which execution of the schedule to take.
+    :param wait_for: ``data_interval`` or ``latest``: which execution of the schedule to take (named as in
+        the execution sensor).
+    :param end_time_offset: the job's ``EndTimeOffset`` for ``data_interval`` (see the execution sensor).
     :param check_types: only these ``constraint_check_type`` values count.
     :param subjects: only violations of these features, metrics or subjects count.
     :param facets: only bias violations of these facets (``facet`` or ``facet=value``) count.
@@ -171,7 +148,8 @@ class SageMakerMonitoringViolationBranchOperator(
         on_failed: Branch | None = None,
         execution: Mapping[str, Any] | str | None = None,
         monitoring_schedule_name: str | None = None,
-        mode: str = DATA_INTERVAL,
+        wait_for: str = DATA_INTERVAL,
+        end_time_offset: str | None = None,
         check_types: str | Iterable[str] | None = None,
         subjects: str | Iterable[str] | None = None,
         facets: str | Iterable[str] | None = None,
@@ -183,8 +161,8 @@ class SageMakerMonitoringViolationBranchOperator(
     ) -> None:
         if (execution is None) == (monitoring_schedule_name is None):
             raise ValueError("pass exactly one of execution and monitoring_schedule_name")
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES} (got {mode!r})")
+        if wait_for not in WAIT_FOR:
+            raise ValueError(f"wait_for must be one of {WAIT_FOR} (got {wait_for!r})")
         emit_asset = False if emit_asset is None else emit_asset
         if not isinstance(emit_asset, (bool, str)) or emit_asset == "":
             raise ValueError(f"emit_asset must be a bool or an asset URI (got {emit_asset!r})")
@@ -199,7 +177,8 @@ class SageMakerMonitoringViolationBranchOperator(
         self.on_failed = _branch(on_failed, "on_failed", required=False)
         self.execution = execution
         self.monitoring_schedule_name = monitoring_schedule_name
-        self.mode = mode
+        self.wait_for = wait_for
+        self.end_time_offset = end_time_offset
         self.violation_filter = _violation_filter(check_types, subjects, facets, labels, min_count)
         self.emit_asset = emit_asset
         self.asset_alias = asset_alias
@@ -235,10 +214,12 @@ class SageMakerMonitoringViolationBranchOperator(
                 )
             return execution_summary(summary)
         awaited = awaited_execution(
-            self.mode,
-            None,
+            self.wait_for,
+            None if self.wait_for == LATEST else self.hook.schedule_expression(self.monitoring_schedule_name),
             interval_start=context.get("data_interval_start"),
             interval_end=context.get("data_interval_end"),
+            appear_buffer=timedelta(0),
+            end_time_offset=self.end_time_offset,
         )
         found = self.hook.find_execution(
             self.monitoring_schedule_name,

@@ -31,7 +31,7 @@ from airflow_mm_provider.monitoring.ground_truth import (
     upload_file_name,
 )
 from airflow_mm_provider.monitoring.paths import split_s3_uri
-from airflow_mm_provider.operators.branch import rendered_object
+from airflow_mm_provider.operators.templating import is_literal, rendered_object
 from airflow_mm_provider.triggers.execution import parse_time
 
 if TYPE_CHECKING:
@@ -41,20 +41,9 @@ _MISSING_KEY_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 _DEFAULT_COLUMNS = ("event_id", "label")
 
 
-def _has_template(value: Any) -> bool:
-    """Whether a value (or anything inside a list, tuple or dict) is a string holding a Jinja expression."""
-    if isinstance(value, str):
-        return "{{" in value or "{%" in value
-    if isinstance(value, Mapping):
-        return any(_has_template(key) or _has_template(item) for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(_has_template(item) for item in value)
-    return False
-
-
 def _is_literal(value: Any, kinds: type | tuple[type, ...]) -> bool:
-    """Whether ``value`` is of ``kinds`` and holds no template, so it can be checked before rendering."""
-    return isinstance(value, kinds) and not _has_template(value)
+    """Whether ``value`` is of ``kinds`` and final at parse time, so it can be checked before rendering."""
+    return isinstance(value, kinds) and is_literal(value)
 
 
 class SageMakerUploadGroundTruthOperator(AwsBaseOperator[SageMakerModelMonitorHook]):

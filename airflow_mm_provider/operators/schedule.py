@@ -21,7 +21,6 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.providers.common.compat.sdk import (
     AirflowException,
     AirflowFailException,
-    XComArg,
     conf,
 )
 from botocore.exceptions import ClientError
@@ -56,6 +55,7 @@ from airflow_mm_provider.monitoring.outcomes import (
     should_fail,
 )
 from airflow_mm_provider.monitoring.schedule import HOUR, NOW, ScheduleExpression, floor_hour
+from airflow_mm_provider.operators.templating import is_literal
 from airflow_mm_provider.triggers.execution import TIMEOUT, SageMakerMonitoringExecutionTrigger, parse_time
 
 if TYPE_CHECKING:
@@ -78,22 +78,6 @@ JobDefinition = JobDefinitionSpec | Mapping[str, Any]
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def is_literal(value: Any) -> bool:
-    """Whether a parameter value is final at DAG-parse time: no Jinja template and no ``XComArg`` inside.
-
-    :param value: the value as given to the operator.
-    """
-    if isinstance(value, XComArg):
-        return False
-    if isinstance(value, str):
-        return "{{" not in value and "{%" not in value
-    if isinstance(value, Mapping):
-        return all(is_literal(key) and is_literal(item) for key, item in value.items())
-    if isinstance(value, (list, tuple, set)):
-        return all(is_literal(item) for item in value)
-    return True
 
 
 def _all_literal(*values: Any) -> bool:
@@ -593,7 +577,7 @@ def one_time_schedule_name(dag_id: str, task_id: str, run_id: str, map_index: in
     :param map_index: the map index of a mapped task, -1 otherwise.
     """
     task = task_id if map_index is None or map_index < 0 else f"{task_id}-{map_index}"
-    return names.baseline_job_name(dag_id, task, run_id, ONE_TIME_SCOPE)
+    return names.run_scoped_name(dag_id, task, run_id, ONE_TIME_SCOPE)
 
 
 def check_window(window_start: datetime | str, window_end: datetime | str) -> tuple[datetime, datetime]:

@@ -34,6 +34,7 @@ from airflow_mm_provider.monitoring.outcomes import (
 )
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression, as_utc, floor_hour
 from airflow_mm_provider.monitoring.windows import parse_offset
+from airflow_mm_provider.operators.templating import is_literal
 from airflow_mm_provider.sensors.base import SageMakerModelMonitorBaseSensor
 from airflow_mm_provider.triggers.execution import (
     TIMEOUT,
@@ -134,10 +135,6 @@ def _one_slot(expression: ScheduleExpression, slot: datetime, appear_buffer: tim
     )
 
 
-def _is_template(value: Any) -> bool:
-    return isinstance(value, str) and "{{" in value
-
-
 def _buffer(value: timedelta | float) -> timedelta:
     buffer = value if isinstance(value, timedelta) else timedelta(seconds=value)
     if buffer < timedelta(0):
@@ -215,15 +212,15 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
         self.fail_on_failed = fail_on_failed
         self.deferrable = deferrable
         self._awaited: AwaitedExecution | None = None
-        if not _is_template(wait_for) and wait_for not in WAIT_FOR:
+        if is_literal(wait_for) and wait_for not in WAIT_FOR:
             raise ValueError(f"wait_for must be one of {WAIT_FOR}, got {wait_for!r}")
         if wait_for == AFTER and after is None:
             raise ValueError("wait_for='after' needs the 'after' time")
-        if schedule_expression is not None and not _is_template(schedule_expression):
+        if schedule_expression is not None and is_literal(schedule_expression):
             ScheduleExpression.coerce(schedule_expression)
-        if end_time_offset is not None and not _is_template(end_time_offset):
+        if end_time_offset is not None and is_literal(end_time_offset):
             parse_offset(end_time_offset, "end_time_offset")
-        if after is not None and not _is_template(after):
+        if after is not None and is_literal(after):
             parse_time(after, "after")
 
     # ---- which execution ---------------------------------------------------------------------------------

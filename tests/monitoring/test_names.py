@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 from airflow_mm_provider.monitoring.names import (
     MAX_NAME_LENGTH,
     NAME_PATTERN,
-    baseline_job_name,
     content_hash,
     is_owned_by,
     job_definition_name,
     job_definition_prefix,
+    run_scoped_name,
 )
 
 REQUEST = {
@@ -105,19 +105,19 @@ def test_is_owned_by_rejects_foreign_names():
     assert not is_owned_by("sched", nested)
 
 
-def test_baseline_job_name_is_deterministic_and_run_scoped():
-    first = baseline_job_name("dag", "baseline", "scheduled__2024-01-01T00:00:00+00:00")
-    assert first == baseline_job_name("dag", "baseline", "scheduled__2024-01-01T00:00:00+00:00")
+def test_run_scoped_name_is_deterministic():
+    first = run_scoped_name("dag", "baseline", "scheduled__2024-01-01T00:00:00+00:00")
+    assert first == run_scoped_name("dag", "baseline", "scheduled__2024-01-01T00:00:00+00:00")
     assert first.startswith("dag-baseline-")
-    assert first != baseline_job_name("dag", "baseline", "scheduled__2024-01-02T00:00:00+00:00")
-    assert first != baseline_job_name("dag", "baseline", "scheduled__2024-01-01T00:00:00+00:00", "2")
-    assert first != baseline_job_name("dag", "other", "scheduled__2024-01-01T00:00:00+00:00")
+    assert first != run_scoped_name("dag", "baseline", "scheduled__2024-01-02T00:00:00+00:00")
+    assert first != run_scoped_name("dag", "baseline", "scheduled__2024-01-01T00:00:00+00:00", "2")
+    assert first != run_scoped_name("dag", "other", "scheduled__2024-01-01T00:00:00+00:00")
 
 
-def test_baseline_job_name_separates_ambiguous_splits():
-    assert baseline_job_name("a-b", "c", "r") != baseline_job_name("a", "b-c", "r")
+def test_run_scoped_name_separates_ambiguous_splits():
+    assert run_scoped_name("a-b", "c", "r") != run_scoped_name("a", "b-c", "r")
 
 
 @given(dag_id=any_text, task_id=any_text, run_id=any_text, scope=st.text(max_size=5))
-def test_baseline_job_name_always_valid(dag_id: str, task_id: str, run_id: str, scope: str):
-    assert _valid(baseline_job_name(dag_id, task_id, run_id, scope))
+def test_run_scoped_name_always_valid(dag_id: str, task_id: str, run_id: str, scope: str):
+    assert _valid(run_scoped_name(dag_id, task_id, run_id, scope))

@@ -26,7 +26,6 @@ from airflow_mm_provider.operators.baseline import (
     SageMakerModelBiasBaselineOperator,
     SageMakerModelExplainabilityBaselineOperator,
     SageMakerModelQualityBaselineOperator,
-    is_templated,
 )
 
 ROLE = "arn:aws:iam::123456789012:role/MonitorRole"
@@ -100,7 +99,7 @@ def hook() -> Any:
 
 
 def expected_name(task_id: str = "baseline") -> str:
-    return names.baseline_job_name(DAG_ID, task_id, RUN_ID)
+    return names.run_scoped_name(DAG_ID, task_id, RUN_ID)
 
 
 # -- construction --------------------------------------------------------------------------------------------
@@ -210,14 +209,6 @@ def test_templated_analysis_config_is_validated_after_rendering():
         op.analysis_config()
 
 
-def test_is_templated_sees_jinja_and_runtime_objects():
-    assert is_templated("s3://b/{{ ds }}") and is_templated({"k": ["{% if x %}"]}) and is_templated(object())
-    assert not is_templated("s3://b/k") and not is_templated({"k": [1, 2.0, None]})
-
-
-# -- execute -------------------------------------------------------------------------------------------------
-
-
 def test_new_job_is_created_once_with_a_valid_request_and_waited_for(hook):
     name = expected_name()
     hook.describe.side_effect = _NOT_FOUND
@@ -311,7 +302,7 @@ def test_other_describe_errors_propagate(hook):
 def test_job_name_is_deterministic_per_run_task_and_map_index(hook):
     op = build(SageMakerDataQualityBaselineOperator)
     assert op.resolve_job_name(context()) == op.resolve_job_name(context()) == expected_name()
-    assert op.resolve_job_name(context(map_index=2)) == names.baseline_job_name(DAG_ID, "baseline-2", RUN_ID)
+    assert op.resolve_job_name(context(map_index=2)) == names.run_scoped_name(DAG_ID, "baseline-2", RUN_ID)
     assert (
         build(SageMakerDataQualityBaselineOperator, job_name="my-job").resolve_job_name(context()) == "my-job"
     )

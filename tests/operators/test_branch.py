@@ -21,6 +21,7 @@ from airflow.providers.common.compat.sdk import (
 from airflow.providers.common.compat.standard.operators import PythonOperator
 
 from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
+from airflow_mm_provider.monitoring.schedule import ScheduleExpression
 from airflow_mm_provider.monitoring.violations import Violation, ViolationReport
 from airflow_mm_provider.operators.branch import (
     DEFAULT_ASSET_ALIAS,
@@ -28,7 +29,6 @@ from airflow_mm_provider.operators.branch import (
     VIOLATION_REPORT_KEY,
     SageMakerMonitoringViolationBranchOperator,
     asset_uri,
-    rendered_object,
 )
 
 try:
@@ -69,6 +69,7 @@ def hook(monkeypatch: pytest.MonkeyPatch) -> mock.MagicMock:
     """A fake hook on every branch operator: reads REPORT, explains failures, finds executions."""
     fake = mock.MagicMock(spec=SageMakerModelMonitorHook)
     fake.read_violations.return_value = REPORT
+    fake.schedule_expression.return_value = ScheduleExpression.hourly()
     fake.describe_failure.return_value = "The execution ended Failed.\nJob inputs had no data"
     fake.conn_region_name = REGION
     monkeypatch.setattr(SageMakerMonitoringViolationBranchOperator, "hook", fake)
@@ -206,21 +207,22 @@ def test_execution_that_is_not_a_summary_fails(hook, value):
         op.choose_branch(context())
 
 
-def test_data_interval_mode_finds_the_execution_scheduled_in_the_interval(hook):
+def test_data_interval_finds_the_execution_that_analysed_the_interval(hook):
     found = summary("CompletedWithViolations")
-    found["ScheduledTime"] = datetime(2024, 5, 1, 10, tzinfo=timezone.utc)
+    found["ScheduledTime"] = INTERVAL[1]
     hook.find_execution.return_value = found
     op = branch(monitoring_schedule_name=SCHEDULE)
     assert op.choose_branch(context()) == "retrain"
     hook.find_execution.assert_called_once_with(
-        SCHEDULE, scheduled_after=INTERVAL[0], scheduled_before=INTERVAL[1]
+        SCHEDULE, scheduled_after=INTERVAL[1], scheduled_before=INTERVAL[1] + timedelta(hours=1)
     )
-    hook.read_violations.assert_called_once_with(summary("CompletedWithViolations"), "DataQuality")
+    (read, monitoring_type), _ = hook.read_violations.call_args
+    assert (read["ScheduledTime"], monitoring_type) == (INTERVAL[1].isoformat(), "DataQuality")
 
 
 def test_latest_mode_takes_the_newest_execution(hook):
     hook.find_execution.return_value = summary("Completed")
-    assert branch(monitoring_schedule_name=SCHEDULE, mode="latest").choose_branch(context()) == "ok"
+    assert branch(monitoring_schedule_name=SCHEDULE, wait_for="latest").choose_branch(context()) == "ok"
     hook.find_execution.assert_called_once_with(SCHEDULE, scheduled_after=None, scheduled_before=None)
 
 
@@ -286,7 +288,7 @@ def test_no_event_when_the_execution_is_clean_or_failed(hook):
     [
         ({"monitoring_schedule_name": SCHEDULE, "execution": summary("Completed")}, "exactly one of"),
         ({"execution": None}, "exactly one of"),
-        ({"monitoring_schedule_name": SCHEDULE, "mode": "after"}, "mode must be one of"),
+        ({"monitoring_schedule_name": SCHEDULE, "wait_for": "after"}, "wait_for must be one of"),
         ({"on_violations": ""}, "on_violations must be a task id"),
         ({"on_completed": ["ok", 3]}, "on_completed must be a task id"),
         ({"on_failed": {"a": 1}}, "on_failed must be a task id"),
@@ -306,14 +308,6 @@ def test_is_a_branch_operator_with_templated_fields():
     op = branch()
     assert isinstance(op, BaseBranchOperator)
     assert {"execution", "monitoring_schedule_name", "emit_asset", "aws_conn_id"} <= set(op.template_fields)
-
-
-def test_rendered_object_reads_json_and_python_literals():
-    assert rendered_object('{"a": null}', "x") == {"a": None}
-    assert rendered_object("{'a': None}", "x") == {"a": None}
-    assert rendered_object({"a": 1}, "x") == {"a": 1}
-    with pytest.raises(ValueError, match="^x: cannot read"):
-        rendered_object("datetime.datetime(2024, 1, 1)", "x")
 
 
 # ---- real branching: a DAG run on this Airflow version -----------------------------------------------------
@@ -459,7 +453,7 @@ def test_ground_truth_upload_then_branch_on_real_model_quality_executions(mm_loc
             emit_asset=True,
             **kwargs,
         )
-        ctx = context(data_interval_start=slot, data_interval_end=slot + HOUR)
+        ctx = context(data_interval_start=slot - HOUR, data_interval_end=slot)
         return op.choose_branch(ctx), ctx
 
     chosen, ctx = decide(HOUR0 + HOUR)
