@@ -55,14 +55,27 @@ def test_airflow_providers_list_shows_the_provider():
     assert "airflow-mm-provider" in {p["package_name"] for p in providers}
 
 
-def test_every_public_module_is_listed():
+def test_every_module_defining_a_public_operator_sensor_trigger_or_hook_is_listed():
+    import inspect
     import pkgutil
 
-    import airflow_mm_provider
+    from airflow.providers.common.compat.sdk import BaseHook, BaseOperator
+    from airflow.triggers.base import BaseTrigger
 
     listed = set(_listed_modules())
+    defining = set()
     for layer in ("hooks", "operators", "sensors", "triggers"):
         package = importlib.import_module(f"airflow_mm_provider.{layer}")
-        for module in pkgutil.iter_modules(package.__path__):
-            if module.name != "base":
-                assert f"{airflow_mm_provider.__name__}.{layer}.{module.name}" in listed
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            for name, value in vars(module).items():
+                if (
+                    inspect.isclass(value)
+                    and value.__module__ == module.__name__
+                    and not name.startswith("_")
+                    and "Base" not in name
+                    and issubclass(value, (BaseOperator, BaseTrigger, BaseHook))
+                ):
+                    defining.add(module.__name__)
+    assert defining <= listed
+    assert {"airflow_mm_provider.operators.branch", "airflow_mm_provider.sensors.execution"} <= defining

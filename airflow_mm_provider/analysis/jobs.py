@@ -23,6 +23,8 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +39,10 @@ from airflow_mm_provider.analysis.output import (
     write_reports,
 )
 from airflow_mm_provider.analysis.records import (
+    Payload,
     ReadStats,
     decode_payload,
+    input_payload,
     iter_batch_output_chunks,
     iter_capture_chunks,
     iter_merged_chunks,
@@ -225,6 +229,44 @@ class _LabelReader:
         self.truth = _attribute(environment, "ground_truth_attribute", header)
         self.regression = regression
 
+    def read_payloads(
+        self, outputs: list[Payload | None], truths: list[Payload | None], stats: ReadStats
+    ) -> tuple[list[Any], list[Any] | None, list[float] | None]:
+        """:meth:`read` of undecoded (model output, ground truth) payload columns, in bulk when it can be.
+
+        Bulk: every payload is a one-line CSV row (``encoding`` ``CSV``, no quotes), the rows of a column all
+        have one width, every attribute is a column index inside it (or absent, with one-cell rows) and every
+        number converts; the result is the same as :meth:`read`'s. Any other chunk is read record by record.
+        """
+        bulk = self._bulk(outputs, truths)
+        return bulk if bulk is not None else self.read(zip(outputs, truths, strict=True), stats, decode=True)
+
+    def _bulk(
+        self, outputs: list[Payload | None], truths: list[Payload | None]
+    ) -> tuple[list[Any], list[Any] | None, list[float] | None] | None:
+        """:meth:`read_payloads` computed column-wise, or ``None`` when the chunk does not allow it."""
+        truth = _csv_column(truths, self.truth)
+        label = _csv_column(outputs, self.inference) if self.use_label else None
+        score = _csv_column(outputs, self.probability) if self.use_probability else None
+        if truth is None or (self.use_label and label is None) or (self.use_probability and score is None):
+            return None
+        try:
+            if self.regression:
+                return None if label is None else (list(map(float, truth)), list(map(float, label)), None)
+            return truth, label, None if score is None else list(map(float, score))
+        except ValueError:
+            return None
+
+    @property
+    def use_label(self) -> bool:
+        """Whether predicted labels are read (an inference attribute, or no probability attribute)."""
+        return self.inference is not None or self.probability is None
+
+    @property
+    def use_probability(self) -> bool:
+        """Whether probabilities are read (a probability attribute, not regression)."""
+        return self.probability is not None and not self.regression
+
     @staticmethod
     def _pick(attribute: Attribute | None, record: Any) -> Any:
         """The attribute's value in ``record``, or the whole (scalar) record when no attribute is set."""
@@ -239,8 +281,7 @@ class _LabelReader:
         probabilities ``None`` when none is configured (or for regression). With ``decode`` the pairs are
         undecoded capture payloads.
         """
-        use_label = self.inference is not None or self.probability is None
-        use_probability = self.probability is not None and not self.regression
+        use_label, use_probability = self.use_label, self.use_probability
         truths: list[Any] = []
         labels: list[Any] = []
         scores: list[float] = []
@@ -273,17 +314,51 @@ class _LabelReader:
         return truths, labels if use_label else None, scores if use_probability else None
 
 
-def _model_quality_pairs(
-    environment: Mapping[str, str], paths: _Paths, stats: ReadStats
-) -> tuple[list[str] | None, Iterator[list[tuple[Any, Any]]], bool]:
-    """Header (CSV), chunks of (model output, ground truth) pairs, and whether they are undecoded payloads."""
+_ENCODING = attrgetter("encoding")
+_DATA = attrgetter("data")
+
+
+def _csv_column(payloads: list[Payload | None], attribute: Attribute | None) -> list[str] | None:
+    """The cells ``attribute`` selects in one-line CSV payloads of one width (see :meth:`read_payloads`).
+
+    ``None`` when a payload is of another kind, the widths differ, or the attribute is not a column index
+    inside the rows (no attribute: the rows must have one cell).
+    """
+    if attribute is not None and attribute.index is None:
+        return None
+    try:
+        if set(map(_ENCODING, payloads)) != {"CSV"}:
+            return None
+        data = list(map(_DATA, payloads))
+        text = "\n".join(data)
+    except (AttributeError, TypeError):  # a missing payload, or data that is not text
+        return None
+    if '"' in text or text.count("\n") != len(data) - 1:
+        return None
+    if "," not in text:
+        return data if attribute is None or attribute.index == 0 else None
+    commas = set(map(str.count, data, repeat(",")))
+    if len(commas) != 1 or attribute is None or attribute.index >= commas.pop() + 1:
+        return None
+    width = text.count(",") // len(data) + 1
+    return text.replace("\n", ",").split(",")[attribute.index :: width]
+
+
+def _model_quality_columns(
+    environment: Mapping[str, str], paths: _Paths, stats: ReadStats, regression: bool
+) -> Iterator[tuple[list[Any], list[Any] | None, list[float] | None]]:
+    """Chunks of (ground truths, predicted labels, probabilities) of the dataset (``_LabelReader.read``)."""
     dataset = DatasetFormat.parse(environment.get("dataset_format"))
     source = paths.resolve(environment.get("dataset_source", ""))
     if dataset.kind == "sagemakerCaptureJson":
-        chunks = iter_merged_chunks(source, stats)
-        return None, ([(record.output, record.ground_truth) for record in chunk] for chunk in chunks), True
+        reader = _LabelReader(environment, None, regression)
+        for chunk in iter_merged_chunks(source, stats):
+            yield reader.read_payloads(chunk.outputs, chunk.ground_truths, stats)
+        return
     header, rows = iter_table_chunks(source, stats, kind=dataset.kind, header=dataset.header)
-    return header, ([(row, row) for row in chunk] for chunk in rows), False
+    reader = _LabelReader(environment, header, regression)
+    for chunk in rows:
+        yield reader.read([(row, row) for row in chunk], stats)
 
 
 def _model_quality_job(
@@ -296,10 +371,9 @@ def _model_quality_job(
         accumulator = mq.ModelQualityAccumulator(problem_type, probability_threshold=float(threshold_text))
     except ValueError as error:
         raise JobError(f"ClientError: {error}") from error
-    header, chunks, decode = _model_quality_pairs(environment, paths, stats)
-    reader = _LabelReader(environment, header, problem_type == mq.REGRESSION)
-    for chunk in chunks:
-        truths, labels, scores = reader.read(chunk, stats, decode)
+    for truths, labels, scores in _model_quality_columns(
+        environment, paths, stats, problem_type == mq.REGRESSION
+    ):
         if truths:
             try:
                 accumulator.add(truths, labels, scores)
@@ -387,11 +461,10 @@ def _capture_inputs(
     """Decoded ``endpointInput`` payloads of capture records inside ``[start, end)``."""
     for chunk in iter_capture_chunks(source, stats, start=start, end=end):
         inputs = []
-        for record in chunk:
+        for capture in chunk.capture_data:
             try:
-                payload = json.loads(record.capture_data).get("endpointInput")
-                inputs.append(decode_payload(payload))
-            except (ValueError, TypeError, AttributeError):
+                inputs.append(decode_payload(input_payload(capture)))
+            except (ValueError, TypeError):
                 stats.bad("undecodable_payload")
         if inputs:
             yield inputs
@@ -578,7 +651,7 @@ def _clarify_capture_rows(
     labels: list[Any] = []
     scores: list[float] = []
     for chunk in iter_merged_chunks(dataset, stats, with_input=True):
-        for record in chunk:
+        for record in zip(chunk.outputs, chunk.ground_truths, chunk.inputs or (), strict=True):
             try:
                 output, truth, given = (decode_payload(item) for item in record)
             except (ValueError, TypeError, UnicodeDecodeError):

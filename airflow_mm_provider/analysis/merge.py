@@ -4,6 +4,7 @@ The key of a capture is ``eventMetadata.inferenceId`` when present, else ``event
 transform: ``SageMakerInferenceId``); the key of a ground-truth record is its ``eventMetadata.eventId``.
 Ground truth is the smaller side (labels for one window), so it is held in memory as ``id ->
 groundTruthData JSON`` while the captures stream past; when an id has several labels the last one read wins.
+Members are copied verbatim (raw JSON of the input), never re-encoded.
 
 Merged records are written in the service's layout, one JSON object per line::
 
@@ -17,13 +18,15 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import compress
 from pathlib import Path
+from typing import Any
 
-from airflow_mm_provider.analysis.records import CapturedRecord, ReadStats, iter_ground_truth_chunks
+from airflow_mm_provider.analysis.records import CaptureChunk, ReadStats, iter_ground_truth_chunks
 
-__all__ = ["MergeResult", "load_ground_truth", "merged_line", "write_merged"]
+__all__ = ["MergeResult", "load_ground_truth", "merged_lines", "write_merged"]
 
 
 @dataclass(frozen=True)
@@ -44,25 +47,43 @@ class MergeResult:
     ground_truth: int
 
 
-def load_ground_truth(path: Path, stats: ReadStats) -> dict[str, bytes]:
-    """Read every ground-truth record under ``path`` into ``eventId -> groundTruthData as JSON bytes``."""
-    labels: dict[str, bytes] = {}
+def load_ground_truth(path: Path, stats: ReadStats) -> dict[str, Any]:
+    """Read every ground-truth record under ``path`` into ``eventId -> groundTruthData JSON`` (bytes-like)."""
+    labels: dict[str, Any] = {}
     for chunk in iter_ground_truth_chunks(path, stats):
-        labels.update(chunk)
+        labels.update(zip(chunk.event_ids, chunk.labels, strict=True))
     return labels
 
 
-def merged_line(event_metadata: bytes, ground_truth: bytes, capture_data: bytes) -> bytes:
-    """Return one merged record line from the JSON (UTF-8 bytes) of its three members."""
-    return b'{"eventMetadata":%b,"eventVersion":"0","groundTruthData":%b,"captureData":%b}\n' % (
-        event_metadata,
-        ground_truth,
-        capture_data,
-    )
+_LAYOUT = (
+    b'{"eventMetadata":',
+    None,
+    b',"eventVersion":"0","groundTruthData":',
+    None,
+    b',"captureData":',
+    None,
+    b"}\n",
+)
+
+
+def merged_lines(chunk: CaptureChunk, labels: Mapping[str, Any]) -> tuple[bytes, int]:
+    """The merged lines of the captures in ``chunk`` that have a label, and how many there are.
+
+    Built in bulk: the members of every line are slotted into one list of fragments, joined once.
+    """
+    found = list(map(labels.get, chunk.join_ids))
+    metadata, captures = chunk.event_metadata, chunk.capture_data
+    if None in found:
+        keep = [label is not None for label in found]
+        found = list(compress(found, keep))
+        metadata, captures = list(compress(metadata, keep)), list(compress(captures, keep))
+    fragments = list(_LAYOUT) * len(found)
+    fragments[1::7], fragments[3::7], fragments[5::7] = metadata, found, captures
+    return b"".join(fragments), len(found)
 
 
 def write_merged(
-    captures: Iterable[list[CapturedRecord]], labels: dict[str, bytes], output_dir: Path
+    captures: Iterable[CaptureChunk], labels: Mapping[str, Any], output_dir: Path
 ) -> MergeResult:
     """Stream capture chunks, join them with ``labels`` and write the merged file under ``output_dir``."""
     output_dir = Path(output_dir)
@@ -70,17 +91,11 @@ def write_merged(
     temporary = output_dir / ".merge-in-progress.jsonl"
     digest = hashlib.sha256()
     captured = matched = 0
-    find = labels.get
     with open(temporary, "wb") as handle:
         for chunk in captures:
-            captured += len(chunk)
-            lines = []
-            for join_id, event_metadata, capture_data in chunk:
-                label = find(join_id)
-                if label is not None:
-                    lines.append(merged_line(event_metadata, label, capture_data))
-            matched += len(lines)
-            data = b"".join(lines)
+            data, count = merged_lines(chunk, labels)
+            captured += len(chunk.join_ids)
+            matched += count
             digest.update(data)
             handle.write(data)
     if matched == 0:

@@ -255,6 +255,17 @@ class ModelQualityAccumulator:
         )
         return mapping[inverse.reshape(-1)]
 
+    def _threshold_codes(self, positive: np.ndarray) -> np.ndarray:
+        """Class codes of labels predicted by the threshold (``positive``: at or above it).
+
+        Same as :meth:`_codes` of the predicted label texts: the labels present get codes in text order.
+        """
+        present = {self.positive_label: bool(positive.any()), self.negative_label: not bool(positive.all())}
+        for label in sorted(label for label, seen in present.items() if seen):
+            self._classes.setdefault(label, len(self._classes))
+        codes = (self._classes.get(self.positive_label, -1), self._classes.get(self.negative_label, -1))
+        return np.where(positive, codes[0], codes[1]).astype(np.int32)
+
     def add(self, ground_truth: Any, predicted: Any = None, probability: Any = None) -> None:
         """Add one chunk of equally long arrays; ``predicted`` or ``probability`` may be ``None``."""
         if self.problem_type == REGRESSION:
@@ -266,14 +277,13 @@ class ModelQualityAccumulator:
             self._predicted.append(np.asarray(source, dtype=np.float64).reshape(-1))
             return
         scores = None if probability is None else np.asarray(probability, dtype=np.float64).reshape(-1)
-        if predicted is None:
-            if scores is None or self.problem_type == MULTICLASS:
-                raise ValueError(f"{self.problem_type} needs predicted labels (inference_attribute)")
-            predicted = np.where(
-                scores >= self.probability_threshold, self.positive_label, self.negative_label
-            )
+        if predicted is None and (scores is None or self.problem_type == MULTICLASS):
+            raise ValueError(f"{self.problem_type} needs predicted labels (inference_attribute)")
         truth_codes = self._codes(ground_truth)
-        predicted_codes = self._codes(predicted)
+        if predicted is None:
+            predicted_codes = self._threshold_codes(scores >= self.probability_threshold)  # type: ignore[operator]
+        else:
+            predicted_codes = self._codes(predicted)
         if truth_codes.size != predicted_codes.size:
             raise ValueError("ground truth and predictions differ in length")
         self._truth.append(truth_codes)
@@ -304,21 +314,24 @@ class ModelQualityAccumulator:
         return _binary_scalars(truth == positive, predicted == positive, scores, ordered)
 
     def _deviations(
-        self, truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None
+        self, truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray | None, order: np.ndarray | None
     ) -> dict[str, float | str]:
-        """Standard deviation of every scalar over five seeded 80 % samples (``"NaN"`` when too few)."""
+        """Standard deviation of every scalar over five seeded 80 % samples (``"NaN"`` when too few).
+
+        :param order: for binary, the records come sorted by descending score and ``order`` is that
+            permutation of the records as added; samples are drawn over the records as added.
+        """
         if truth.size < _MIN_SAMPLES_FOR_SD:
             return {}
         size = int(truth.size * _SD_FRACTION)
-        # binary samples are taken in descending score order, so auc needs no sort per sample
-        order = None if scores is None else _descending(scores)
         samples: dict[str, list[float]] = {}
         for seed in _SD_SEEDS:
             index = np.random.default_rng(seed).choice(truth.size, size=size, replace=False)
-            if order is not None and scores is not None:
+            if order is not None:
+                # the sample in score order (positions in the sorted arrays), so auc needs no sort
                 chosen = np.zeros(truth.size, dtype=bool)
                 chosen[index] = True
-                index = order[chosen[order]]
+                index = np.flatnonzero(chosen[order])
             sample = self._scalars(
                 truth[index], predicted[index], None if scores is None else scores[index], order is not None
             )
@@ -335,8 +348,12 @@ class ModelQualityAccumulator:
         truth, predicted, scores = self._arrays()
         if truth.size == 0:
             raise ValueError("no records")
-        scalars = self._scalars(truth, predicted, scores)
-        deviations = self._deviations(truth, predicted, scores)
+        # binary: sort by descending score once; auc, the samples and the curves all use this order
+        order = None if scores is None else _descending(scores)
+        if order is not None and scores is not None:
+            truth, predicted, scores = truth[order], predicted[order], scores[order]
+        scalars = self._scalars(truth, predicted, scores, order is not None)
+        deviations = self._deviations(truth, predicted, scores, order)
         result: dict[str, Any] = {
             name: {"value": value, "standard_deviation": deviations.get(name, "NaN")}
             for name, value in scalars.items()
@@ -345,7 +362,7 @@ class ModelQualityAccumulator:
             result["confusion_matrix"] = self._confusion_matrix(truth, predicted)
         if self.problem_type == BINARY:
             assert scores is not None
-            result.update(self._curves(truth == self._classes.get(self.positive_label, -1), scores))
+            result.update(self._curves(truth == self._classes.get(self.positive_label, -1), scores, True))
         return result
 
     def _confusion_matrix(self, truth: np.ndarray, predicted: np.ndarray) -> dict[str, dict[str, int]]:
@@ -358,9 +375,12 @@ class ModelQualityAccumulator:
             for actual in labels
         }
 
-    def _curves(self, truth: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
-        """ROC and precision-recall curves, starting at (0, 0) and (recall 0, precision 1)."""
-        tps, fps = _threshold_counts(truth, scores)
+    def _curves(self, truth: np.ndarray, scores: np.ndarray, ordered: bool = False) -> dict[str, Any]:
+        """ROC and precision-recall curves, starting at (0, 0) and (recall 0, precision 1).
+
+        :param ordered: the arrays are already sorted by descending score.
+        """
+        tps, fps = _threshold_counts(truth, scores, ordered)
         positives, negatives = int(np.count_nonzero(truth)), truth.size - int(np.count_nonzero(truth))
         with np.errstate(divide="ignore", invalid="ignore"):
             tpr = tps / positives if positives else np.zeros(tps.size)

@@ -1,17 +1,15 @@
 """Streaming readers for capture, ground-truth, batch-transform, merged and tabular record files.
 
-Every reader walks a local file or directory (the job runner has already copied S3 there), yields records in
-lists of at most ``chunk_size`` so memory stays bounded for any window, and counts malformed lines in a
+Every reader walks a local file or directory (the job runner has already copied S3 there), yields chunks of at
+most ``chunk_size`` records so memory stays bounded for any window, and counts malformed lines in a
 ``ReadStats`` instead of failing.
 
-Speed: files are read in blocks of about 4 MB. With msgspec (installed with Airflow) a whole block of capture,
-ground-truth or merged lines is decoded at once into just the members a job needs; ``captureData`` stays raw
-JSON, copied verbatim into merged records. A block holding any malformed line, and every block without
-msgspec, is read line by line with the standard library, where service-written capture lines are split at
-their unique ``,"eventMetadata":`` member without parsing ``captureData`` (an invalid one surfaces as a
-malformed merged line when the analysis reads it) and merged lines are read by locating ``"endpointOutput":``
-/ ``"groundTruthData":`` (a key written with an unescaped quote can only be a member name, never string
-content); lines in other layouts are parsed in full.
+Speed (a merge or model-quality job reads millions of lines): capture, ground-truth and merged files are read
+in blocks of whole lines of about 8 MB, and msgspec decodes a whole block at once into typed shapes holding
+only the members a job needs. ``captureData``, ``eventMetadata`` and ``groundTruthData`` stay raw JSON
+(``msgspec.Raw`` views of the block) that the merge copies verbatim, and chunks are columns (lists) that
+callers process in bulk. A block that does not fit the typed shapes (a malformed line, an unexpected member
+type, a missing id, an unreadable time) is read again line by line with loose shapes that classify each line.
 """
 
 from __future__ import annotations
@@ -21,27 +19,27 @@ import csv
 import gzip
 import io
 import json
-import json.scanner
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
-try:  # msgspec ships with Airflow; the readers fall back to the standard library without it
-    import msgspec
-except ImportError:  # pragma: no cover
-    msgspec = None
+import msgspec
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
-    "CapturedRecord",
-    "MergedRecord",
+    "CaptureChunk",
+    "GroundTruthChunk",
+    "MergedChunk",
+    "Payload",
     "ReadStats",
     "decode_payload",
-    "extract_members",
+    "input_payload",
     "iter_batch_output_chunks",
     "iter_capture_chunks",
     "iter_files",
@@ -53,8 +51,7 @@ __all__ = [
 ]
 
 DEFAULT_CHUNK_SIZE = 10_000
-_DECODER = json.JSONDecoder()
-_SCAN = json.scanner.make_scanner(_DECODER)  # (text, index) -> (value, end); StopIteration if no value
+_BLOCK_BYTES = 8 << 20
 _COMPACT = (",", ":")
 
 
@@ -89,30 +86,55 @@ class ReadStats:
         }
 
 
-class CapturedRecord(NamedTuple):
-    """One captured inference, as needed to merge it with ground truth.
+class Payload(msgspec.Struct, gc=False):
+    """A capture or ground-truth payload ``{"data", "encoding", "observedContentType"}`` (others skipped).
 
-    :param join_id: the merge key: ``inferenceId`` if present, else ``eventId`` (batch: SageMakerInferenceId).
-    :param event_metadata: the record's ``eventMetadata`` as JSON (UTF-8 bytes).
-    :param capture_data: the record's ``captureData`` as JSON (UTF-8 bytes).
+    :param data: the payload (``msgspec.UNSET`` when the member is missing).
+    :param encoding: ``CSV`` (the default), ``JSON`` or ``BASE64``.
+    :param observedContentType: the content type, which says how BASE64 data is parsed.
     """
 
-    join_id: str
-    event_metadata: bytes
-    capture_data: bytes
+    data: Any = msgspec.UNSET
+    encoding: Any = "CSV"
+    observedContentType: Any = ""  # noqa: N815 - JSON member name
 
 
-class MergedRecord(NamedTuple):
-    """The payloads (undecoded ``{"data", "encoding", ...}`` objects) of a merged or capture record.
+class CaptureChunk(NamedTuple):
+    """Captured inferences as columns, as needed to merge them with ground truth.
 
-    :param output: the model output (``endpointOutput`` or ``batchTransformOutput``), or ``None``.
-    :param ground_truth: the ``groundTruthData``, or ``None``.
-    :param input: the ``endpointInput``, or ``None``; only read when asked for.
+    :param join_ids: the merge keys: ``inferenceId`` if present, else ``eventId`` (batch transform:
+        ``SageMakerInferenceId``).
+    :param event_metadata: each record's ``eventMetadata`` as JSON (bytes-like, e.g. ``msgspec.Raw``).
+    :param capture_data: each record's ``captureData`` as JSON (bytes-like).
     """
 
-    output: Any
-    ground_truth: Any
-    input: Any
+    join_ids: list[str]
+    event_metadata: list[Any]
+    capture_data: list[Any]
+
+
+class GroundTruthChunk(NamedTuple):
+    """Ground-truth records as columns.
+
+    :param event_ids: each record's ``eventMetadata.eventId``.
+    :param labels: each record's ``groundTruthData`` as JSON (bytes-like).
+    """
+
+    event_ids: list[str]
+    labels: list[Any]
+
+
+class MergedChunk(NamedTuple):
+    """The payloads of merged (or capture) records as columns.
+
+    :param outputs: each record's model output (``endpointOutput`` or ``batchTransformOutput``), or ``None``.
+    :param ground_truths: the ``groundTruthData`` of each record, or ``None``.
+    :param inputs: the ``endpointInput`` of each record (or ``None``); ``None`` unless asked for.
+    """
+
+    outputs: list[Payload | None]
+    ground_truths: list[Payload | None]
+    inputs: list[Payload | None] | None
 
 
 def iter_files(path: Path) -> Iterator[Path]:
@@ -150,30 +172,48 @@ def _iter_lines(path: Path) -> Iterator[str]:
                     yield line
 
 
-_BLOCK_BYTES = 4 << 20
+def _iter_blocks(path: Path) -> Iterator[memoryview]:
+    """Yield the files under ``path`` as blocks of whole lines of about 8 MB.
 
-
-def _iter_blocks(path: Path) -> Iterator[bytes]:
-    """Yield the files under ``path`` as blocks of whole lines of about 4 MB (bytes)."""
+    Each block is a fresh buffer filled by one read (no further copy), so raw members decoded from it stay
+    valid for as long as they are kept; a block filling less than half of its buffer (the end of a file) is
+    copied to a buffer of its size, so kept members never pin mostly empty buffers.
+    """
     for file in iter_files(path):
-        with gzip.open(file, "rb") if file.suffix == ".gz" else open(file, "rb") as handle:
-            while lines := handle.readlines(_BLOCK_BYTES):
-                yield b"".join(lines)
+        with gzip.open(file, "rb") if file.suffix == ".gz" else open(file, "rb", buffering=0) as handle:
+            rest = b""
+            while True:
+                buffer = bytearray(len(rest) + _BLOCK_BYTES)
+                buffer[: len(rest)] = rest
+                view = memoryview(buffer)
+                read = handle.readinto(view[len(rest) :])
+                if not read:
+                    if rest.strip():
+                        yield memoryview(rest)
+                    break
+                end = len(rest) + read
+                cut = buffer.rfind(b"\n", 0, end) + 1
+                rest = bytes(view[cut:end])
+                if cut:
+                    yield view[:cut] if 2 * end > len(buffer) else memoryview(bytes(view[:cut]))
 
 
-def _block_lines(block: bytes) -> Iterator[str]:
-    """The non-blank lines of a block, as text."""
-    for line in block.decode("utf-8", errors="replace").split(
-        "\n"
-    ):  # not splitlines: JSON text may hold U+2028
-        line = line.strip()
-        if line:
+def _block_lines(block: memoryview) -> Iterator[bytes]:
+    """The non-blank lines of a block."""
+    for line in bytes(block).split(b"\n"):
+        if line.strip():
             yield line
 
 
-def _utf8(text: str) -> bytes:
-    """``text`` as UTF-8 (lone surrogates from invalid input replaced)."""
-    return text.encode("utf-8", errors="replace")
+def _chunks(columns: tuple[list[Any], ...], chunk_size: int) -> Iterator[tuple[list[Any], ...]]:
+    """Split equally long columns into pieces of at most ``chunk_size`` rows (nothing for no rows)."""
+    rows = len(columns[0])
+    if rows <= chunk_size:
+        if rows:
+            yield columns
+        return
+    for start in range(0, rows, chunk_size):
+        yield tuple(column[start : start + chunk_size] for column in columns)
 
 
 def parse_time(text: str) -> datetime:
@@ -185,130 +225,30 @@ def parse_time(text: str) -> datetime:
     return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed
 
 
-def extract_members(line: str, names: Iterable[str]) -> dict[str, tuple[Any, str]] | None:
-    """Decode only the named JSON members of ``line``; return name -> (value, raw text), absent names omitted.
-
-    Returns ``None`` when the line is not a JSON object. Names are looked up anywhere in the object (they may
-    be nested), so they must be unique in the record.
-    """
-    if not (line.startswith("{") and line.endswith("}")):
-        return None
-    found: dict[str, tuple[Any, str]] = {}
-    for name in names:
-        key = f'"{name}":'
-        at = line.find(key)
-        if at < 0:
-            if f'"{name}"' in line:
-                return _extract_slow(line, names)
-            continue
-        if line.find(key, at + len(key)) >= 0:
-            return _extract_slow(line, names)
-        start = at + len(key)
-        while line[start] in " \t":
-            start += 1
-        try:
-            value, end = _DECODER.raw_decode(line, start)
-        except ValueError:
-            return None
-        found[name] = (value, line[start:end])
-    return found
+def _payload(value: Any) -> Payload | None:
+    """A decoded JSON value as a :class:`Payload` (``None`` unless it is an object)."""
+    if isinstance(value, Payload):
+        return value
+    return msgspec.convert(value, Payload) if isinstance(value, dict) else None
 
 
-def _ordered_members(line: str, layout: tuple[tuple[str, str], ...]) -> dict[str, tuple[Any, str]] | None:
-    """Decode a line whose top-level members are exactly ``layout`` (``(key prefix, name)`` pairs) in order.
-
-    Returns ``None`` for any other line; the caller then falls back to :func:`extract_members`.
-    """
-    at = 1
-    found: dict[str, tuple[Any, str]] = {}
-    try:
-        for key, name in layout:
-            if not line.startswith(key, at):
-                return None
-            start = at + len(key)
-            value, end = _SCAN(line, start)
-            found[name] = (value, line[start:end])
-            at = end + 1
-    except (ValueError, StopIteration):
-        return None
-    return found if at == len(line) and line[-1] == "}" else None
-
-
-def _leading_member(line: str, first: str) -> tuple[str, Any, str] | None:
-    """Split a line ``{"<first>":X,"eventMetadata":M[,"eventVersion":"0"]}`` without parsing X.
-
-    Returns (raw X, parsed M, raw M), or ``None`` for any other layout. X is copied verbatim (the merge never
-    needs its value); ``eventMetadata`` must occur once, and M and the tail are parsed and checked.
-    """
-    if not line.startswith(first):
-        return None
-    at = line.find(_METADATA_KEY)
-    if at < 0 or line.find(_METADATA_KEY, at + 1) >= 0:
-        return None
-    start = at + len(_METADATA_KEY)
-    try:
-        metadata, end = _SCAN(line, start)
-    except (ValueError, StopIteration):
-        return None
-    if line[end:] not in _TAILS:
-        return None
-    return line[len(first) : at], metadata, line[start:end]
-
-
-_METADATA_KEY = ',"eventMetadata":'
-_TAILS = frozenset({"}", ',"eventVersion":"0"}'})
-
-
-def _layout(*names: str) -> tuple[tuple[str, str], ...]:
-    """The ``layout`` argument of :func:`_ordered_members` for member names in order."""
-    return tuple((f'"{name}":', name) for name in names)
-
-
-def _find_nested(value: Any, name: str) -> Any:
-    """Return the first member called ``name`` in a parsed JSON value (depth first), or ``None``."""
-    if isinstance(value, dict):
-        if name in value:
-            return value[name]
-        for child in value.values():
-            hit = _find_nested(child, name)
-            if hit is not None:
-                return hit
-    return None
-
-
-def _extract_slow(line: str, names: Iterable[str]) -> dict[str, tuple[Any, str]] | None:
-    """Full-parse fallback of :func:`extract_members`."""
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(record, dict):
-        return None
-    found = {}
-    for name in names:
-        value = _find_nested(record, name)
-        if value is not None:
-            found[name] = (value, json.dumps(value, separators=_COMPACT))
-    return found
-
-
-def decode_payload(payload: Any) -> Any:
-    """Decode a ``{"data", "encoding", "observedContentType"?}`` payload.
+def decode_payload(payload: Payload | Mapping[str, Any] | None) -> Any:
+    """Decode a ``{"data", "encoding", "observedContentType"?}`` payload (a :class:`Payload` or a dict).
 
     CSV gives a list of strings (one row; several rows give a list of rows), JSON the parsed value, BASE64 the
     decoded bytes parsed by the observed content type (CSV or JSON) or else as text. Raises ``ValueError`` on
     a payload that cannot be decoded.
     """
-    if not isinstance(payload, dict) or "data" not in payload:
+    value = _payload(payload)
+    if value is None or value.data is msgspec.UNSET:
         raise ValueError("payload has no data")
-    data = payload["data"]
-    encoding = payload.get("encoding", "CSV")
+    data, encoding = value.data, value.encoding
     if encoding == "CSV" and type(data) is str and '"' not in data and "\n" not in data:
         return data.split(",")
     encoding = str(encoding).upper()
     if encoding == "BASE64":
         data = base64.b64decode(data).decode("utf-8")
-        content_type = str(payload.get("observedContentType", "")).lower()
+        content_type = str(value.observedContentType).lower()
         encoding = "JSON" if "json" in content_type else "CSV" if "csv" in content_type else "TEXT"
     if encoding == "JSON":
         return json.loads(data) if isinstance(data, str) else data
@@ -354,44 +294,92 @@ class _Window:
         moment = parse_time(inference_time)
         return (self.start is None or moment >= self.start) and (self.end is None or moment < self.end)
 
+    def select(self, times: list[Any]) -> list[bool] | None:
+        """Which of ``times`` are inside, or ``None`` when all are; raises as ``in`` does on a bad time."""
+        if self.everything:
+            return None
+        texts = self._text and times and None not in times and set(map(len, times)) == {20}
+        if texts and set("".join(times)[19::20]) == {"Z"}:
+            if self._start_text <= min(times) and max(times) < self._end_text:
+                return None
+            return [self._start_text <= moment < self._end_text for moment in times]
+        return [moment in self for moment in times]
+
 
 def _utc_text(moment: datetime) -> str:
     """``moment`` as ``YYYY-MM-DDTHH:MM:SSZ`` in UTC."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_CAPTURE_MEMBERS = ("captureData", "eventMetadata")
+def _value(raw: msgspec.Raw) -> Any:
+    """The decoded value of a raw member (``None`` when the member was absent)."""
+    return msgspec.json.decode(raw) if raw else None
 
 
-def _capture_candidates(block: bytes, stats: ReadStats) -> Iterable[tuple[Any, bytes, bytes]]:
-    """(metadata, its JSON, captureData JSON) of the capture lines of a block; bad lines are counted."""
-    if _FAST is not None:
-        try:
-            return [_capture_values(line) for line in _FAST.capture.decode_lines(block)]
-        except msgspec.DecodeError:
-            pass  # some line is malformed: read the block line by line
-    candidates = []
+def _capture_block(
+    block: memoryview, window: _Window, stats: ReadStats
+) -> tuple[list[str], list[Any], list[Any]] | None:
+    """Join ids, metadata and captureData of a block of well-formed capture lines (else ``None``)."""
+    try:
+        raws = _DECODERS.capture_raw.decode_lines(block)
+        checks = _DECODERS.capture_check.decode_lines(block)
+    except msgspec.DecodeError:
+        return None
+    ids = list(map(_INFERENCE_ID, checks))
+    if not all(ids):
+        ids = [inference or event for inference, event in zip(ids, map(_EVENT_ID, checks), strict=True)]
+        if not all(ids):
+            return None
+    try:
+        inside = window.select(list(map(_INFERENCE_TIME, checks)))
+    except (TypeError, ValueError):
+        return None
+    metadata = list(map(_EVENT_METADATA, raws))
+    captures = list(map(_CAPTURE_DATA, raws))
+    stats.records += len(ids)
+    if inside is None:
+        return ids, metadata, captures
+    stats.skipped_out_of_window += len(ids) - sum(inside)
+    return list(compress(ids, inside)), list(compress(metadata, inside)), list(compress(captures, inside))
+
+
+def _capture_lines(
+    block: memoryview, window: _Window, stats: ReadStats
+) -> tuple[list[str], list[Any], list[Any]]:
+    """The columns of :func:`_capture_block` for any block, line by line; bad lines are counted."""
+    ids: list[str] = []
+    metadata: list[Any] = []
+    captures: list[Any] = []
     for line in _block_lines(block):
-        fast = _leading_member(line, '{"captureData":')
-        if fast is not None:
-            candidates.append((fast[1], _utf8(fast[2]), _utf8(fast[0])))
-            continue
-        members = extract_members(line, _CAPTURE_MEMBERS)
-        if members is None:
+        try:
+            loose = _DECODERS.loose.decode(line)
+            capture, event = _value(loose.captureData), _value(loose.eventMetadata)
+        except msgspec.DecodeError:
             stats.bad("invalid_json")
             continue
-        capture = members.get("captureData")
-        if capture is None or not isinstance(capture[0], dict):
+        if not isinstance(capture, dict):
             stats.bad("missing_capture_data")
             continue
-        metadata = members.get("eventMetadata", (None, ""))
-        candidates.append((metadata[0], _utf8(metadata[1]), _utf8(capture[1])))
-    return candidates
-
-
-def _capture_values(line: Any) -> tuple[Any, bytes, bytes]:
-    """(metadata, its JSON, captureData JSON) of a capture line decoded by msgspec."""
-    return line.eventMetadata, msgspec.json.encode(line.eventMetadata), bytes(line.captureData)
+        if not isinstance(event, dict):
+            stats.bad("missing_event_metadata")
+            continue
+        join_id = event.get("inferenceId") or event.get("eventId")
+        if not join_id:
+            stats.bad("missing_event_id")
+            continue
+        try:
+            inside = event.get("inferenceTime") in window
+        except (TypeError, ValueError):
+            stats.bad("invalid_inference_time")
+            continue
+        stats.records += 1
+        if not inside:
+            stats.skipped_out_of_window += 1
+            continue
+        ids.append(str(join_id))
+        metadata.append(loose.eventMetadata)
+        captures.append(loose.captureData)
+    return ids, metadata, captures
 
 
 def iter_capture_chunks(
@@ -401,122 +389,122 @@ def iter_capture_chunks(
     start: datetime | None = None,
     end: datetime | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-) -> Iterator[list[CapturedRecord]]:
+) -> Iterator[CaptureChunk]:
     """Yield endpoint capture records (JSON Lines) whose ``inferenceTime`` is in ``[start, end)``."""
     window = _Window(start, end)
-    chunk: list[CapturedRecord] = []
     for block in _iter_blocks(path):
-        for metadata, metadata_json, capture_json in _capture_candidates(block, stats):
-            if not isinstance(metadata, dict):
-                stats.bad("missing_event_metadata")
-                continue
-            join_id = metadata.get("inferenceId") or metadata.get("eventId")
-            if not join_id:
-                stats.bad("missing_event_id")
-                continue
-            try:
-                inside = metadata.get("inferenceTime") in window
-            except (TypeError, ValueError):
-                stats.bad("invalid_inference_time")
-                continue
-            stats.records += 1
-            if not inside:
-                stats.skipped_out_of_window += 1
-                continue
-            chunk.append(CapturedRecord(str(join_id), metadata_json, capture_json))
-            if len(chunk) >= chunk_size:
-                yield chunk
-                chunk = []
-    if chunk:
-        yield chunk
+        columns = _capture_block(block, window, stats) or _capture_lines(block, window, stats)
+        for chunk in _chunks(columns, chunk_size):
+            yield CaptureChunk(*chunk)
 
 
-_GROUND_TRUTH_MEMBERS = ("groundTruthData", "eventMetadata")
-_GROUND_TRUTH_LAYOUT = _layout("groundTruthData", "eventMetadata", "eventVersion")
+def _ground_truth_block(block: memoryview) -> tuple[list[str], list[Any]] | None:
+    """Event ids and groundTruthData of a block of well-formed ground-truth lines; ``None`` for any other."""
+    try:
+        raws = _DECODERS.ground_truth_raw.decode_lines(block)
+        checks = _DECODERS.ground_truth_check.decode_lines(block)
+    except msgspec.DecodeError:
+        return None
+    ids = list(map(_EVENT_ID, checks))
+    if not all(ids):
+        return None
+    return ids, list(map(_GROUND_TRUTH_DATA, raws))
 
 
-def _ground_truth_candidates(block: bytes, stats: ReadStats) -> Iterable[tuple[Any, Any, bytes]]:
-    """(metadata, groundTruthData, its JSON) of the ground-truth lines of a block; bad lines are counted."""
-    if _FAST is not None:
-        try:
-            return [
-                (line.eventMetadata, line.groundTruthData, msgspec.json.encode(line.groundTruthData))
-                for line in _FAST.ground_truth.decode_lines(block)
-            ]
-        except msgspec.DecodeError:
-            pass  # some line is malformed: read the block line by line
-    candidates = []
+def _ground_truth_lines(block: memoryview, stats: ReadStats) -> tuple[list[str], list[Any]]:
+    """The columns of :func:`_ground_truth_block` for any block, line by line; bad lines are counted."""
+    ids: list[str] = []
+    labels: list[Any] = []
     for line in _block_lines(block):
-        members = _ordered_members(line, _GROUND_TRUTH_LAYOUT) or extract_members(line, _GROUND_TRUTH_MEMBERS)
-        if members is None:
+        try:
+            loose = _DECODERS.loose.decode(line)
+            data, event = _value(loose.groundTruthData), _value(loose.eventMetadata)
+        except msgspec.DecodeError:
             stats.bad("invalid_json")
             continue
-        data = members.get("groundTruthData", (None, ""))
-        candidates.append((members.get("eventMetadata", (None,))[0], data[0], _utf8(data[1])))
-    return candidates
+        if not isinstance(data, dict) or "data" not in data:
+            stats.bad("missing_ground_truth_data")
+            continue
+        event_id = event.get("eventId") if isinstance(event, dict) else None
+        if not isinstance(event_id, (str, int)) or event_id == "":
+            stats.bad("missing_event_id")
+            continue
+        ids.append(str(event_id))
+        labels.append(loose.groundTruthData)
+    return ids, labels
 
 
 def iter_ground_truth_chunks(
     path: Path, stats: ReadStats, *, chunk_size: int = DEFAULT_CHUNK_SIZE
-) -> Iterator[list[tuple[str, bytes]]]:
-    """Yield ground-truth records as ``(eventId, groundTruthData as JSON bytes)`` pairs."""
-    chunk: list[tuple[str, bytes]] = []
+) -> Iterator[GroundTruthChunk]:
+    """Yield ground-truth records: their ``eventId`` and ``groundTruthData`` JSON."""
     for block in _iter_blocks(path):
-        for metadata, data, data_json in _ground_truth_candidates(block, stats):
-            if not isinstance(data, dict) or "data" not in data:
-                stats.bad("missing_ground_truth_data")
-                continue
-            event_id = metadata.get("eventId") if isinstance(metadata, dict) else None
-            if not isinstance(event_id, (str, int)) or event_id == "":
-                stats.bad("missing_event_id")
-                continue
-            stats.records += 1
-            chunk.append((str(event_id), data_json))
-            if len(chunk) >= chunk_size:
-                yield chunk
-                chunk = []
-    if chunk:
-        yield chunk
+        columns = _ground_truth_block(block) or _ground_truth_lines(block, stats)
+        stats.records += len(columns[0])
+        for chunk in _chunks(columns, chunk_size):
+            yield GroundTruthChunk(*chunk)
 
 
-def _member_values(line: str, keys: tuple[str, ...]) -> list[Any]:
-    """The values of the members ``keys`` (``'"name":'``) of ``line``, ``None`` for an absent one.
+def _merged_block(block: memoryview, with_input: bool) -> MergedChunk | None:
+    """The payload columns of a block of merged lines (``None`` when a line does not fit the typed shape)."""
+    try:
+        lines = (_DECODERS.merged_input if with_input else _DECODERS.merged).decode_lines(block)
+    except msgspec.DecodeError:
+        return None
+    sections = list(map(_CAPTURE_DATA, lines))
+    if None in sections:
+        return None
+    outputs = list(map(_ENDPOINT_OUTPUT, sections))
+    if None in outputs:
+        outputs = [
+            output or section.batchTransformOutput for output, section in zip(outputs, sections, strict=True)
+        ]
+    inputs = list(map(_ENDPOINT_INPUT, sections)) if with_input else None
+    return MergedChunk(outputs, list(map(_GROUND_TRUTH_DATA, lines)), inputs)
 
-    Raises ``ValueError`` when a member occurs more than once or its value is not JSON.
-    """
-    values: list[Any] = []
-    for key in keys:
-        at = line.find(key)
-        if at < 0:
-            values.append(None)
-            continue
-        start = at + len(key)
-        if line.find(key, start) >= 0:
-            raise ValueError("ambiguous member")
-        while line[start] in " \t":
-            start += 1
+
+def _merged_lines(block: memoryview, with_input: bool, stats: ReadStats) -> MergedChunk:
+    """The payload columns of any block, line by line; lines that are not JSON objects are counted."""
+    chunk = MergedChunk([], [], [] if with_input else None)
+    for line in _block_lines(block):
         try:
-            values.append(_SCAN(line, start)[0])
-        except StopIteration as error:
-            raise ValueError("member value is not JSON") from error
-    return values
+            loose = _DECODERS.loose.decode(line)
+            truth, capture = _value(loose.groundTruthData), _value(loose.captureData)
+        except msgspec.DecodeError:
+            stats.bad("invalid_json")
+            continue
+        capture = capture if isinstance(capture, dict) else {}
+        chunk.outputs.append(
+            _payload(capture.get("endpointOutput")) or _payload(capture.get("batchTransformOutput"))
+        )
+        chunk.ground_truths.append(_payload(truth))
+        if chunk.inputs is not None:
+            chunk.inputs.append(_payload(capture.get("endpointInput")))
+    return chunk
 
 
-_MERGED_MEMBERS = ("endpointOutput", "batchTransformOutput", "groundTruthData", "endpointInput")
-_MERGED_KEYS = tuple(f'"{name}":' for name in _MERGED_MEMBERS)
-
-
-def _merged_payloads(line: str, with_input: bool) -> tuple[Any, Any, Any]:
-    """The (output, ground truth, input) payloads of a merged or capture line; raises ``ValueError``."""
-    if '" :' in line or '"\t:' in line:
-        members = _extract_slow(line, _MERGED_MEMBERS)
-        if members is None:
-            raise ValueError("not a JSON object")
-        output, batch, truth, given = (members.get(name, (None,))[0] for name in _MERGED_MEMBERS)
-    else:
-        output, batch, truth, *rest = _member_values(line, _MERGED_KEYS if with_input else _MERGED_KEYS[:3])
-        given = rest[0] if rest else None
-    return output or batch, truth, given if with_input else None
+def _complete(chunk: MergedChunk, require_ground_truth: bool, stats: ReadStats) -> MergedChunk:
+    """The records of ``chunk`` with ground truth (when required) and an output or input; others counted."""
+    outputs, truths, inputs = chunk
+    if None not in outputs and not (require_ground_truth and None in truths):
+        stats.records += len(outputs)
+        return chunk
+    keep = []
+    for index, output in enumerate(outputs):
+        if require_ground_truth and truths[index] is None:
+            stats.bad("missing_ground_truth_data")
+            keep.append(False)
+        elif output is None and (inputs is None or inputs[index] is None):
+            stats.bad("missing_capture_data")
+            keep.append(False)
+        else:
+            keep.append(True)
+    stats.records += sum(keep)
+    return MergedChunk(
+        list(compress(outputs, keep)),
+        list(compress(truths, keep)),
+        None if inputs is None else list(compress(inputs, keep)),
+    )
 
 
 def iter_merged_chunks(
@@ -526,58 +514,27 @@ def iter_merged_chunks(
     with_input: bool = False,
     require_ground_truth: bool = True,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-) -> Iterator[list[MergedRecord]]:
+) -> Iterator[MergedChunk]:
     """Yield the payloads of merged records (or of capture records, with ``require_ground_truth=False``).
 
-    Payloads are the undecoded ``{"data", "encoding", ...}`` objects (see :func:`decode_payload`): the model
-    output from ``endpointOutput`` or ``batchTransformOutput``, ``groundTruthData`` and, with ``with_input``,
+    Payloads are :class:`Payload` objects, undecoded (see :func:`decode_payload`): the model output from
+    ``endpointOutput`` or ``batchTransformOutput``, ``groundTruthData`` and, with ``with_input``,
     ``endpointInput``. Only these members are decoded, not the rest of the line.
     """
-    chunk: list[MergedRecord] = []
     for block in _iter_blocks(path):
-        for output, truth, given in _merged_candidates(block, stats, with_input):
-            if require_ground_truth and not isinstance(truth, dict):
-                stats.bad("missing_ground_truth_data")
-                continue
-            if not isinstance(output, dict) and not (with_input and isinstance(given, dict)):
-                stats.bad("missing_capture_data")
-                continue
-            stats.records += 1
-            chunk.append(MergedRecord(output, truth, given))
-            if len(chunk) >= chunk_size:
-                yield chunk
-                chunk = []
-    if chunk:
-        yield chunk
+        chunk = _merged_block(block, with_input) or _merged_lines(block, with_input, stats)
+        chunk = _complete(chunk, require_ground_truth, stats)
+        columns = chunk if with_input else chunk[:2]
+        for piece in _chunks(columns, chunk_size):
+            yield MergedChunk(*piece) if with_input else MergedChunk(*piece, None)
 
 
-def _merged_candidates(block: bytes, stats: ReadStats, with_input: bool) -> Iterable[tuple[Any, Any, Any]]:
-    """(output, ground truth, input) payloads of the merged lines of a block; bad lines are counted."""
-    if _FAST is not None:
-        try:
-            lines = _FAST.merged.decode_lines(block)
-            return [_merged_payload_values(line, with_input) for line in lines]
-        except msgspec.DecodeError:
-            pass  # some line is malformed: read the block line by line
-    candidates = []
-    for line in _block_lines(block):
-        if not (line.startswith("{") and line.endswith("}")):
-            stats.bad("invalid_json")
-            continue
-        try:
-            candidates.append(_merged_payloads(line, with_input))
-        except ValueError:
-            stats.bad("invalid_json")
-    return candidates
-
-
-def _merged_payload_values(line: Any, with_input: bool) -> tuple[Any, Any, Any]:
-    """(output, ground truth, input) of a merged line decoded by msgspec."""
-    capture = line.captureData
-    if capture is None:
-        return None, line.groundTruthData, None
-    given = msgspec.json.decode(capture.endpointInput) if with_input else None
-    return capture.endpointOutput or capture.batchTransformOutput, line.groundTruthData, given
+def input_payload(capture_data: Any) -> Payload | None:
+    """The ``endpointInput`` payload of a ``captureData`` JSON (bytes-like), or ``None``."""
+    try:
+        return _DECODERS.section_input.decode(capture_data).endpointInput
+    except msgspec.DecodeError:
+        return None
 
 
 def resolve_manifest(manifest: Path, mirror_root: Path) -> list[Path]:
@@ -630,14 +587,14 @@ def iter_batch_output_chunks(
     start: datetime | None = None,
     end: datetime | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-) -> Iterator[list[CapturedRecord]]:
+) -> Iterator[CaptureChunk]:
     """Yield batch-transform outputs named by the manifests under ``capture_dir/output``.
 
     Outputs need the inference id columns (CSV: two trailing columns id, time; JSON Lines:
     ``SageMakerInferenceId``/``SageMakerInferenceTime``), which are stripped from the captured data.
     """
     window = _Window(start, end)
-    chunk: list[CapturedRecord] = []
+    chunk = CaptureChunk([], [], [])
     for manifest in iter_files(Path(capture_dir) / "output"):
         try:
             files = resolve_manifest(manifest, mirror_root)
@@ -662,12 +619,13 @@ def iter_batch_output_chunks(
                 if not inside:
                     stats.skipped_out_of_window += 1
                     continue
-                metadata = _utf8(json.dumps({"eventId": inference_id}, separators=_COMPACT))
-                chunk.append(CapturedRecord(inference_id, metadata, capture))
-                if len(chunk) >= chunk_size:
+                chunk.join_ids.append(inference_id)
+                chunk.event_metadata.append(_utf8(json.dumps({"eventId": inference_id}, separators=_COMPACT)))
+                chunk.capture_data.append(capture)
+                if len(chunk.join_ids) >= chunk_size:
                     yield chunk
-                    chunk = []
-    if chunk:
+                    chunk = CaptureChunk([], [], [])
+    if chunk.join_ids:
         yield chunk
 
 
@@ -732,39 +690,109 @@ def _table_chunks(
         yield chunk
 
 
-if msgspec is not None:
-    # msgspec shapes of the lines: only the members the readers need are decoded, the rest skipped or raw.
-    # They hold no reference cycles, so gc=False keeps millions of them away from the garbage collector.
-    _NULL = msgspec.Raw(b"null")
+def _utf8(text: str) -> bytes:
+    """``text`` as UTF-8 (lone surrogates from invalid input replaced)."""
+    return text.encode("utf-8", errors="replace")
 
-    class _CaptureLine(msgspec.Struct, gc=False):
-        captureData: msgspec.Raw  # noqa: N815 - JSON member names
-        eventMetadata: Any = None  # noqa: N815
 
-    class _GroundTruthLine(msgspec.Struct, gc=False):
-        groundTruthData: Any  # noqa: N815
-        eventMetadata: Any = None  # noqa: N815
+# msgspec shapes of the lines. The typed ("check") shapes decode just the members a job needs and reject any
+# block whose lines do not fit; the raw shapes hold members as views of the block, copied verbatim by the
+# merge; the loose shape reads one line of any layout. None holds reference cycles, so gc=False keeps millions
+# of them away from the garbage collector.
+_ABSENT = msgspec.Raw()
+_CAPTURE_DATA = attrgetter("captureData")
+_EVENT_METADATA = attrgetter("eventMetadata")
+_GROUND_TRUTH_DATA = attrgetter("groundTruthData")
+_EVENT_ID = attrgetter("eventMetadata.eventId")
+_INFERENCE_ID = attrgetter("eventMetadata.inferenceId")
+_INFERENCE_TIME = attrgetter("eventMetadata.inferenceTime")
+_ENDPOINT_OUTPUT = attrgetter("endpointOutput")
+_ENDPOINT_INPUT = attrgetter("endpointInput")
 
-    class _CaptureSection(msgspec.Struct, gc=False):
-        endpointOutput: Any = None  # noqa: N815
-        batchTransformOutput: Any = None  # noqa: N815
-        endpointInput: msgspec.Raw = _NULL  # noqa: N815
 
-    class _MergedLine(msgspec.Struct, gc=False):
-        groundTruthData: Any = None  # noqa: N815
-        captureData: _CaptureSection | None = None  # noqa: N815
+class _Ids(msgspec.Struct, gc=False):
+    eventId: str | None = None  # noqa: N815 - JSON member names
+    inferenceId: str | None = None  # noqa: N815
+    inferenceTime: str | None = None  # noqa: N815
 
-    class _FastDecoders(NamedTuple):
-        """msgspec decoders of capture, ground-truth and merged lines."""
 
-        capture: Any
-        ground_truth: Any
-        merged: Any
+class _Object(msgspec.Struct, gc=False):
+    """Any JSON object; its members are skipped."""
 
-    _FAST: _FastDecoders | None = _FastDecoders(
-        msgspec.json.Decoder(_CaptureLine),
-        msgspec.json.Decoder(_GroundTruthLine),
-        msgspec.json.Decoder(_MergedLine),
+
+class _CaptureRaw(msgspec.Struct, gc=False):
+    captureData: msgspec.Raw = _ABSENT  # noqa: N815
+    eventMetadata: msgspec.Raw = _ABSENT  # noqa: N815
+
+
+class _CaptureCheck(msgspec.Struct, gc=False):
+    captureData: _Object  # noqa: N815
+    eventMetadata: _Ids  # noqa: N815
+
+
+class _GroundTruthRaw(msgspec.Struct, gc=False):
+    groundTruthData: msgspec.Raw = _ABSENT  # noqa: N815
+
+
+class _Labelled(msgspec.Struct, gc=False):
+    data: msgspec.Raw
+
+
+class _GroundTruthCheck(msgspec.Struct, gc=False):
+    groundTruthData: _Labelled  # noqa: N815
+    eventMetadata: _Ids  # noqa: N815
+
+
+class _Section(msgspec.Struct, gc=False):
+    endpointOutput: Payload | None = None  # noqa: N815
+    batchTransformOutput: Payload | None = None  # noqa: N815
+
+
+class _SectionWithInput(_Section, gc=False):
+    endpointInput: Payload | None = None  # noqa: N815
+
+
+class _MergedLine(msgspec.Struct, gc=False):
+    groundTruthData: Payload | None = None  # noqa: N815
+    captureData: _Section | None = None  # noqa: N815
+
+
+class _MergedLineWithInput(msgspec.Struct, gc=False):
+    groundTruthData: Payload | None = None  # noqa: N815
+    captureData: _SectionWithInput | None = None  # noqa: N815
+
+
+class _LooseLine(msgspec.Struct, gc=False):
+    captureData: msgspec.Raw = _ABSENT  # noqa: N815
+    eventMetadata: msgspec.Raw = _ABSENT  # noqa: N815
+    groundTruthData: msgspec.Raw = _ABSENT  # noqa: N815
+
+
+class _Decoders(NamedTuple):
+    """The msgspec decoders of the readers."""
+
+    capture_raw: Any
+    capture_check: Any
+    ground_truth_raw: Any
+    ground_truth_check: Any
+    merged: Any
+    merged_input: Any
+    section_input: Any
+    loose: Any
+
+
+_DECODERS = _Decoders(
+    *(
+        msgspec.json.Decoder(shape)
+        for shape in (
+            _CaptureRaw,
+            _CaptureCheck,
+            _GroundTruthRaw,
+            _GroundTruthCheck,
+            _MergedLine,
+            _MergedLineWithInput,
+            _SectionWithInput,
+            _LooseLine,
+        )
     )
-else:  # pragma: no cover
-    _FAST = None
+)

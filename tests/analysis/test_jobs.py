@@ -6,16 +6,20 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from airflow_mm_provider.analysis.jobs import (
     NO_DATA,
     DatasetFormat,
     JobError,
+    _LabelReader,
     run_analyzer,
     run_bias_job,
     run_clarify,
     run_merge,
 )
+from airflow_mm_provider.analysis.records import Payload, ReadStats
 
 COMPACT = (",", ":")
 DATA = "/opt/ml/processing/input/dataset"
@@ -359,3 +363,57 @@ def test_run_clarify_reads_the_container_environment(tmp_path: Path) -> None:
     assert drift.exit_message.startswith("CompletedWithViolations: ")
     missing = run_clarify({}, {}, tmp_path / "none")
     assert missing.status == "Failed" and (missing.failure_reason or "").startswith("ClientError: ")
+
+
+CELL = st.one_of(
+    st.sampled_from(["0", "1", "0.25", " 0.5", "1e-3", "nan", "", "x", "1_0", '"1"', "2\n3"]),
+    st.floats(allow_nan=False, width=32).map(repr),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(st.tuples(CELL, st.lists(CELL, min_size=1, max_size=3)), min_size=1, max_size=6),
+    encoding=st.sampled_from(["CSV", "CSV", "JSON", "csv"]),
+    attributes=st.sampled_from(
+        [
+            {"probability_attribute": "0"},
+            {"probability_attribute": "1", "inference_attribute": "0"},
+            {"inference_attribute": "2"},
+            {},
+            {"ground_truth_attribute": "0", "probability_attribute": "0"},
+        ]
+    ),
+    problem_type=st.sampled_from(["BinaryClassification", "Regression", "MulticlassClassification"]),
+)
+def test_bulk_payload_reading_agrees_with_record_by_record(
+    rows: list[tuple[str, list[str]]], encoding: str, attributes: dict[str, str], problem_type: str
+) -> None:
+    environment = model_quality_environment(problem_type=problem_type)
+    del environment["probability_attribute"]
+    environment.update(attributes)
+    reader = _LabelReader(environment, None, problem_type == "Regression")
+    outputs = [Payload(",".join(cells), encoding) for _, cells in rows]
+    truths = [Payload(truth, "CSV") for truth, _ in rows]
+    bulk_stats, record_stats = ReadStats(), ReadStats()
+    bulk = reader.read_payloads(outputs, truths, bulk_stats)
+    by_record = reader.read(list(zip(outputs, truths, strict=True)), record_stats, decode=True)
+    assert repr(bulk) == repr(by_record)
+    assert bulk_stats.as_dict() == record_stats.as_dict()
+
+
+def test_model_quality_counts_malformed_merged_lines(tmp_path: Path) -> None:
+    capture, truth = binary_capture(tmp_path)
+    merged = run_merge(capture, truth, tmp_path / "merged", "2026-01-01T01:00:00Z", "2026-01-01T02:00:00Z")
+    good = merged.files[0].read_text().splitlines()
+    bad = [good[0][:-5], '{"captureData":{"endpointOutput":{"data":"0.5"}}}', good[1].replace('"0.', '"x')]
+    write_lines(merged.files[0], good + bad)
+    outcome = run_analyzer(model_quality_environment(), {DATA: tmp_path / "merged"}, tmp_path / "out")
+    assert outcome.status == "Completed"
+    assert outcome.details["read"]["malformed"] == {
+        "invalid_json": 1,
+        "missing_ground_truth_data": 1,
+        "non_numeric_value": 1,
+    }
+    statistics = json.loads((tmp_path / "out" / "statistics.json").read_text())
+    assert statistics["dataset"]["item_count"] == 38

@@ -19,6 +19,7 @@ from airflow_mm_provider.analysis.model_quality import (
     evaluate,
     suggest_constraints,
 )
+from airflow_mm_provider.analysis.output import dumps
 
 TOLERANCE = 1e-9
 
@@ -331,3 +332,23 @@ def test_binary_standard_deviation_uses_five_seeded_80_percent_samples() -> None
     expected_f1 = np.std([skm.f1_score(truth[index], predicted[index]) for index in samples], ddof=1)
     assert metrics["auc"]["standard_deviation"] == pytest.approx(expected_auc, abs=TOLERANCE)
     assert metrics["f1"]["standard_deviation"] == pytest.approx(expected_f1, abs=TOLERANCE)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    truth=st.lists(st.sampled_from(["0", "1", "yes"]), min_size=1, max_size=300),
+    threshold=st.sampled_from([0.0, 0.5, 1.0, 2.0]),
+    seed=st.integers(0, 2**16),
+)
+def test_labels_from_the_threshold_equal_the_same_labels_given(
+    truth: list[str], threshold: float, seed: int
+) -> None:
+    scores = np.round(np.random.default_rng(seed).random(len(truth)), 1)
+    derived = ModelQualityAccumulator(BINARY, probability_threshold=threshold)
+    given_labels = ModelQualityAccumulator(BINARY, probability_threshold=threshold)
+    for part in np.array_split(np.arange(len(truth)), 3):
+        chunk = [truth[index] for index in part]
+        derived.add(chunk, None, scores[part])
+        given_labels.add(chunk, np.where(scores[part] >= threshold, "1", "0"), scores[part])
+    assert derived._classes == given_labels._classes
+    assert dumps(derived.statistics("t")) == dumps(given_labels.statistics("t"))  # NaN-safe comparison

@@ -9,15 +9,17 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from airflow_mm_provider.analysis import records as records_module
 from airflow_mm_provider.analysis.records import (
+    Payload,
     ReadStats,
     decode_payload,
-    extract_members,
+    input_payload,
     iter_batch_output_chunks,
     iter_capture_chunks,
     iter_files,
@@ -29,11 +31,10 @@ from airflow_mm_provider.analysis.records import (
 )
 
 
-@pytest.fixture(autouse=True, params=["msgspec", "stdlib"])
-def decoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run every test with the msgspec fast path and with the standard-library path."""
-    if request.param == "stdlib":
-        monkeypatch.setattr(records_module, "_FAST", None)
+@pytest.fixture(autouse=True, params=[8 << 20, 64])
+def block_bytes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Run every test with the normal block size and with blocks smaller than a line."""
+    monkeypatch.setattr(records_module, "_BLOCK_BYTES", request.param)
     return request.param
 
 
@@ -72,19 +73,30 @@ def write(path: Path, lines: list[str]) -> Path:
 
 
 def all_records(chunks) -> list:
-    return [record for chunk in chunks for record in chunk]
+    """The rows of column chunks, raw JSON members as bytes."""
+    return [
+        tuple(bytes(cell) if isinstance(cell, (msgspec.Raw, bytes)) else cell for cell in row)
+        for chunk in chunks
+        for row in zip(*(column for column in chunk if column is not None), strict=True)
+    ]
 
 
-def test_capture_records_are_read_in_chunks_with_join_ids(tmp_path: Path) -> None:
+def join_ids(chunks) -> list[str]:
+    return [row[0] for row in all_records(chunks)]
+
+
+def test_capture_records_are_read_in_chunks_with_join_ids(tmp_path: Path, block_bytes: int) -> None:
     write(tmp_path / "a" / "01.jsonl", [capture_line(f"e{i}", "2026-01-01T00:10:00Z") for i in range(5)])
     write(tmp_path / "b" / "02.jsonl", [capture_line("e9", "2026-01-01T00:20:00Z", inference_id="i9")])
     stats = ReadStats()
     chunks = list(iter_capture_chunks(tmp_path, stats, chunk_size=2))
-    assert [len(chunk) for chunk in chunks] == [2, 2, 2]
+    assert all(0 < len(chunk.join_ids) <= 2 for chunk in chunks)
+    if block_bytes > 1000:
+        assert [len(chunk.join_ids) for chunk in chunks] == [2, 2, 1, 1]
     records = all_records(chunks)
-    assert [record.join_id for record in records] == ["e0", "e1", "e2", "e3", "e4", "i9"]
-    assert json.loads(records[0].capture_data)["endpointOutput"]["data"] == "0.7"
-    assert json.loads(records[-1].event_metadata)["inferenceId"] == "i9"
+    assert [record[0] for record in records] == ["e0", "e1", "e2", "e3", "e4", "i9"]
+    assert json.loads(records[0][2])["endpointOutput"]["data"] == "0.7"
+    assert json.loads(records[-1][1])["inferenceId"] == "i9"
     assert stats.records == 6 and stats.malformed_total == 0
 
 
@@ -100,9 +112,28 @@ def test_capture_window_is_half_open(tmp_path: Path) -> None:
     stats = ReadStats()
     start = datetime(2026, 1, 1, 1, tzinfo=timezone.utc)
     end = datetime(2026, 1, 1, 2, tzinfo=timezone.utc)
-    records = all_records(iter_capture_chunks(tmp_path, stats, start=start, end=end))
-    assert [record.join_id for record in records] == ["e1", "e2", "e4"]
+    assert join_ids(iter_capture_chunks(tmp_path, stats, start=start, end=end)) == ["e1", "e2", "e4"]
     assert stats.skipped_out_of_window == 2
+
+
+def test_capture_window_in_bulk_and_record_by_record_agree(tmp_path: Path) -> None:
+    inside = [capture_line(f"i{i}", f"2026-01-01T01:{i:02d}:00Z") for i in range(3)]
+    outside = [capture_line("o", "2026-01-01T02:00:00Z"), capture_line("n", "2026-01-01T00:59:59Z")]
+    write(tmp_path / "c.jsonl", inside + outside)
+    stats = ReadStats()
+    start = datetime(2026, 1, 1, 1, tzinfo=timezone.utc)
+    end = datetime(2026, 1, 1, 2, tzinfo=timezone.utc)
+    assert join_ids(iter_capture_chunks(tmp_path, stats, start=start, end=end)) == ["i0", "i1", "i2"]
+    assert (stats.records, stats.skipped_out_of_window) == (5, 2)
+    assert join_ids(iter_capture_chunks(tmp_path, ReadStats(), end=end)) == ["i0", "i1", "i2", "n"]
+
+
+def test_capture_members_are_copied_verbatim(tmp_path: Path) -> None:
+    line = capture_line("e1", "2026-01-01T00:00:00Z", dump={"separators": (", ", ": ")})
+    write(tmp_path / "c.jsonl", [line])
+    record = all_records(iter_capture_chunks(tmp_path, ReadStats()))[0]
+    assert record[1].decode() in line and record[2].decode() in line
+    assert record[1].startswith(b"{") and b'"eventId": "e1"' in record[1]
 
 
 def test_malformed_capture_lines_are_counted_not_fatal(tmp_path: Path) -> None:
@@ -120,8 +151,7 @@ def test_malformed_capture_lines_are_counted_not_fatal(tmp_path: Path) -> None:
     write(tmp_path / "c.jsonl", lines)
     stats = ReadStats()
     start = datetime(2025, 1, 1, tzinfo=timezone.utc)
-    records = all_records(iter_capture_chunks(tmp_path, stats, start=start))
-    assert [record.join_id for record in records] == ["ok"]
+    assert join_ids(iter_capture_chunks(tmp_path, stats, start=start)) == ["ok"]
     assert stats.malformed == {
         "invalid_json": 2,
         "missing_event_metadata": 1,
@@ -130,11 +160,13 @@ def test_malformed_capture_lines_are_counted_not_fatal(tmp_path: Path) -> None:
     }
 
 
-def test_pretty_printed_capture_lines_take_the_general_path(tmp_path: Path) -> None:
-    write(tmp_path / "c.jsonl", [capture_line("e1", "2026-01-01T00:00:00Z", dump={"indent": None})])
+def test_unusual_member_types_take_the_line_by_line_path(tmp_path: Path) -> None:
+    numeric = json.loads(capture_line("x", "2026-01-01T00:00:00Z"))
+    numeric["eventMetadata"] = {"eventId": 7, "inferenceTime": "2026-01-01T00:00:00Z"}
+    write(tmp_path / "c.jsonl", [capture_line("e1", "2026-01-01T00:00:00Z"), json.dumps(numeric)])
     records = all_records(iter_capture_chunks(tmp_path, ReadStats()))
-    assert records[0].join_id == "e1"
-    assert json.loads(records[0].capture_data)["endpointInput"]["data"] == "1,2"
+    assert [record[0] for record in records] == ["e1", "7"]
+    assert json.loads(records[1][2])["endpointInput"]["data"] == "1,2"
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -154,12 +186,9 @@ def test_capture_reading_agrees_with_full_parse(event_id: str, output: str, comp
     with tempfile.TemporaryDirectory() as directory:
         write(Path(directory) / "c.jsonl", [line])
         records = all_records(iter_capture_chunks(Path(directory), ReadStats()))
-    assert records[0].join_id == event_id
-    assert json.loads(records[0].capture_data) == expected["captureData"]
-    assert json.loads(records[0].event_metadata) == expected["eventMetadata"]
-    found = extract_members(line, ("endpointOutput", "eventId"))
-    assert found is not None
-    assert found["endpointOutput"][0]["data"] == output and found["eventId"][0] == event_id
+    assert records[0][0] == event_id
+    assert json.loads(records[0][2]) == expected["captureData"]
+    assert json.loads(records[0][1]) == expected["eventMetadata"]
 
 
 def test_files_are_walked_sorted_skipping_markers_and_gzip_is_read(tmp_path: Path) -> None:
@@ -171,7 +200,7 @@ def test_files_are_walked_sorted_skipping_markers_and_gzip_is_read(tmp_path: Pat
         handle.write(capture_line("c", "2026-01-01T00:00:00Z") + "\n")
     assert [path.name for path in iter_files(tmp_path)] == ["c.jsonl.gz", "1.jsonl", "2.jsonl"]
     stats = ReadStats()
-    assert [record.join_id for record in all_records(iter_capture_chunks(tmp_path, stats))] == ["c", "a", "b"]
+    assert join_ids(iter_capture_chunks(tmp_path, stats)) == ["c", "a", "b"]
     assert list(iter_files(tmp_path / "missing")) == []
 
 
@@ -190,6 +219,16 @@ def test_decode_payload_encodings() -> None:
         "1",
     ]
     assert decode_payload({"data": base64.b64encode(b"hi").decode(), "encoding": "BASE64"}) == "hi"
+    assert decode_payload(Payload(data="0.5,1")) == ["0.5", "1"]
+    for missing in (None, {"encoding": "CSV"}, Payload()):
+        with pytest.raises(ValueError, match="no data"):
+            decode_payload(missing)
+
+
+def test_input_payload_of_capture_data() -> None:
+    assert input_payload(b'{"endpointInput":{"data":"1,2","encoding":"CSV"}}') == Payload("1,2", "CSV")
+    assert input_payload(b'{"endpointInput":"x"}') is None
+    assert input_payload(b'{"endpointOutput":{"data":"1"}}') is None
 
 
 def test_ground_truth_records(tmp_path: Path) -> None:
@@ -216,8 +255,21 @@ def test_ground_truth_records(tmp_path: Path) -> None:
     stats = ReadStats()
     pairs = all_records(iter_ground_truth_chunks(tmp_path, stats))
     assert [pair[0] for pair in pairs] == ["a", "b"]
+    assert pairs[0][1] == b'{"data":"1","encoding":"CSV"}'
     assert json.loads(pairs[1][1]) == {"data": '{"label": 0}', "encoding": "JSON"}
     assert stats.malformed == {"missing_ground_truth_data": 1, "missing_event_id": 1, "invalid_json": 1}
+    assert stats.records == 2
+
+
+def test_well_formed_ground_truth_is_read_in_bulk(tmp_path: Path) -> None:
+    lines = [
+        f'{{"groundTruthData":{{"data":"{i % 2}"}},"eventMetadata":{{"eventId":"k{i}"}}}}' for i in range(5)
+    ]
+    write(tmp_path / "gt.jsonl", lines)
+    stats = ReadStats()
+    pairs = all_records(iter_ground_truth_chunks(tmp_path, stats, chunk_size=2))
+    assert pairs == [(f"k{i}", f'{{"data":"{i % 2}"}}'.encode()) for i in range(5)]
+    assert stats.records == 5 and stats.malformed_total == 0
 
 
 def test_merged_records_give_payloads(tmp_path: Path) -> None:
@@ -246,10 +298,9 @@ def test_merged_records_give_payloads(tmp_path: Path) -> None:
     )
     stats = ReadStats()
     records = all_records(iter_merged_chunks(tmp_path, stats, with_input=True))
-    assert records[0].output == {"data": "0.9", "encoding": "CSV"}
-    assert records[0].input == {"data": "5,6", "encoding": "CSV"}
-    assert records[1].output["encoding"] == "JSON" and records[1].ground_truth["data"] == "0"
-    assert len(records) == 2
+    assert records[0] == (Payload("0.9", "CSV"), Payload("1", "CSV"), Payload("5,6", "CSV"))
+    assert records[1][0].encoding == "JSON" and records[1][1].data == "0" and records[1][2] is None
+    assert len(records) == 2 and stats.records == 2
     assert stats.malformed == {"missing_ground_truth_data": 1, "invalid_json": 1}
 
 
@@ -290,11 +341,11 @@ def test_batch_outputs_are_resolved_through_manifests(tmp_path: Path) -> None:
     stats = ReadStats()
     end = datetime(2026, 1, 1, 2, tzinfo=timezone.utc)
     records = all_records(iter_batch_output_chunks(capture, mirror, stats, end=end))
-    assert [record.join_id for record in records] == ["id-1", "id-2"]
-    assert json.loads(records[0].capture_data) == {"batchTransformOutput": {"data": "0.8", "encoding": "CSV"}}
-    data = json.loads(json.loads(records[1].capture_data)["batchTransformOutput"]["data"])
+    assert [record[0] for record in records] == ["id-1", "id-2"]
+    assert json.loads(records[0][2]) == {"batchTransformOutput": {"data": "0.8", "encoding": "CSV"}}
+    data = json.loads(json.loads(records[1][2])["batchTransformOutput"]["data"])
     assert data == {"SageMakerOutput": {"score": 0.3}, "features": [1, 2]}
-    assert json.loads(records[1].event_metadata) == {"eventId": "id-2"}
+    assert json.loads(records[1][1]) == {"eventId": "id-2"}
     assert stats.malformed == {"missing_inference_id": 1, "missing_manifest_file": 1, "invalid_manifest": 1}
     assert stats.skipped_out_of_window == 1
 
@@ -305,9 +356,13 @@ def test_csv_tables_with_and_without_header(tmp_path: Path) -> None:
     stats = ReadStats()
     header, chunks = iter_table_chunks(tmp_path / "h", stats, kind="csv", header=True)
     assert header == ["probability", "prediction", "label"]
-    assert all_records(chunks) == [["0.9", "1", "1"], ["0.2", "0", "1"], ["0.4", "0", "0"]]
+    assert [row for chunk in chunks for row in chunk] == [
+        ["0.9", "1", "1"],
+        ["0.2", "0", "1"],
+        ["0.4", "0", "0"],
+    ]
     header, chunks = iter_table_chunks(tmp_path / "h", ReadStats(), kind="csv", header=False)
-    assert header is None and len(all_records(chunks)) == 5
+    assert header is None and sum(map(len, chunks)) == 5
 
 
 def test_json_lines_tables_count_bad_lines(tmp_path: Path) -> None:
@@ -315,7 +370,7 @@ def test_json_lines_tables_count_bad_lines(tmp_path: Path) -> None:
     stats = ReadStats()
     header, chunks = iter_table_chunks(tmp_path, stats, kind="json")
     assert header is None
-    assert all_records(chunks) == [{"a": 1}, [1, 2]]
+    assert [row for chunk in chunks for row in chunk] == [{"a": 1}, [1, 2]]
     assert stats.as_dict() == {"records": 2, "skipped_out_of_window": 0, "malformed": {"invalid_json": 1}}
 
 
@@ -346,5 +401,5 @@ def test_merged_fast_path_agrees_with_full_parse(
     with tempfile.TemporaryDirectory() as directory:
         write(Path(directory) / "m.jsonl", [line])
         records = all_records(iter_merged_chunks(Path(directory), ReadStats()))
-    assert records[0].ground_truth["data"] == truth and records[0].ground_truth["encoding"] == encodings[0]
-    assert records[0].output["data"] == output and records[0].output["encoding"] == encodings[1]
+    assert records[0][1] == Payload(truth, encodings[0]) and records[0][0].data == output
+    assert records[0][0].encoding == encodings[1]
