@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import tempfile
 
+import pytest
+
 pytest_plugins = ["airflow_mm_provider.local.pytest_plugin"]
 
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="mm-airflow-home-"))
@@ -18,3 +20,11 @@ for _key, _value in {
     os.environ[_key] = _value
 os.environ.pop("AWS_PROFILE", None)
 os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """A fresh Airflow metadata database in the throwaway AIRFLOW_HOME, set up once for the tests that ask."""
+    from airflow.utils import db
+
+    db.resetdb()

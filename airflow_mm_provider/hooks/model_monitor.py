@@ -177,6 +177,11 @@ def _pick_in_window(
     return max(inside, key=lambda summary: as_utc(summary["ScheduledTime"]), default=None)
 
 
+def _schedule_type(description: Mapping[str, Any]) -> str | None:
+    """The monitoring type of a described schedule (read from its config, else from the top level)."""
+    return description["MonitoringScheduleConfig"].get("MonitoringType") or description.get("MonitoringType")
+
+
 def _same_schedule_config(current: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
     """Whether a described schedule already runs ``desired`` (a missing ScheduleConfig matches any).
 
@@ -186,7 +191,7 @@ def _same_schedule_config(current: Mapping[str, Any], desired: Mapping[str, Any]
     config = current["MonitoringScheduleConfig"]
     if config.get("MonitoringJobDefinitionName") != desired.get("MonitoringJobDefinitionName"):
         return False
-    if (config.get("MonitoringType") or current.get("MonitoringType")) != desired.get("MonitoringType"):
+    if _schedule_type(current) != desired.get("MonitoringType"):
         return False
     if "ScheduleConfig" not in desired:
         return True
@@ -313,7 +318,11 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         """
         return self.conn.describe_monitoring_schedule(MonitoringScheduleName=name)
 
-    def _describe_schedule_or_none(self, name: str) -> dict[str, Any] | None:
+    def describe_schedule_or_none(self, name: str) -> dict[str, Any] | None:
+        """Return ``DescribeMonitoringSchedule``, or ``None`` when the schedule does not exist.
+
+        :param name: the monitoring schedule name.
+        """
         try:
             return self.describe_schedule(name)
         except ClientError as exc:
@@ -326,7 +335,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
 
         :param name: the monitoring schedule name.
         """
-        return self._describe_schedule_or_none(name) is not None
+        return self.describe_schedule_or_none(name) is not None
 
     def schedule_expression(self, name: str) -> ScheduleExpression | None:
         """The schedule's ``ScheduleExpression``; ``None`` when it has none (the service picks a daily time).
@@ -371,18 +380,12 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         :param config: the new ``MonitoringScheduleConfig``.
         :param wait: wait until the update has applied (raises :class:`ScheduleFailedError` on ``Failed``).
         """
-        with _quota_errors(f"update monitoring schedule {name}"):
-            response = self._change_schedule(
-                name,
-                "update",
-                lambda: self.conn.update_monitoring_schedule(
-                    MonitoringScheduleName=name, MonitoringScheduleConfig=config
-                ),
-            )
-        self.log.info("Updated monitoring schedule %s", name)
-        if wait:
-            self.wait_for_schedule(name)
-        return response["MonitoringScheduleArn"]
+
+        def update(**params: Any) -> dict[str, Any]:
+            with _quota_errors(f"update monitoring schedule {name}"):
+                return self.conn.update_monitoring_schedule(**params, MonitoringScheduleConfig=config)
+
+        return self._change_and_wait(name, "update", "Updated", update, wait)["MonitoringScheduleArn"]
 
     def start_schedule(self, name: str, wait: bool = True) -> None:
         """Start a stopped schedule.
@@ -390,12 +393,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         :param name: the monitoring schedule name.
         :param wait: wait until the schedule leaves ``Pending``.
         """
-        self._change_schedule(
-            name, "start", lambda: self.conn.start_monitoring_schedule(MonitoringScheduleName=name)
-        )
-        self.log.info("Started monitoring schedule %s", name)
-        if wait:
-            self.wait_for_schedule(name)
+        self._change_and_wait(name, "start", "Started", self.conn.start_monitoring_schedule, wait)
 
     def stop_schedule(self, name: str, wait: bool = True) -> None:
         """Stop a schedule; an execution already running continues.
@@ -403,28 +401,30 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         :param name: the monitoring schedule name.
         :param wait: wait until the schedule leaves ``Pending``.
         """
-        self._change_schedule(
-            name, "stop", lambda: self.conn.stop_monitoring_schedule(MonitoringScheduleName=name)
-        )
-        self.log.info("Stopped monitoring schedule %s", name)
+        self._change_and_wait(name, "stop", "Stopped", self.conn.stop_monitoring_schedule, wait)
+
+    def _change_and_wait(
+        self, name: str, action: str, done: str, operation: Callable[..., T], wait: bool
+    ) -> T:
+        """Run ``operation(MonitoringScheduleName=name)`` as a schedule change, log it, wait if ``wait``.
+
+        :param action: the verb of the change, for messages (``start``).
+        :param done: its past tense, for the log (``Started``).
+        """
+        response = self._change_schedule(name, action, lambda: operation(MonitoringScheduleName=name))
+        self.log.info("%s monitoring schedule %s", done, name)
         if wait:
             self.wait_for_schedule(name)
+        return response
 
-    def delete_schedule(
-        self, name: str, missing_ok: bool = False, wait: bool = True, delete_job_definitions: bool = False
-    ) -> bool:
+    def delete_schedule(self, name: str, missing_ok: bool = False, wait: bool = True) -> bool:
         """Delete a schedule (its execution history stays); return whether it existed.
 
         :param name: the monitoring schedule name.
         :param missing_ok: when False, a missing schedule raises the ``ResourceNotFound`` ``ClientError``.
         :param wait: wait until DescribeMonitoringSchedule no longer finds it, so its job definitions can be
             deleted next.
-        :param delete_job_definitions: then delete the job definitions named for this schedule
-            (:func:`names.is_owned_by`) that no other schedule references; needs ``wait``.
         """
-        if delete_job_definitions and not wait:
-            raise ValueError("delete_job_definitions needs wait=True: job definitions stay locked until then")
-        existed = True
         try:
             self._change_schedule(
                 name, "delete", lambda: self.conn.delete_monitoring_schedule(MonitoringScheduleName=name)
@@ -433,14 +433,43 @@ class SageMakerModelMonitorHook(AwsBaseHook):
             if not (missing_ok and error_code(exc) == RESOURCE_NOT_FOUND):
                 raise
             self.log.info("Monitoring schedule %s does not exist; nothing to delete", name)
-            existed = False
-        else:
-            self.log.info("Deleted monitoring schedule %s", name)
-            if wait:
-                self.wait_for_schedule(name, until_not_pending=False)
-        if delete_job_definitions:
-            self._sweep_job_definitions(name, list(MONITORING_TYPES), keep="")
-        return existed
+            return False
+        self.log.info("Deleted monitoring schedule %s", name)
+        if wait:
+            self.wait_for_schedule(name, until_not_pending=False)
+        return True
+
+    def delete_schedule_and_job_definitions(self, name: str, missing_ok: bool = False) -> dict[str, Any]:
+        """Delete a schedule and wait until it is gone, then delete its job definitions and wait for those.
+
+        The owned definitions are the one the schedule references plus every definition named for it
+        (:func:`names.is_owned_by`); one that another schedule still references is kept. Errors are raised.
+
+        :param name: the monitoring schedule name.
+        :param missing_ok: a missing schedule is not an error (its leftover definitions are still deleted).
+        :return: ``monitoring_schedule_name``, ``schedule_deleted`` (whether it existed) and
+            ``deleted_job_definitions`` (names).
+        """
+        description = self.describe_schedule_or_none(name) if missing_ok else self.describe_schedule(name)
+        if description is not None:
+            self.delete_schedule(name, missing_ok=True, wait=True)
+        deleted: list[str] = []
+        for monitoring_type, definition_name in self._owned_job_definitions(name, description):
+            if self._referenced_by_a_schedule(definition_name):
+                continue
+            self.delete_job_definition(monitoring_type, definition_name, missing_ok=True)
+            self._poll(
+                lambda t=monitoring_type, n=definition_name: (not self.job_definition_exists(t, n), None),
+                f"Job definition {definition_name} still exists",
+                None,
+                None,
+            )
+            deleted.append(definition_name)
+        return {
+            "monitoring_schedule_name": name,
+            "schedule_deleted": description is not None,
+            "deleted_job_definitions": deleted,
+        }
 
     def wait_for_schedule(
         self,
@@ -462,7 +491,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         if not until_not_pending:
 
             def gone() -> tuple[bool, None]:
-                return self._describe_schedule_or_none(name) is None, None
+                return self.describe_schedule_or_none(name) is None, None
 
             return self._poll(gone, f"Schedule {name} still exists", poll_interval, timeout)
 
@@ -479,7 +508,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         """Wait while the schedule is ``Pending``; return its description, ``None`` when it does not exist."""
 
         def settled() -> tuple[bool, dict[str, Any] | None]:
-            description = self._describe_schedule_or_none(name)
+            description = self.describe_schedule_or_none(name)
             pending = description is not None and description["MonitoringScheduleStatus"] == SCHEDULE_PENDING
             return not pending, description
 
@@ -596,7 +625,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
                 definition_name,
                 created,
             )
-            swept_types.append(current_config.get("MonitoringType") or current.get("MonitoringType"))
+            swept_types.append(_schedule_type(current))
             action = "updated"
         self._sweep_job_definitions(schedule_name, swept_types, definition_name)
         return {
@@ -628,6 +657,43 @@ class SageMakerModelMonitorHook(AwsBaseHook):
                 self._discard_if_unreferenced(monitoring_type, definition_name)
             raise
 
+    def _named_job_definitions(self, schedule_name: str, monitoring_type: str) -> list[str]:
+        """The names of the ``monitoring_type`` job definitions named for the schedule."""
+        summaries = self.list_job_definitions(
+            monitoring_type, NameContains=names.job_definition_prefix(schedule_name)
+        )
+        return [
+            summary["MonitoringJobDefinitionName"]
+            for summary in summaries
+            if names.is_owned_by(schedule_name, summary["MonitoringJobDefinitionName"])
+        ]
+
+    def _owned_job_definitions(
+        self, schedule_name: str, description: Mapping[str, Any] | None
+    ) -> list[tuple[str, str]]:
+        """The (monitoring type, name) of every job definition a schedule owns.
+
+        That is the definition the schedule references plus every definition named for the schedule by
+        :func:`names.job_definition_name` (left by updates or by runs that died midway). Without a description
+        (the schedule is gone) all four types are searched.
+
+        :param schedule_name: the schedule.
+        :param description: its DescribeMonitoringSchedule answer, or ``None``.
+        """
+        found: dict[str, str] = {}
+        types = list(MONITORING_TYPES)
+        if description is not None:
+            monitoring_type = _schedule_type(description)
+            referenced = description["MonitoringScheduleConfig"].get("MonitoringJobDefinitionName")
+            if monitoring_type:
+                types = [monitoring_type]
+                if referenced:
+                    found[referenced] = monitoring_type
+        for monitoring_type in types:
+            for name in self._named_job_definitions(schedule_name, monitoring_type):
+                found.setdefault(name, monitoring_type)
+        return [(monitoring_type, name) for name, monitoring_type in found.items()]
+
     def _sweep_job_definitions(
         self, schedule_name: str, monitoring_types: list[str | None], keep: str
     ) -> None:
@@ -636,32 +702,34 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         These are definitions replaced by an update, or left behind by a run that died midway. Failures are
         logged, never raised.
         """
-        prefix = names.job_definition_prefix(schedule_name)
         for monitoring_type in dict.fromkeys(t for t in monitoring_types if t):
             try:
-                summaries = self.list_job_definitions(monitoring_type, NameContains=prefix)
+                owned = self._named_job_definitions(schedule_name, monitoring_type)
             except ClientError as exc:
                 self.log.warning(
                     "Could not list %s job definitions of %s: %s", monitoring_type, schedule_name, exc
                 )
                 continue
-            for summary in summaries:
-                name = summary["MonitoringJobDefinitionName"]
-                if name != keep and names.is_owned_by(schedule_name, name):
+            for name in owned:
+                if name != keep:
                     self._discard_if_unreferenced(monitoring_type, name)
+
+    def _referenced_by_a_schedule(self, definition_name: str) -> bool:
+        """Whether a schedule references the job definition (logged as the reason to keep it)."""
+        users = self.list_schedules(MonitoringJobDefinitionName=definition_name, max_items=1)
+        if users:
+            self.log.info(
+                "Keeping job definition %s: schedule %s still references it",
+                definition_name,
+                users[0]["MonitoringScheduleName"],
+            )
+        return bool(users)
 
     def _discard_if_unreferenced(self, monitoring_type: str, definition_name: str) -> None:
         """Delete a job definition no schedule references; failures are logged, never raised."""
         try:
-            users = self.list_schedules(MonitoringJobDefinitionName=definition_name, max_items=1)
-            if users:
-                self.log.info(
-                    "Keeping job definition %s: schedule %s still references it",
-                    definition_name,
-                    users[0]["MonitoringScheduleName"],
-                )
-                return
-            self.delete_job_definition(monitoring_type, definition_name, missing_ok=True)
+            if not self._referenced_by_a_schedule(definition_name):
+                self.delete_job_definition(monitoring_type, definition_name, missing_ok=True)
         except ClientError as exc:
             self.log.warning("Could not delete job definition %s, left in place: %s", definition_name, exc)
 

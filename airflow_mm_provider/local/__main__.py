@@ -19,6 +19,7 @@ import urllib.request
 from typing import Any
 
 from airflow_mm_provider.local.context import DEFAULT_PENDING_SECONDS, DEFAULT_REGION, ServiceConfig
+from airflow_mm_provider.local.control_client import call_control
 
 ENDPOINT_ENV = "MM_LOCAL_ENDPOINT"
 
@@ -59,16 +60,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _control(endpoint: str, method: str, route: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
     """Call the control interface of a running service."""
-    data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(
-        f"{endpoint.rstrip('/')}/_mm-local/{route}",
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"},
-    )
     try:
-        with urllib.request.urlopen(request, timeout=600) as response:
-            return json.loads(response.read())
+        return call_control(endpoint, method, route, payload)
     except urllib.error.HTTPError as err:
         return json.loads(err.read() or b"{}") | {"http_status": err.code}
     except urllib.error.URLError as err:

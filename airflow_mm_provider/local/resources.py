@@ -98,9 +98,7 @@ def delete_job_definition(ctx: ServiceContext, req: dict[str, Any], job_type: st
                 f"Job definition {name} is in use by monitoring schedule(s) "
                 f"{', '.join(users)}; delete the schedule first."
             )
-        del ctx.store.job_definitions[name]
-        ctx.store.tags.pop(record["JobDefinitionArn"], None)
-        ctx.store.dirty = True
+        ctx.store.remove(ctx.store.job_definitions, name, record["JobDefinitionArn"])
     return {}
 
 
@@ -164,9 +162,7 @@ def delete_endpoint_config(ctx: ServiceContext, req: dict[str, Any]) -> dict[str
     """DeleteEndpointConfig."""
     with ctx.store.lock:
         record = _endpoint_config(ctx, req["EndpointConfigName"])
-        del ctx.store.endpoint_configs[req["EndpointConfigName"]]
-        ctx.store.tags.pop(record["EndpointConfigArn"], None)
-        ctx.store.dirty = True
+        ctx.store.remove(ctx.store.endpoint_configs, req["EndpointConfigName"], record["EndpointConfigArn"])
     return {}
 
 
@@ -205,13 +201,18 @@ def endpoint_capture(ctx: ServiceContext, name: str) -> dict[str, Any] | None:
     return (config or {}).get("DataCaptureConfig")
 
 
+def _endpoint(ctx: ServiceContext, name: str) -> dict[str, Any]:
+    """The endpoint ``name`` or a ValidationException (as SageMaker answers)."""
+    endpoint = ctx.store.endpoints.get(name)
+    if endpoint is None:
+        raise validation_error(f'Could not find endpoint "{name}".')
+    return endpoint
+
+
 def describe_endpoint(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
     """DescribeEndpoint with ProductionVariants and DataCaptureConfig summaries."""
-    name = req["EndpointName"]
     with ctx.store.lock:
-        endpoint = ctx.store.endpoints.get(name)
-        if endpoint is None:
-            raise validation_error(f'Could not find endpoint "{name}".')
+        endpoint = _endpoint(ctx, req["EndpointName"])
         config = ctx.store.endpoint_configs.get(endpoint["EndpointConfigName"], {})
         capture = config.get("DataCaptureConfig")
         out = public(endpoint)
@@ -240,13 +241,9 @@ def describe_endpoint(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any
 
 def delete_endpoint(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
     """DeleteEndpoint."""
-    name = req["EndpointName"]
     with ctx.store.lock:
-        endpoint = ctx.store.endpoints.pop(name, None)
-        if endpoint is None:
-            raise validation_error(f'Could not find endpoint "{name}".')
-        ctx.store.tags.pop(endpoint["EndpointArn"], None)
-        ctx.store.dirty = True
+        endpoint = _endpoint(ctx, req["EndpointName"])
+        ctx.store.remove(ctx.store.endpoints, req["EndpointName"], endpoint["EndpointArn"])
     return {}
 
 

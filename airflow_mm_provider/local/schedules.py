@@ -202,9 +202,9 @@ def delete_schedule(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
     """DeleteMonitoringSchedule (its executions stay listed)."""
     with ctx.store.lock:
         schedule = _modifiable(ctx, req["MonitoringScheduleName"])
-        del ctx.store.schedules[schedule["MonitoringScheduleName"]]
-        ctx.store.tags.pop(schedule["MonitoringScheduleArn"], None)
-        ctx.store.dirty = True
+        ctx.store.remove(
+            ctx.store.schedules, schedule["MonitoringScheduleName"], schedule["MonitoringScheduleArn"]
+        )
     return {}
 
 

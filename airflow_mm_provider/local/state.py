@@ -70,6 +70,18 @@ class Store:
             self.executions_by_schedule[execution["MonitoringScheduleName"]].append(execution)
             self.dirty = True
 
+    def remove(self, table: dict[str, dict[str, Any]], name: str, arn: str) -> None:
+        """Delete resource ``name`` from ``table`` (one of this store's resource dicts) and its tags.
+
+        :param table: e.g. ``self.schedules``.
+        :param name: the resource's key in ``table``.
+        :param arn: the resource's ARN, which keys its tags.
+        """
+        with self.lock:
+            del table[name]
+            self.tags.pop(arn, None)
+            self.dirty = True
+
     def execution_index(self, schedule_name: str | None, field: str) -> SortedIndex:
         """Executions (of one schedule, or all) sorted by ``field``, fixed at creation (call under lock)."""
         pool = (

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import urllib.request
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from airflow_mm_provider.local.context import DEFAULT_REGION, ServiceConfig
+from airflow_mm_provider.local.control_client import call_control
 from airflow_mm_provider.local.jobs import Engine
 
 ACCESS_KEY = "testing"
@@ -116,15 +116,7 @@ class LocalModelMonitor:
 
     def control(self, method: str, route: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         """Call the control interface (``/_mm-local/<route>``) and return its JSON answer."""
-        data = json.dumps(payload).encode() if payload is not None else None
-        request = urllib.request.Request(
-            f"{self.endpoint_url}/_mm-local/{route}",
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=600) as response:
-            return json.loads(response.read())
+        return call_control(self.endpoint_url, method, route, payload)
 
     def run_due(self, until: datetime | str | None = None, wait: bool = True) -> list[dict[str, Any]]:
         """Create and run every execution due by ``until`` (default now); return them as created."""

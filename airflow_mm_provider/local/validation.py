@@ -85,12 +85,17 @@ def _structure(shape: Shape, value: Any, path: str, problems: list[str]) -> Any:
     return out
 
 
-def _check_size(shape: Shape, size: int, value: Any, path: str, problems: list[str], what: str) -> None:
-    """Check a min/max size constraint from the shape metadata."""
+def _check_bounds(
+    shape: Shape, measure: float, value: Any, path: str, problems: list[str], what: str
+) -> None:
+    """Check ``measure`` (a size, or a number itself) against the min/max of the shape metadata.
+
+    ``value`` is what the error quotes and ``what`` what it names (``length`` or ``value``).
+    """
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if low is not None and size < low:
+    if low is not None and measure < low:
         _fail(problems, path, value, f"Member must have {what} greater than or equal to {low}")
-    if high is not None and size > high:
+    if high is not None and measure > high:
         _fail(problems, path, value, f"Member must have {what} less than or equal to {high}")
 
 
@@ -99,7 +104,7 @@ def _list(shape: Shape, value: Any, path: str, problems: list[str]) -> Any:
     if not isinstance(value, list):
         _fail(problems, path, value, "Member must be a list")
         return value
-    _check_size(shape, len(value), f"list of {len(value)}", path, problems, "length")
+    _check_bounds(shape, len(value), f"list of {len(value)}", path, problems, "length")
     return [_walk(shape.member, item, f"{path}[{i}]", problems) for i, item in enumerate(value)]
 
 
@@ -108,7 +113,7 @@ def _map(shape: Shape, value: Any, path: str, problems: list[str]) -> Any:
     if not isinstance(value, dict):
         _fail(problems, path, value, "Member must be a map")
         return value
-    _check_size(shape, len(value), f"map of {len(value)}", path, problems, "length")
+    _check_bounds(shape, len(value), f"map of {len(value)}", path, problems, "length")
     out = {}
     for key, item in value.items():
         _walk(shape.key, key, f"{path}.key", problems)
@@ -121,7 +126,7 @@ def _string(shape: Shape, value: Any, path: str, problems: list[str]) -> Any:
     if not isinstance(value, str):
         _fail(problems, path, value, "Member must be a string")
         return value
-    _check_size(shape, len(value), value, path, problems, "length")
+    _check_bounds(shape, len(value), value, path, problems, "length")
     if shape.enum and value not in shape.enum:
         _fail(problems, path, value, f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
     pattern = shape.metadata.get("pattern")
@@ -135,7 +140,7 @@ def _integer(shape: Shape, value: Any, path: str, problems: list[str]) -> Any:
     if isinstance(value, bool) or not isinstance(value, int):
         _fail(problems, path, value, "Member must be an integer")
         return value
-    _check_range(shape, value, path, problems)
+    _check_bounds(shape, value, value, path, problems, "value")
     return value
 
 
@@ -144,17 +149,8 @@ def _float(shape: Shape, value: Any, path: str, problems: list[str]) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         _fail(problems, path, value, "Member must be a number")
         return value
-    _check_range(shape, value, path, problems)
+    _check_bounds(shape, value, value, path, problems, "value")
     return float(value)
-
-
-def _check_range(shape: Shape, value: float, path: str, problems: list[str]) -> None:
-    """Check a number's min/max from the shape metadata."""
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if low is not None and value < low:
-        _fail(problems, path, value, f"Member must have value greater than or equal to {low}")
-    if high is not None and value > high:
-        _fail(problems, path, value, f"Member must have value less than or equal to {high}")
 
 
 def _boolean(shape: Shape, value: Any, path: str, problems: list[str]) -> Any:

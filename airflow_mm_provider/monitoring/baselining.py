@@ -534,9 +534,7 @@ def validate_predictor(data: Any, path: str = "analysis_config.predictor") -> No
         isinstance(data.get("model_name"), str)
         and data["model_name"]
         and isinstance(data.get("instance_type"), str)
-        and isinstance(count, int)
-        and not isinstance(count, bool)
-        and count >= 1
+        and checks.is_int(count, 1)
     ):
         fail(path, CLARIFY_PREDICTOR, dict(data))
 
@@ -588,7 +586,7 @@ def validate_shap(data: Any, path: str = "analysis_config.methods.shap") -> None
     if not isinstance(data, Mapping):
         fail(path, CLARIFY_SHAP, data)
     samples = data.get("num_samples")
-    if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 1):
+    if samples is not None and not checks.is_int(samples, 1):
         fail(join(path, "num_samples"), CLARIFY_SHAP, samples)
     if data.get("agg_method") is not None and data["agg_method"] not in SHAP_AGG_METHODS:
         fail(join(path, "agg_method"), CLARIFY_SHAP, data["agg_method"])

@@ -7,6 +7,7 @@ service model; botocore itself leaves patterns and most lengths to the service, 
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
@@ -233,6 +234,16 @@ def is_string(value: Any, low: int, high: int) -> bool:
     return isinstance(value, str) and low <= len(value) <= high
 
 
+def is_int(value: Any, low: int, high: float = math.inf) -> bool:
+    """True if ``value`` is an ``int`` (not a bool) within ``low..high``.
+
+    :param value: any value.
+    :param low: smallest allowed value.
+    :param high: largest allowed value (no limit by default).
+    """
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 def check_string(
     value: Any, field: str, broken: Rule, low: int, high: int, pattern: re.Pattern[str] | None = None
 ) -> None:
@@ -258,7 +269,7 @@ def check_int(value: Any, field: str, broken: Rule, low: int, high: int) -> None
     :param low: smallest allowed value.
     :param high: largest allowed value.
     """
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    if not is_int(value, low, high):
         fail(field, broken, value)
 
 

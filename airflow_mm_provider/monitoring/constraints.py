@@ -25,6 +25,7 @@ from airflow_mm_provider.monitoring.report_json import (
     list_at,
     load_json_object,
     mapping_at,
+    named_entry,
     optional_text,
     parse_number,
 )
@@ -179,12 +180,7 @@ class FeatureConstraints:
     @classmethod
     def from_json(cls, item: Mapping[str, Any], where: str) -> FeatureConstraints:
         """Read one entry of ``features`` at ``where`` (quoted in errors)."""
-        if not isinstance(item, Mapping):
-            raise ValueError(f"{where}: must be a JSON object (got {type(item).__name__})")
-        name = item.get("name")
-        if not isinstance(name, str):
-            raise ValueError(f"{where}.name: must be a string (got {name!r})")
-        where = f"{where}({name})"
+        name, where = named_entry(item, where)
         numbers = mapping_at(item, "num_constraints", where, required=False)
         strings = mapping_at(item, "string_constraints", where, required=False)
         non_negative = numbers.get("is_non_negative")

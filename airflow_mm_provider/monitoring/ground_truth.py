@@ -36,7 +36,7 @@ from typing import Any
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.names import run_scoped_name
 from airflow_mm_provider.monitoring.paths import ground_truth_prefix, join_s3
-from airflow_mm_provider.monitoring.rules import Rule
+from airflow_mm_provider.monitoring.rules import rule
 
 CSV = "CSV"
 JSON = "JSON"
@@ -56,9 +56,7 @@ EVENT_ID_FIELD = "eventMetadata.eventId"
 DATA_FIELD = "groundTruthData.data"
 ENCODING_FIELD = "groundTruthData.encoding"
 
-# Not in the service-rule registry: the service never sees these values in a request; the merge job only
-# fails to pair records that break them.
-EVENT_ID_FORM = Rule(
+EVENT_ID_FORM = rule(
     "ground-truth-event-id",
     EVENT_ID_FIELD,
     f"must be a string (or int) of 1 to {MAX_EVENT_ID_LENGTH} printable characters, not starting with "
@@ -66,25 +64,25 @@ EVENT_ID_FORM = Rule(
     "InvokeEndpoint InferenceId (botocore sagemaker-runtime: min 1, max 64, pattern \\A\\S[\\p{Print}]*\\z), "
     "the key the merge job joins ground truth on (DG model-monitor-model-quality-merge)",
 )
-EVENT_ID_UNIQUE = Rule(
+EVENT_ID_UNIQUE = rule(
     "ground-truth-event-id-unique",
     EVENT_ID_FIELD,
     "must be unique within one upload",
     "the merge job pairs each captured inference with one ground-truth record",
 )
-LABEL_FORM = Rule(
+LABEL_FORM = rule(
     "ground-truth-label",
     DATA_FIELD,
     "must be text or a finite number for CSV, and valid JSON text or a JSON-serializable value for JSON",
     "groundTruthData.data holds the label as stored in the dataset (DG model-monitor-model-quality-merge)",
 )
-ENCODING_VALUE = Rule(
+ENCODING_VALUE = rule(
     "ground-truth-encoding",
     ENCODING_FIELD,
     f"must be one of {', '.join(ENCODINGS)}",
     "ground-truth records use CSV or JSON encoding (DG model-monitor-model-quality-merge; AWS examples)",
 )
-LABEL_ITEM = Rule(
+LABEL_ITEM = rule(
     "ground-truth-label-item",
     "labels",
     "must be an (event_id, label) pair, or a mapping with the event id and label keys",

@@ -105,6 +105,21 @@ def mapping_at(document: Mapping[str, Any], key: str, where: str, required: bool
     return value
 
 
+def named_entry(item: Any, where: str) -> tuple[str, str]:
+    """The ``name`` of a JSON object entry (e.g. one of ``features``) and its path with the name appended.
+
+    :param item: the parsed entry; must be a JSON object with a string ``name``.
+    :param where: its path, quoted in errors (e.g. ``statistics.json.features[3]``).
+    :return: the name and ``<where>(<name>)``, the path later errors quote.
+    """
+    if not isinstance(item, Mapping):
+        raise ValueError(f"{where}: must be a JSON object (got {type(item).__name__})")
+    name = item.get("name")
+    if not isinstance(name, str):
+        raise ValueError(f"{where}.name: must be a string (got {name!r})")
+    return name, f"{where}({name})"
+
+
 def list_at(document: Mapping[str, Any], key: str, where: str) -> list[Any]:
     """The JSON list under ``key``; ``[]`` when absent or ``null``.
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from itertools import pairwise
 from typing import Any
 
+from airflow_mm_provider.monitoring.checks import is_int
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.rules import Rule, rule
 
@@ -98,7 +99,7 @@ def floor_hour(value: datetime, name: str = "time") -> datetime:
 
 
 def _check_int(value: Any, low: int, high: int, field: str, broken: Rule) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    if not is_int(value, low, high):
         raise MonitoringValidationError(field, broken, value)
     return value
 

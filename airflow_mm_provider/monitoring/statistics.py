@@ -15,6 +15,7 @@ from airflow_mm_provider.monitoring.report_json import (
     list_at,
     load_json_object,
     mapping_at,
+    named_entry,
     optional_text,
     parse_count,
     parse_number,
@@ -111,12 +112,7 @@ class FeatureStatistics:
         :param item: the parsed entry.
         :param where: its path, quoted in errors (e.g. ``statistics.json.features[3]``).
         """
-        if not isinstance(item, Mapping):
-            raise ValueError(f"{where}: must be a JSON object (got {type(item).__name__})")
-        name = item.get("name")
-        if not isinstance(name, str):
-            raise ValueError(f"{where}.name: must be a string (got {name!r})")
-        where = f"{where}({name})"
+        name, where = named_entry(item, where)
         inferred_type = optional_text(item.get("inferred_type"))
         numeric = mapping_at(item, "numerical_statistics", where, required=False)
         text = mapping_at(item, "string_statistics", where, required=False)

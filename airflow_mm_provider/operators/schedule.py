@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from copy import deepcopy
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -23,12 +23,9 @@ from airflow.providers.common.compat.sdk import (
     AirflowFailException,
     conf,
 )
-from botocore.exceptions import ClientError
 
 from airflow_mm_provider.hooks.model_monitor import (
-    RESOURCE_NOT_FOUND,
     SageMakerModelMonitorHook,
-    error_code,
 )
 from airflow_mm_provider.links.model_monitor import (
     SageMakerMonitoringScheduleLink,
@@ -38,7 +35,6 @@ from airflow_mm_provider.links.model_monitor import (
 from airflow_mm_provider.monitoring import checks, names, windows
 from airflow_mm_provider.monitoring.inputs import BaselineConfig, Tags
 from airflow_mm_provider.monitoring.job_definitions import (
-    MONITORING_TYPES,
     JobDefinitionSpec,
     job_definition_request,
     monitoring_type_api,
@@ -167,115 +163,6 @@ class _JobDefinitionArgs:
         definition = with_baseline(self.monitoring_type, self.job_definition, members)
         job_definition_request(self.monitoring_type, definition, _VALIDATION_NAME)
         return definition
-
-
-# ---- deleting schedules and their job definitions --------------------------------------------------------
-
-
-def _describe_or_none(hook: SageMakerModelMonitorHook, name: str) -> dict[str, Any] | None:
-    try:
-        return hook.describe_schedule(name)
-    except ClientError as exc:
-        if error_code(exc) == RESOURCE_NOT_FOUND:
-            return None
-        raise
-
-
-def _schedule_type(description: Mapping[str, Any]) -> str | None:
-    return description["MonitoringScheduleConfig"].get("MonitoringType") or description.get("MonitoringType")
-
-
-def owned_job_definitions(
-    hook: SageMakerModelMonitorHook, schedule_name: str, description: Mapping[str, Any] | None
-) -> list[tuple[str, str]]:
-    """The (monitoring type, name) of every job definition a schedule owns.
-
-    That is the definition the schedule references plus every definition named for the schedule by
-    :func:`names.job_definition_name` (left by updates or by runs that died midway). Without a description
-    (the schedule is gone) all four types are searched.
-
-    :param hook: the Model Monitor hook.
-    :param schedule_name: the schedule.
-    :param description: its DescribeMonitoringSchedule answer, or ``None``.
-    """
-    found: dict[str, str] = {}
-    types = list(MONITORING_TYPES)
-    if description is not None:
-        monitoring_type = _schedule_type(description)
-        referenced = description["MonitoringScheduleConfig"].get("MonitoringJobDefinitionName")
-        if monitoring_type:
-            types = [monitoring_type]
-            if referenced:
-                found[referenced] = monitoring_type
-    for monitoring_type in types:
-        summaries = hook.list_job_definitions(
-            monitoring_type, NameContains=names.job_definition_prefix(schedule_name)
-        )
-        for summary in summaries:
-            name = summary["MonitoringJobDefinitionName"]
-            if names.is_owned_by(schedule_name, name):
-                found.setdefault(name, monitoring_type)
-    return [(monitoring_type, name) for name, monitoring_type in found.items()]
-
-
-def _wait_until(hook: SageMakerModelMonitorHook, done: Callable[[], bool], waiting: str) -> None:
-    """Poll ``done`` with the hook's schedule poll interval until true; raise after its wait timeout."""
-    deadline = time.monotonic() + hook.schedule_wait_timeout
-    while not done():
-        if time.monotonic() >= deadline:
-            raise AirflowException(f"{waiting}; gave up after {hook.schedule_wait_timeout:g} s")
-        time.sleep(hook.schedule_poll_interval)
-
-
-def delete_schedule_and_definitions(
-    hook: SageMakerModelMonitorHook,
-    schedule_name: str,
-    *,
-    missing_ok: bool,
-    delete_job_definitions: bool = True,
-) -> dict[str, Any]:
-    """Delete a schedule, wait until it is gone, then delete the job definitions it owned and wait for them.
-
-    A definition another schedule still references is kept.
-
-    :param hook: the Model Monitor hook.
-    :param schedule_name: the schedule.
-    :param missing_ok: a missing schedule is not an error (its leftover definitions are still deleted).
-    :param delete_job_definitions: also delete the owned job definitions.
-    :return: ``monitoring_schedule_name``, ``schedule_deleted`` (whether it existed) and
-        ``deleted_job_definitions`` (names).
-    """
-    try:
-        description: dict[str, Any] | None = hook.describe_schedule(schedule_name)
-    except ClientError as exc:
-        if not (missing_ok and error_code(exc) == RESOURCE_NOT_FOUND):
-            raise
-        description = None
-    if description is not None:
-        hook.delete_schedule(schedule_name, missing_ok=True, wait=True)
-    deleted: list[str] = []
-    if delete_job_definitions:
-        for monitoring_type, name in owned_job_definitions(hook, schedule_name, description):
-            users = hook.list_schedules(MonitoringJobDefinitionName=name, max_items=1)
-            if users:
-                hook.log.info(
-                    "Keeping job definition %s: schedule %s references it",
-                    name,
-                    users[0]["MonitoringScheduleName"],
-                )
-                continue
-            hook.delete_job_definition(monitoring_type, name, missing_ok=True)
-            _wait_until(
-                hook,
-                lambda t=monitoring_type, n=name: not hook.job_definition_exists(t, n),
-                f"Job definition {name} still exists",
-            )
-            deleted.append(name)
-    return {
-        "monitoring_schedule_name": schedule_name,
-        "schedule_deleted": description is not None,
-        "deleted_job_definitions": deleted,
-    }
 
 
 # ---- operators -------------------------------------------------------------------------------------------
@@ -548,12 +435,15 @@ class SageMakerDeleteMonitoringScheduleOperator(SageMakerModelMonitorBaseOperato
     def execute(self, context: Context) -> dict[str, Any]:
         """Delete the schedule and its job definitions."""
         checks.check_name(self.monitoring_schedule_name, SCHEDULE_NAME_FIELD)
-        result = delete_schedule_and_definitions(
-            self.hook,
-            self.monitoring_schedule_name,
-            missing_ok=self.ignore_missing,
-            delete_job_definitions=self.delete_job_definitions,
-        )
+        name = self.monitoring_schedule_name
+        if self.delete_job_definitions:
+            result = self.hook.delete_schedule_and_job_definitions(name, missing_ok=self.ignore_missing)
+        else:
+            result = {
+                "monitoring_schedule_name": name,
+                "schedule_deleted": self.hook.delete_schedule(name, missing_ok=self.ignore_missing),
+                "deleted_job_definitions": [],
+            }
         if not result["schedule_deleted"]:
             self.log.info(
                 "Monitoring schedule %s does not exist; nothing to delete", self.monitoring_schedule_name
@@ -800,7 +690,7 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
         self, name: str, definition: JobDefinition, start_time: str, end_time: str, now: datetime
     ) -> datetime:
         """Create the NOW schedule, or re-attach to one an earlier try created; return the earliest slot."""
-        existing = _describe_or_none(self.hook, name)
+        existing = self.hook.describe_schedule_or_none(name)
         if existing is not None:
             config = existing["MonitoringScheduleConfig"]
             expression = (config.get("ScheduleConfig") or {}).get("ScheduleExpression")
@@ -813,7 +703,7 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
                 self.log.info("Re-attaching to one-time schedule %s created by an earlier try", name)
                 return floor_hour(existing["CreationTime"], "CreationTime")
             self.log.info("Replacing schedule %s, which does not run this one-time job", name)
-            delete_schedule_and_definitions(self.hook, name, missing_ok=True)
+            self.hook.delete_schedule_and_job_definitions(name, missing_ok=True)
         self.hook.create_or_update_schedule(
             name,
             self.monitoring_type,
@@ -877,7 +767,7 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
         if not self.delete_after:
             return
         try:
-            result = delete_schedule_and_definitions(self.hook, name, missing_ok=True)
+            result = self.hook.delete_schedule_and_job_definitions(name, missing_ok=True)
         except Exception as exc:
             self.log.warning("Could not delete one-time schedule %s (delete it later): %s", name, exc)
             return

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from unittest.mock import AsyncMock, MagicMock
+from unittest.mock import AsyncMock, MagicMock, call
 
 import pytest
 from botocore.exceptions import ClientError
@@ -199,25 +199,24 @@ def test_delete_missing_schedule(hook, stubber):
     assert error_code(info.value) == "ResourceNotFound"
 
 
-def test_delete_schedule_with_its_job_definitions(hook, stubber):
+def test_delete_schedule_and_job_definitions_of_a_gone_schedule(hook, stubber):
     add_not_found(stubber, "describe_monitoring_schedule", named())
-    add_not_found(stubber, "delete_monitoring_schedule", named())
-    # A retry after the schedule is gone still removes the definitions left behind.
+    # A retry after the schedule is gone still removes the definitions left behind, in all four types.
     expect_definitions(stubber, [OLD_DEFINITION])
-    expect_references(stubber, OLD_DEFINITION, [])
-    stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": OLD_DEFINITION})
     for operation in (
         "list_model_quality_job_definitions",
         "list_model_bias_job_definitions",
         "list_model_explainability_job_definitions",
     ):
         stubber.add_response(operation, {"JobDefinitionSummaries": []}, {"NameContains": f"{SCHEDULE}-"})
-    assert hook.delete_schedule(SCHEDULE, missing_ok=True, delete_job_definitions=True) is False
-
-
-def test_delete_schedule_job_definitions_need_wait(hook):
-    with pytest.raises(ValueError, match="needs wait=True"):
-        hook.delete_schedule(SCHEDULE, wait=False, delete_job_definitions=True)
+    expect_references(stubber, OLD_DEFINITION, [])
+    stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": OLD_DEFINITION})
+    add_not_found(stubber, "describe_data_quality_job_definition", {"JobDefinitionName": OLD_DEFINITION})
+    assert hook.delete_schedule_and_job_definitions(SCHEDULE, missing_ok=True) == {
+        "monitoring_schedule_name": SCHEDULE,
+        "schedule_deleted": False,
+        "deleted_job_definitions": [OLD_DEFINITION],
+    }
 
 
 def test_schedule_exists(hook, stubber):
@@ -571,6 +570,22 @@ def expect_definitions(stubber: Stubber, definitions: list[str]) -> None:
     )
 
 
+def expect_update_from(stubber: Stubber, previous_definition: str) -> None:
+    """A schedule on ``previous_definition`` is pointed at the new definition, up to its settled state."""
+    previous = description("Scheduled", previous_definition, "DataQuality")
+    stubber.add_response("describe_monitoring_schedule", previous, named())
+    expect_create_definition(stubber)
+    stubber.add_response("describe_monitoring_schedule", previous, named())
+    stubber.add_response(
+        "update_monitoring_schedule",
+        {"MonitoringScheduleArn": SCHEDULE_ARN},
+        {"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": DESIRED_CONFIG},
+    )
+    stubber.add_response(
+        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
+    )
+
+
 def create_or_update(hook: SageMakerModelMonitorHook, schedule: str | None = HOURLY) -> dict[str, str]:
     return hook.create_or_update_schedule(SCHEDULE, "DataQuality", DQ_SPEC, schedule)
 
@@ -583,18 +598,7 @@ def test_create_or_update_without_schedule_keeps_current_one(hook, stubber):
 
 
 def test_create_or_update_points_schedule_at_new_definition_and_deletes_old_once(hook, stubber):
-    previous = description("Scheduled", OLD_DEFINITION, "DataQuality")
-    stubber.add_response("describe_monitoring_schedule", previous, named())
-    expect_create_definition(stubber)
-    stubber.add_response("describe_monitoring_schedule", previous, named())
-    stubber.add_response(
-        "update_monitoring_schedule",
-        {"MonitoringScheduleArn": SCHEDULE_ARN},
-        {"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": DESIRED_CONFIG},
-    )
-    stubber.add_response(
-        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
-    )
+    expect_update_from(stubber, OLD_DEFINITION)
     expect_definitions(stubber, [OLD_DEFINITION, NEW_DEFINITION, "churn-monitor-2-dq-0123456789"])
     expect_references(stubber, OLD_DEFINITION, [])
     stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": OLD_DEFINITION})
@@ -603,35 +607,13 @@ def test_create_or_update_points_schedule_at_new_definition_and_deletes_old_once
 
 def test_create_or_update_keeps_definitions_it_does_not_own(hook, stubber):
     foreign = "data-quality-job-definition-2024-01-01-00-00-00-000"
-    previous = description("Scheduled", foreign, "DataQuality")
-    stubber.add_response("describe_monitoring_schedule", previous, named())
-    expect_create_definition(stubber)
-    stubber.add_response("describe_monitoring_schedule", previous, named())
-    stubber.add_response(
-        "update_monitoring_schedule",
-        {"MonitoringScheduleArn": SCHEDULE_ARN},
-        {"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": DESIRED_CONFIG},
-    )
-    stubber.add_response(
-        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
-    )
+    expect_update_from(stubber, foreign)
     expect_definitions(stubber, [NEW_DEFINITION])
     assert create_or_update(hook)["Action"] == "updated"
 
 
 def test_create_or_update_keeps_old_definition_still_referenced(hook, stubber):
-    previous = description("Scheduled", OLD_DEFINITION, "DataQuality")
-    stubber.add_response("describe_monitoring_schedule", previous, named())
-    expect_create_definition(stubber)
-    stubber.add_response("describe_monitoring_schedule", previous, named())
-    stubber.add_response(
-        "update_monitoring_schedule",
-        {"MonitoringScheduleArn": SCHEDULE_ARN},
-        {"MonitoringScheduleName": SCHEDULE, "MonitoringScheduleConfig": DESIRED_CONFIG},
-    )
-    stubber.add_response(
-        "describe_monitoring_schedule", description("Scheduled", NEW_DEFINITION, "DataQuality"), named()
-    )
+    expect_update_from(stubber, OLD_DEFINITION)
     expect_definitions(stubber, [OLD_DEFINITION, NEW_DEFINITION])
     expect_references(stubber, OLD_DEFINITION, ["another-schedule"])
     assert create_or_update(hook)["Action"] == "updated"
@@ -706,3 +688,111 @@ def test_describe_failure_explains_stopped_runs(hook):
     text = hook.describe_failure(execution(T0, "Stopped"))
     assert "ended Stopped" in text and "No FailureReason or ExitMessage was given." in text
     assert "MaxRuntimeInSeconds" in text
+
+
+# ---- deleting a schedule with its job definitions (AWS calls mocked at the hook's own methods)
+
+CURRENT_DEFINITION = f"{SCHEDULE}-dq-0123456789"
+
+
+def described_schedule(definition: str | None, monitoring_type: str = "DataQuality") -> dict[str, Any]:
+    """A DescribeMonitoringSchedule response; ``definition=None`` is a schedule with an inline job."""
+    response = description(monitoring_type=monitoring_type)
+    config = response["MonitoringScheduleConfig"]
+    del config["MonitoringJobDefinitionName"]
+    if definition:
+        config["MonitoringJobDefinitionName"] = definition
+    return response
+
+
+def summaries(*definition_names: str) -> list[dict[str, str]]:
+    return [{"MonitoringJobDefinitionName": name} for name in definition_names]
+
+
+@pytest.fixture
+def calls(hook: SageMakerModelMonitorHook, monkeypatch: pytest.MonkeyPatch) -> SageMakerModelMonitorHook:
+    """The hook with every method the deletion calls replaced by a mock: nothing at all, by default."""
+    for method in (
+        "describe_schedule",
+        "delete_schedule",
+        "list_job_definitions",
+        "list_schedules",
+        "delete_job_definition",
+        "job_definition_exists",
+    ):
+        monkeypatch.setattr(hook, method, MagicMock(name=method))
+    hook.list_job_definitions.return_value = []
+    hook.list_schedules.return_value = []
+    hook.job_definition_exists.return_value = False
+    return hook
+
+
+def test_delete_removes_the_schedule_then_its_owned_definitions(calls) -> None:
+    stale, foreign = f"{SCHEDULE}-dq-abcdefabcd", f"{SCHEDULE}-dq-other-definition"
+    calls.describe_schedule.return_value = described_schedule(CURRENT_DEFINITION)
+    calls.list_job_definitions.return_value = summaries(CURRENT_DEFINITION, stale, foreign)
+    calls.job_definition_exists.side_effect = [True, False, False]
+
+    result = calls.delete_schedule_and_job_definitions(SCHEDULE)
+
+    assert result == {
+        "monitoring_schedule_name": SCHEDULE,
+        "schedule_deleted": True,
+        "deleted_job_definitions": [CURRENT_DEFINITION, stale],
+    }
+    calls.delete_schedule.assert_called_once_with(SCHEDULE, missing_ok=True, wait=True)
+    calls.list_job_definitions.assert_called_once_with("DataQuality", NameContains=f"{SCHEDULE}-")
+    assert calls.delete_job_definition.call_args_list == [
+        call("DataQuality", CURRENT_DEFINITION, missing_ok=True),
+        call("DataQuality", stale, missing_ok=True),
+    ]
+    assert calls.job_definition_exists.call_count == 3  # waited until each was gone
+
+
+def test_delete_keeps_a_definition_another_schedule_uses(calls) -> None:
+    shared = "team-shared-definition"
+    calls.describe_schedule.return_value = described_schedule(shared, "ModelQuality")
+    calls.list_schedules.return_value = [{"MonitoringScheduleName": "other-schedule"}]
+    result = calls.delete_schedule_and_job_definitions(SCHEDULE, missing_ok=False)
+    assert result["deleted_job_definitions"] == []
+    calls.list_schedules.assert_called_once_with(MonitoringJobDefinitionName=shared, max_items=1)
+    calls.delete_job_definition.assert_not_called()
+
+
+def test_delete_times_out_when_a_definition_does_not_go(calls) -> None:
+    calls.schedule_wait_timeout = 0.05
+    calls.describe_schedule.return_value = described_schedule(CURRENT_DEFINITION)
+    calls.job_definition_exists.return_value = True
+    with pytest.raises(ScheduleWaitTimeoutError, match="still exists"):
+        calls.delete_schedule_and_job_definitions(SCHEDULE, missing_ok=False)
+
+
+def test_delete_missing_schedule_with_missing_ok_deletes_no_schedule(calls) -> None:
+    calls.describe_schedule.side_effect = ClientError(
+        {"Error": {"Code": "ResourceNotFound", "Message": "Could not find"}}, "DescribeMonitoringSchedule"
+    )
+    assert calls.delete_schedule_and_job_definitions(SCHEDULE, missing_ok=True) == {
+        "monitoring_schedule_name": SCHEDULE,
+        "schedule_deleted": False,
+        "deleted_job_definitions": [],
+    }
+    calls.delete_schedule.assert_not_called()
+    calls.delete_job_definition.assert_not_called()
+    # A gone schedule has no type: leftovers named for it are searched in all four types.
+    assert calls.list_job_definitions.call_count == 4
+
+
+def test_delete_missing_schedule_fails_without_missing_ok(calls) -> None:
+    calls.describe_schedule.side_effect = ClientError(
+        {"Error": {"Code": "ResourceNotFound", "Message": "Could not find"}}, "DescribeMonitoringSchedule"
+    )
+    with pytest.raises(ClientError, match="ResourceNotFound"):
+        calls.delete_schedule_and_job_definitions(SCHEDULE)
+    calls.delete_schedule.assert_not_called()
+
+
+def test_owned_definitions_of_an_inline_schedule_are_only_the_named_ones(calls) -> None:
+    calls.list_job_definitions.return_value = summaries(CURRENT_DEFINITION)
+    assert calls._owned_job_definitions(SCHEDULE, described_schedule(None)) == [
+        ("DataQuality", CURRENT_DEFINITION)
+    ]

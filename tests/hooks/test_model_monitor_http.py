@@ -19,8 +19,8 @@ from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook, e
 from airflow_mm_provider.local.synthetic import Degradation
 from airflow_mm_provider.local.testing import LocalModelMonitor
 from airflow_mm_provider.monitoring import names
-from tests.local.conftest import BUCKET, endpoint, job_definition
-from tests.local.test_scenarios import HOUR, T0, Scenario, ingest_data_quality_baseline
+from tests.support.scenario import HOUR, T0, Scenario, ingest_data_quality_baseline
+from tests.support.service import BUCKET, endpoint, job_definition
 
 SCHEDULE = "churn-monitor"
 HOURLY = "cron(0 * ? * * *)"
@@ -141,7 +141,7 @@ def test_changes_wait_while_the_schedule_is_pending(slow_service: tuple[LocalMod
     assert hook.describe_schedule(SCHEDULE)["MonitoringScheduleStatus"] == "Scheduled"
     hook.stop_schedule(SCHEDULE)
     assert hook.describe_schedule(SCHEDULE)["MonitoringScheduleStatus"] == "Stopped"
-    assert hook.delete_schedule(SCHEDULE, delete_job_definitions=True) is True
+    assert hook.delete_schedule_and_job_definitions(SCHEDULE)["schedule_deleted"] is True
     assert not hook.schedule_exists(SCHEDULE) and owned_definitions(hook) == []
 
 

@@ -10,16 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.local.conftest import (
-    BUCKET,
-    T0,
-    FakeEngine,
-    FakeOutcome,
-    create_definition,
-    endpoint,
-    put_capture,
-    schedule_config,
-)
+from tests.support.engine import FakeEngine, FakeOutcome
+from tests.support.service import BUCKET, T0, create_definition, endpoint, put_capture, schedule_config
 
 HOUR = timedelta(hours=1)
 SLOT1 = datetime(2024, 1, 1, 1, tzinfo=timezone.utc)

@@ -8,37 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.local.conftest import ANALYZER, BUCKET, ROLE, T0, endpoint, schedule_config
+from tests.support.service import ANALYZER, BUCKET, ROLE, T0, capture_line, endpoint, schedule_config
 
 pytest.importorskip("numpy")
-
-
-def capture_line(i: int) -> str:
-    """One captured CSV inference (two features, a score) with inference id ``i``."""
-    return json.dumps(
-        {
-            "captureData": {
-                "endpointInput": {
-                    "observedContentType": "text/csv",
-                    "mode": "INPUT",
-                    "data": f"{i},{i * 2.5}",
-                    "encoding": "CSV",
-                },
-                "endpointOutput": {
-                    "observedContentType": "text/csv",
-                    "mode": "OUTPUT",
-                    "data": str((i * 0.37) % 1),
-                    "encoding": "CSV",
-                },
-            },
-            "eventMetadata": {
-                "eventId": f"e{i}",
-                "inferenceId": str(i),
-                "inferenceTime": f"2024-01-01T00:{i:02d}:00Z",
-            },
-            "eventVersion": "0",
-        }
-    )
 
 
 def resources() -> dict[str, Any]:

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.local.conftest import ANALYZER, BUCKET, CLARIFY, ROLE, FakeEngine, error_code
+from tests.support.engine import FakeEngine
+from tests.support.service import ANALYZER, BUCKET, CLARIFY, ROLE, error_code
 
 
 def request(name: str, image: str = ANALYZER, **overrides: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.local.conftest import (
+from tests.support.service import (
     BUCKET,
     create_definition,
     endpoint,
@@ -100,7 +100,7 @@ def test_list_job_definitions_filters_sorts_and_pages(mm: Any, sm: Any) -> None:
 
 def mm_time(index: int) -> Any:
     """A distinct creation time per index."""
-    from tests.local.conftest import T0
+    from tests.support.service import T0
 
     return T0 + timedelta(minutes=index)
 

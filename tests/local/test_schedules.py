@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.local.conftest import (
+from tests.support.service import (
     HOURLY,
     T0,
     create_definition,

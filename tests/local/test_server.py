@@ -9,7 +9,7 @@ from urllib.error import HTTPError
 
 import pytest
 
-from tests.local.conftest import BUCKET
+from tests.support.service import BUCKET
 
 
 def test_endpoint_is_loopback(mm: Any) -> None:

@@ -8,15 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from airflow_mm_provider.local.testing import LocalModelMonitor
-from tests.local.conftest import (
-    BUCKET,
-    T0,
-    FakeEngine,
-    create_definition,
-    endpoint,
-    put_capture,
-    schedule_config,
-)
+from tests.support.engine import FakeEngine
+from tests.support.service import BUCKET, T0, create_definition, endpoint, put_capture, schedule_config
 
 
 def test_restart_with_state_dir_keeps_everything(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from urllib.error import HTTPError
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.local.conftest import error_code, error_message, job_definition, raw_client
+from tests.support.service import error_code, error_message, job_definition, raw_client
 
 
 def reject(call: Any, **kwargs: Any) -> str:

@@ -15,6 +15,7 @@ from airflow_mm_provider.monitoring.constraints import (
     Threshold,
 )
 from airflow_mm_provider.monitoring.statistics import ModelQualityStatistics
+from tests.support.monitoring import REGRESSION_STATISTICS
 
 # The schema example of the docs, with values filled in.
 DOCUMENTED_CONSTRAINTS = {
@@ -82,16 +83,6 @@ REGRESSION_CONSTRAINTS = {
         "mse": {"threshold": 0.33364933609800973, "comparison_operator": "GreaterThanThreshold"},
         "rmse": {"threshold": 0.5776238707827177, "comparison_operator": "GreaterThanThreshold"},
         "r2": {"threshold": -3.208758170289026, "comparison_operator": "LessThanThreshold"},
-    },
-}
-REGRESSION_STATISTICS = {
-    "version": 0.0,
-    "dataset": {"item_count": 100},
-    "regression_metrics": {
-        "mae": {"value": 0.5040653554420981, "standard_deviation": "NaN"},
-        "mse": {"value": 0.33364933609800973, "standard_deviation": "NaN"},
-        "rmse": {"value": 0.5776238707827177, "standard_deviation": "NaN"},
-        "r2": {"value": -3.208758170289026, "standard_deviation": "NaN"},
     },
 }
 

@@ -18,7 +18,7 @@ from airflow_mm_provider.monitoring.images import (
     repository_name,
 )
 from airflow_mm_provider.monitoring.job_definitions import MONITORING_TYPE
-from tests.monitoring.test_schedule import raises_rule
+from tests.support.monitoring import raises_rule
 
 ECR = re.compile(
     r"(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.(amazonaws\.com|amazonaws\.com\.cn|csp\.hci\.ic\.gov)/(.+)"

@@ -10,16 +10,12 @@ from botocore.validate import validate_parameters
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.inputs import (
     BaselineConfig,
-    BatchTransformInput,
     ClusterResources,
-    DatasetFormat,
-    EndpointInput,
     MonitoringOutput,
     NetworkConfig,
     StoppingCondition,
 )
 from airflow_mm_provider.monitoring.job_definitions import (
-    JOB_DEFINITION_SPECS,
     MONITORING_TYPE_APIS,
     MONITORING_TYPES,
     DataQualityJobDefinition,
@@ -34,75 +30,14 @@ from airflow_mm_provider.monitoring.job_definitions import (
     validate_runtime_for_schedule,
 )
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression
-
-ROLE = "arn:aws:iam::123456789012:role/MonitorRole"
-IMAGE = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
-CONFIG_URI = "s3://bucket/clarify/analysis_config.json"
-GROUND_TRUTH = "s3://bucket/ground-truth"
-REPORTS = "s3://bucket/reports"
-CAPTURE = "s3://bucket/batch-capture"
-KINDS = ("endpoint", "batch")
-
-
-def typed_input(kind: str, **options: Any) -> EndpointInput | BatchTransformInput:
-    """An endpoint or batch-transform input with the offsets every monitor type accepts."""
-    options = {"start_time_offset": "-PT2H", "end_time_offset": "-PT1H", **options}
-    if kind == "endpoint":
-        return EndpointInput("churn-endpoint", **options)
-    return BatchTransformInput(CAPTURE, DatasetFormat.csv(header=True), **options)
-
-
-def api_input(kind: str, **options: Any) -> dict[str, Any]:
-    """The API form of :func:`typed_input`, written out by hand."""
-    if kind == "endpoint":
-        body = {"EndpointName": "churn-endpoint", "LocalPath": "/opt/ml/processing/input/endpoint"}
-    else:
-        body = {
-            "DataCapturedDestinationS3Uri": CAPTURE,
-            "DatasetFormat": {"Csv": {"Header": True}},
-            "LocalPath": "/opt/ml/processing/input/batch",
-        }
-    key = "EndpointInput" if kind == "endpoint" else "BatchTransformInput"
-    return {key: {**body, "StartTimeOffset": "-PT2H", "EndTimeOffset": "-PT1H", **options}}
-
-
-def typed_spec(monitoring_type: str, kind: str = "endpoint", **overrides: Any) -> JobDefinitionSpec:
-    """A minimal valid typed spec of ``monitoring_type``."""
-    members: dict[str, Any] = {
-        "role_arn": ROLE,
-        "image_uri": IMAGE,
-        "input": typed_input(kind),
-        "output": MonitoringOutput(REPORTS),
-    }
-    if monitoring_type == "ModelQuality":
-        members["problem_type"] = "BinaryClassification"
-    if monitoring_type in ("ModelBias", "ModelExplainability"):
-        members["config_uri"] = CONFIG_URI
-    if monitoring_type in ("ModelQuality", "ModelBias"):
-        members["ground_truth"] = GROUND_TRUTH
-    return JOB_DEFINITION_SPECS[monitoring_type](**{**members, **overrides})
-
-
-def request_dict(monitoring_type: str, kind: str = "endpoint") -> dict[str, Any]:
-    """The API-shaped request equal to ``typed_spec(monitoring_type, kind)``, without a name."""
-    app: dict[str, Any] = {"ImageUri": IMAGE}
-    job_input = api_input(kind)
-    if monitoring_type == "ModelQuality":
-        app["ProblemType"] = "BinaryClassification"
-    if monitoring_type in ("ModelBias", "ModelExplainability"):
-        app["ConfigUri"] = CONFIG_URI
-    if monitoring_type in ("ModelQuality", "ModelBias"):
-        job_input["GroundTruthS3Input"] = {"S3Uri": GROUND_TRUTH}
-    output = {"S3Uri": REPORTS, "LocalPath": "/opt/ml/processing/output", "S3UploadMode": "Continuous"}
-    return {
-        f"{monitoring_type}AppSpecification": app,
-        f"{monitoring_type}JobInput": job_input,
-        f"{monitoring_type}JobOutputConfig": {"MonitoringOutputs": [{"S3Output": output}]},
-        "JobResources": {
-            "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 30}
-        },
-        "RoleArn": ROLE,
-    }
+from tests.support.monitoring import (
+    GROUND_TRUTH,
+    KINDS,
+    REPORTS,
+    request_dict,
+    typed_input,
+    typed_spec,
+)
 
 
 def full_spec(monitoring_type: str, kind: str) -> JobDefinitionSpec:

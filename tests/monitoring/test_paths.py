@@ -16,7 +16,7 @@ from airflow_mm_provider.monitoring.paths import (
     report_uri,
     split_s3_uri,
 )
-from tests.monitoring.test_schedule import UTC, at
+from tests.support.monitoring import UTC, at
 
 
 class TestReportUri:

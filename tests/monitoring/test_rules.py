@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from airflow_mm_provider.monitoring import baselining, images
+from airflow_mm_provider.monitoring import baselining, ground_truth, images
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.inputs import (
     BaselineConfig,
@@ -35,7 +35,7 @@ from airflow_mm_provider.monitoring.job_definitions import (
 )
 from airflow_mm_provider.monitoring.rules import all_rules, rules_table_markdown
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression
-from tests.monitoring.test_job_definitions import CAPTURE, request_dict, typed_spec
+from tests.support.monitoring import CAPTURE, request_dict, typed_spec
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "validation-rules.md"
 
@@ -292,6 +292,24 @@ CASES: list[tuple[str, str, Callable[[], Any]]] = [
         lambda: baselining.predictor_config(model_name="m", initial_instance_count=0),
     ),
     ("clarify-shap-config", "shap", lambda: baselining.shap_config(agg_method="max")),
+    # ground_truth.py
+    (
+        "ground-truth-event-id",
+        "labels[0].eventMetadata.eventId",
+        lambda: ground_truth.event_id_text("x" * 65, "labels[0]"),
+    ),
+    (
+        "ground-truth-event-id-unique",
+        "labels[1].eventMetadata.eventId",
+        lambda: ground_truth.build_records(ground_truth.labels_from_items([("a1", 1), ("a1", 0)]), "CSV"),
+    ),
+    (
+        "ground-truth-label",
+        "labels[0].groundTruthData.data",
+        lambda: ground_truth.label_data(float("nan"), "CSV", "labels[0]"),
+    ),
+    ("ground-truth-encoding", "groundTruthData.encoding", lambda: ground_truth.check_encoding("XML")),
+    ("ground-truth-label-item", "labels[0]", lambda: ground_truth.labels_from_items([("a1", 1, 2)])),
 ]
 
 

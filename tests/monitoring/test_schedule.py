@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import re
 import time
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -10,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
-from airflow_mm_provider.monitoring.rules import Rule
 from airflow_mm_provider.monitoring.schedule import (
     EXPRESSION_FORM,
     EXPRESSION_HOUR,
@@ -21,8 +18,8 @@ from airflow_mm_provider.monitoring.schedule import (
     as_utc,
     floor_hour,
 )
+from tests.support.monitoring import UTC, at
 
-UTC = timezone.utc
 ONE_US = timedelta(microseconds=1)
 
 expressions = st.one_of(
@@ -32,18 +29,6 @@ expressions = st.one_of(
 )
 zones = st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))])
 times = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=zones)
-
-
-def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-def raises_rule(
-    rule: Rule, field: str
-) -> AbstractContextManager[pytest.ExceptionInfo[MonitoringValidationError]]:
-    """Expect a validation error for ``rule`` whose message starts with ``field``."""
-    pattern = f"^{re.escape(field)}: .*\\[rule {re.escape(rule.id)}\\]"
-    return pytest.raises(MonitoringValidationError, match=pattern)
 
 
 def is_slot_of(expression: ScheduleExpression, t: datetime) -> bool:

@@ -10,6 +10,7 @@ from airflow_mm_provider.monitoring.statistics import (
     ModelQualityStatistics,
     detect_problem_type,
 )
+from tests.support.monitoring import REGRESSION_STATISTICS
 
 NUMERIC_FEATURE = {
     "name": "_c0",
@@ -42,16 +43,6 @@ STRING_FEATURE = {
 }
 DATA_QUALITY_STATISTICS = {"version": 0.0, "dataset": {"item_count": 100}, "features": [NUMERIC_FEATURE]}
 
-REGRESSION_STATISTICS = {
-    "version": 0.0,
-    "dataset": {"item_count": 100},
-    "regression_metrics": {
-        "mae": {"value": 0.5040653554420981, "standard_deviation": "NaN"},
-        "mse": {"value": 0.33364933609800973, "standard_deviation": "NaN"},
-        "rmse": {"value": 0.5776238707827177, "standard_deviation": "NaN"},
-        "r2": {"value": -3.208758170289026, "standard_deviation": "NaN"},
-    },
-}
 BINARY_STATISTICS = {
     "version": 0.0,
     "dataset": {"item_count": 627, "evaluation_time": "2023-03-30T21:08:34.729Z"},

@@ -22,7 +22,7 @@ from airflow_mm_provider.monitoring.windows import (
     parse_offset,
     validate_now_times,
 )
-from tests.monitoring.test_schedule import UTC, at, raises_rule
+from tests.support.monitoring import UTC, at, raises_rule
 
 FIELD = "ModelQualityJobInput.EndpointInput.StartTimeOffset"
 START = "ScheduleConfig.DataAnalysisStartTime"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from unittest import mock
@@ -313,15 +312,6 @@ def test_is_a_branch_operator_with_templated_fields():
 # ---- real branching: a DAG run on this Airflow version -----------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def airflow_db() -> Iterator[None]:
-    """A fresh metadata database in the suite's throwaway AIRFLOW_HOME."""
-    from airflow.utils import db
-
-    db.resetdb()
-    yield
-
-
 def _register(dag: Any) -> None:
     """Write the DAG (with its outlets and asset aliases) to the metadata database, as the parser would."""
     try:
@@ -393,7 +383,8 @@ def test_dag_run_follows_the_chosen_branch_and_skips_the_others(airflow_db, hook
 def test_ground_truth_upload_then_branch_on_real_model_quality_executions(mm_local, mm_local_connection):
     from airflow_mm_provider.local.synthetic import Degradation, hour_files, make_traffic
     from airflow_mm_provider.operators.ground_truth import SageMakerUploadGroundTruthOperator
-    from tests.local.test_scenarios import BUCKET, CAPTURE, GROUND_TRUTH, HOUR, HOUR0, RECORDS, Scenario
+    from tests.support.scenario import CAPTURE, GROUND_TRUTH, HOUR, HOUR0, RECORDS, Scenario
+    from tests.support.service import BUCKET
 
     scenario = Scenario(mm_local)
     constraints = {

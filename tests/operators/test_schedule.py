@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 from unittest import mock
 
@@ -49,10 +50,10 @@ from airflow_mm_provider.operators.schedule import (
     check_window,
     is_literal,
     one_time_schedule_name,
-    owned_job_definitions,
     with_baseline,
 )
 from airflow_mm_provider.triggers.execution import SageMakerMonitoringExecutionTrigger
+from tests.support.service import capture_line
 
 ROLE = "arn:aws:iam::123456789012:role/MonitorRole"
 IMAGE = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
@@ -120,6 +121,14 @@ def hook() -> mock.MagicMock:
     fake.list_job_definitions.return_value = []
     fake.list_schedules.return_value = []
     fake.job_definition_exists.return_value = False
+    fake.describe_schedule_or_none.side_effect = partial(
+        SageMakerModelMonitorHook.describe_schedule_or_none, fake
+    )
+    fake.delete_schedule_and_job_definitions.return_value = {
+        "monitoring_schedule_name": SCHEDULE,
+        "schedule_deleted": True,
+        "deleted_job_definitions": [],
+    }
     return fake
 
 
@@ -414,94 +423,53 @@ def described(
     }
 
 
-def summaries(*definition_names: str) -> list[dict[str, str]]:
-    return [{"MonitoringJobDefinitionName": name} for name in definition_names]
+DELETED = {
+    "monitoring_schedule_name": SCHEDULE,
+    "schedule_deleted": True,
+    "deleted_job_definitions": [f"{SCHEDULE}-dq-0123456789"],
+}
 
 
-def test_delete_removes_the_schedule_then_its_owned_definitions(hook: mock.MagicMock, context: dict) -> None:
-    current, stale = f"{SCHEDULE}-dq-0123456789", f"{SCHEDULE}-dq-abcdefabcd"
-    foreign = f"{SCHEDULE}-dq-other-definition"
-    hook.describe_schedule.return_value = described(current)
-    hook.list_job_definitions.return_value = summaries(current, stale, foreign)
-    hook.job_definition_exists.side_effect = [True, False, False]
-
+def test_delete_removes_the_schedule_and_its_definitions_with_the_hook(
+    hook: mock.MagicMock, context: dict
+) -> None:
+    hook.delete_schedule_and_job_definitions.return_value = DELETED
     operator = SageMakerDeleteMonitoringScheduleOperator(task_id="delete", monitoring_schedule_name=SCHEDULE)
-    result = with_hook(operator, hook).execute(context)
-
-    assert result == {
-        "monitoring_schedule_name": SCHEDULE,
-        "schedule_deleted": True,
-        "deleted_job_definitions": [current, stale],
-    }
-    hook.delete_schedule.assert_called_once_with(SCHEDULE, missing_ok=True, wait=True)
-    hook.list_job_definitions.assert_called_once_with(
-        "DataQuality", NameContains=names.job_definition_prefix(SCHEDULE)
-    )
-    assert hook.delete_job_definition.call_args_list == [
-        mock.call("DataQuality", current, missing_ok=True),
-        mock.call("DataQuality", stale, missing_ok=True),
-    ]
-    assert hook.job_definition_exists.call_count == 3  # waited until each was gone
-
-
-def test_delete_keeps_a_definition_another_schedule_uses(hook: mock.MagicMock) -> None:
-    shared = "team-shared-definition"
-    hook.describe_schedule.return_value = described(shared, "ModelQuality")
-    hook.list_schedules.return_value = [{"MonitoringScheduleName": "other-schedule"}]
-    result = module.delete_schedule_and_definitions(hook, SCHEDULE, missing_ok=False)
-    assert result["deleted_job_definitions"] == []
-    hook.list_schedules.assert_called_once_with(MonitoringJobDefinitionName=shared, max_items=1)
-    hook.delete_job_definition.assert_not_called()
-
-
-def test_delete_times_out_when_a_definition_does_not_go(hook: mock.MagicMock) -> None:
-    hook.describe_schedule.return_value = described(f"{SCHEDULE}-dq-0123456789")
-    hook.job_definition_exists.side_effect = None
-    hook.job_definition_exists.return_value = True
-    with pytest.raises(AirflowException, match="still exists"):
-        module.delete_schedule_and_definitions(hook, SCHEDULE, missing_ok=False)
+    assert with_hook(operator, hook).execute(context) == DELETED
+    hook.delete_schedule_and_job_definitions.assert_called_once_with(SCHEDULE, missing_ok=False)
 
 
 def test_delete_missing_schedule_with_ignore_missing_is_a_no_op(hook: mock.MagicMock, context: dict) -> None:
-    hook.describe_schedule.side_effect = not_found()
+    gone = {"monitoring_schedule_name": SCHEDULE, "schedule_deleted": False, "deleted_job_definitions": []}
+    hook.delete_schedule_and_job_definitions.return_value = gone
     operator = SageMakerDeleteMonitoringScheduleOperator(
         task_id="delete", monitoring_schedule_name=SCHEDULE, ignore_missing=True
+    )
+    assert with_hook(operator, hook).execute(context) == gone
+    hook.delete_schedule_and_job_definitions.assert_called_once_with(SCHEDULE, missing_ok=True)
+
+
+def test_delete_missing_schedule_fails_without_ignore_missing(hook: mock.MagicMock, context: dict) -> None:
+    hook.delete_schedule_and_job_definitions.side_effect = not_found()
+    operator = SageMakerDeleteMonitoringScheduleOperator(task_id="delete", monitoring_schedule_name=SCHEDULE)
+    with pytest.raises(ClientError, match="ResourceNotFound"):
+        with_hook(operator, hook).execute(context)
+
+
+def test_delete_can_leave_job_definitions(hook: mock.MagicMock, context: dict) -> None:
+    hook.delete_schedule.return_value = True
+    operator = SageMakerDeleteMonitoringScheduleOperator(
+        task_id="delete", monitoring_schedule_name=SCHEDULE, delete_job_definitions=False
     )
     result = with_hook(operator, hook).execute(context)
     assert result == {
         "monitoring_schedule_name": SCHEDULE,
-        "schedule_deleted": False,
+        "schedule_deleted": True,
         "deleted_job_definitions": [],
     }
-    hook.delete_schedule.assert_not_called()
-    hook.delete_job_definition.assert_not_called()
-    # A gone schedule has no type: leftovers named for it are searched in all four types.
-    assert hook.list_job_definitions.call_count == 4
-
-
-def test_delete_missing_schedule_fails_without_ignore_missing(hook: mock.MagicMock, context: dict) -> None:
-    hook.describe_schedule.side_effect = not_found()
-    operator = SageMakerDeleteMonitoringScheduleOperator(task_id="delete", monitoring_schedule_name=SCHEDULE)
-    with pytest.raises(ClientError, match="ResourceNotFound"):
-        with_hook(operator, hook).execute(context)
-    hook.delete_schedule.assert_not_called()
-
-
-def test_delete_can_leave_job_definitions(hook: mock.MagicMock) -> None:
-    hook.describe_schedule.return_value = described(f"{SCHEDULE}-dq-0123456789")
-    result = module.delete_schedule_and_definitions(
-        hook, SCHEDULE, missing_ok=False, delete_job_definitions=False
-    )
-    assert result["deleted_job_definitions"] == []
+    hook.delete_schedule.assert_called_once_with(SCHEDULE, missing_ok=False)
+    hook.delete_schedule_and_job_definitions.assert_not_called()
     hook.list_job_definitions.assert_not_called()
-
-
-def test_owned_definitions_of_an_inline_schedule_are_only_the_named_ones(hook: mock.MagicMock) -> None:
-    description = described(None)
-    hook.list_job_definitions.return_value = summaries(f"{SCHEDULE}-dq-0123456789")
-    assert owned_job_definitions(hook, SCHEDULE, description) == [
-        ("DataQuality", f"{SCHEDULE}-dq-0123456789")
-    ]
 
 
 # ---- one-time ---------------------------------------------------------------------------------------------
@@ -583,7 +551,7 @@ def test_one_time_data_interval_longer_than_a_day_fails_before_any_call(
     with pytest.raises(MonitoringValidationError, match=f"^{NOW_FIELD}"):
         with_hook(one_time(), hook).execute(context)
     hook.describe_schedule.assert_not_called()
-    hook.delete_schedule.assert_not_called()
+    hook.delete_schedule_and_job_definitions.assert_not_called()
 
 
 def test_one_time_run_over_the_data_interval(hook: mock.MagicMock, context: dict, now: datetime) -> None:
@@ -608,7 +576,7 @@ def test_one_time_run_over_the_data_interval(hook: mock.MagicMock, context: dict
     assert result["ScheduledTime"] == "2024-05-01T11:00:00+00:00"
     json.dumps(result)
     assert pushed(context, SageMakerProcessingJobLink.key)["job_name"] == "job-1"
-    hook.delete_schedule.assert_called_once_with(name, missing_ok=True, wait=True)
+    hook.delete_schedule_and_job_definitions.assert_called_once_with(name, missing_ok=True)
 
 
 def test_one_time_window_ending_this_hour(hook: mock.MagicMock, context: dict, now: datetime) -> None:
@@ -630,7 +598,7 @@ def test_one_time_failed_execution_fails_and_still_cleans_up(
     with pytest.raises(AirflowException, match="had no data") as error:
         with_hook(one_time(), hook).execute(context)
     assert not isinstance(error.value, AirflowFailException)  # a retry runs a fresh one-time job
-    hook.delete_schedule.assert_called_once()
+    hook.delete_schedule_and_job_definitions.assert_called_once()
 
 
 def test_one_time_violations_fail_when_asked(hook: mock.MagicMock, context: dict, now: datetime) -> None:
@@ -638,7 +606,7 @@ def test_one_time_violations_fail_when_asked(hook: mock.MagicMock, context: dict
     hook.find_execution.return_value = execution("CompletedWithViolations")
     with pytest.raises(AirflowFailException, match="CompletedWithViolations"):
         with_hook(one_time(fail_on_violations=True), hook).execute(context)
-    hook.delete_schedule.assert_called_once()
+    hook.delete_schedule_and_job_definitions.assert_called_once()
 
 
 def test_one_time_failed_execution_can_succeed(hook: mock.MagicMock, context: dict, now: datetime) -> None:
@@ -646,7 +614,7 @@ def test_one_time_failed_execution_can_succeed(hook: mock.MagicMock, context: di
     hook.find_execution.return_value = execution("Stopped")
     result = with_hook(one_time(fail_on_failed=False, delete_after=False), hook).execute(context)
     assert result["MonitoringExecutionStatus"] == "Stopped"
-    hook.delete_schedule.assert_not_called()
+    hook.delete_schedule_and_job_definitions.assert_not_called()
 
 
 def test_one_time_create_failure_still_cleans_up(hook: mock.MagicMock, context: dict, now: datetime) -> None:
@@ -654,7 +622,10 @@ def test_one_time_create_failure_still_cleans_up(hook: mock.MagicMock, context: 
     hook.create_or_update_schedule.side_effect = AirflowException("schedule Failed")
     with pytest.raises(AirflowException, match="schedule Failed"):
         with_hook(one_time(), hook).execute(context)
-    hook.list_job_definitions.assert_called()  # leftover definitions were looked for
+    name = one_time_schedule_name("churn_monitoring", "check", "scheduled__2024-05-01T10:00:00+00:00")
+    hook.delete_schedule_and_job_definitions.assert_called_once_with(
+        name, missing_ok=True
+    )  # leftover definitions are still deleted
 
 
 def test_one_time_cleanup_failure_does_not_hide_the_result(
@@ -662,7 +633,9 @@ def test_one_time_cleanup_failure_does_not_hide_the_result(
 ) -> None:
     hook.describe_schedule.side_effect = not_found()
     hook.find_execution.return_value = execution("Completed")
-    hook.list_job_definitions.side_effect = ClientError({"Error": {"Code": "ThrottlingException"}}, "List")
+    hook.delete_schedule_and_job_definitions.side_effect = ClientError(
+        {"Error": {"Code": "ThrottlingException"}}, "List"
+    )
     result = with_hook(one_time(), hook).execute(context)
     assert result["MonitoringExecutionStatus"] == "Completed"
 
@@ -677,7 +650,7 @@ def test_one_time_poll_timeout_fails_and_cleans_up(
     with pytest.raises(AirflowException, match="did not end in time: the monitoring execution"):
         with_hook(one_time(timeout=60), hook).execute(context)
     assert hook.find_execution.call_count == 2
-    hook.delete_schedule.assert_called_once()
+    hook.delete_schedule_and_job_definitions.assert_called_once()
 
 
 def test_one_time_reattaches_to_the_schedule_of_an_earlier_try(
@@ -705,7 +678,9 @@ def test_one_time_replaces_a_schedule_running_something_else(
     ]
     hook.find_execution.return_value = execution("Completed")
     with_hook(one_time(), hook).execute(context)
-    assert hook.delete_schedule.call_count == 1  # the stale schedule; the final clean-up finds none
+    name = one_time_schedule_name("churn_monitoring", "check", "scheduled__2024-05-01T10:00:00+00:00")
+    # the stale schedule, then the final clean-up
+    assert hook.delete_schedule_and_job_definitions.call_args_list == [mock.call(name, missing_ok=True)] * 2
     hook.create_or_update_schedule.assert_called_once()
 
 
@@ -723,7 +698,7 @@ def test_one_time_without_waiting_leaves_the_schedule(
         "data_analysis_end_time": "-PT0H",
     }
     hook.find_execution.assert_not_called()
-    hook.delete_schedule.assert_not_called()
+    hook.delete_schedule_and_job_definitions.assert_not_called()
 
 
 def test_one_time_defers_to_the_execution_trigger(hook: mock.MagicMock, context: dict, now: datetime) -> None:
@@ -740,7 +715,7 @@ def test_one_time_defers_to_the_execution_trigger(hook: mock.MagicMock, context:
     assert trigger.poll_interval == 30 and trigger.region_name == "us-east-1"
     assert deferred.value.method_name == "execute_complete"
     assert deferred.value.kwargs == {"monitoring_schedule_name": name}
-    hook.delete_schedule.assert_not_called()  # the schedule must outlive the deferral
+    hook.delete_schedule_and_job_definitions.assert_not_called()  # the schedule must outlive the deferral
     hook.find_execution.assert_not_called()
 
 
@@ -758,7 +733,7 @@ def test_execute_complete_returns_the_summary_and_cleans_up(hook: mock.MagicMock
         monitoring_schedule_name="adhoc",
     )
     assert result == summary
-    hook.delete_schedule.assert_called_once_with("adhoc", missing_ok=True, wait=True)
+    hook.delete_schedule_and_job_definitions.assert_called_once_with("adhoc", missing_ok=True)
 
 
 @pytest.mark.parametrize(
@@ -781,7 +756,7 @@ def test_execute_complete_failures_still_clean_up(
     operator = with_hook(one_time(deferrable=True), hook)
     with pytest.raises(AirflowException, match=match):
         operator.execute_complete(context, event, monitoring_schedule_name="adhoc")
-    assert hook.list_job_definitions.call_count == 4  # clean-up ran (the schedule was already gone)
+    hook.delete_schedule_and_job_definitions.assert_called_once_with("adhoc", missing_ok=True)  # clean-up ran
 
 
 def test_operators_register_console_links() -> None:
@@ -1002,33 +977,22 @@ def test_stop_and_start_over_http(service: LocalModelMonitor) -> None:
     assert start.execute(task_context())["status"] == "Scheduled"
 
 
+def local_one_time(deferrable: bool) -> SageMakerOneTimeMonitoringOperator:
+    """A data-quality one-time operator on the local service, polling every 0.2 s for up to a minute."""
+    return local_operator(
+        SageMakerOneTimeMonitoringOperator,
+        task_id="check",
+        monitoring_type="DataQuality",
+        job_definition=local_spec(),
+        poll_interval=0.2,
+        timeout=60,
+        deferrable=deferrable,
+    )
+
+
 def seed_capture(service: LocalModelMonitor, hour: datetime, count: int = 40) -> None:
     """``count`` captured CSV inferences (two features, a score) in the capture folder of ``hour``."""
-    lines = []
-    for i in range(count):
-        record = {
-            "captureData": {
-                "endpointInput": {
-                    "observedContentType": "text/csv",
-                    "mode": "INPUT",
-                    "data": f"{i},{i * 2.5}",
-                    "encoding": "CSV",
-                },
-                "endpointOutput": {
-                    "observedContentType": "text/csv",
-                    "mode": "OUTPUT",
-                    "data": str(i * 0.37 % 1),
-                    "encoding": "CSV",
-                },
-            },
-            "eventMetadata": {
-                "eventId": f"e{i}",
-                "inferenceId": str(i),
-                "inferenceTime": (hour + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            },
-            "eventVersion": "0",
-        }
-        lines.append(json.dumps(record))
+    lines = [capture_line(i, hour) for i in range(count)]
     key = f"capture/{ENDPOINT}/AllTraffic/{hour:%Y/%m/%d/%H}/{hour:%M}-00-000-seed.jsonl"
     service.client("s3").put_object(Bucket=BUCKET, Key=key, Body="\n".join(lines).encode())
 
@@ -1050,15 +1014,7 @@ def report_keys(service: LocalModelMonitor) -> list[str]:
 def test_one_time_run_over_seeded_capture_completes_and_cleans_up(service: LocalModelMonitor) -> None:
     context = last_hour_context()
     seed_capture(service, context["data_interval_start"])
-    operator = local_operator(
-        SageMakerOneTimeMonitoringOperator,
-        task_id="check",
-        monitoring_type="DataQuality",
-        job_definition=local_spec(),
-        poll_interval=0.2,
-        timeout=60,
-        deferrable=False,
-    )
+    operator = local_one_time(deferrable=False)
 
     result = operator.execute(context)
 
@@ -1073,15 +1029,7 @@ def test_one_time_run_over_seeded_capture_completes_and_cleans_up(service: Local
 
 @pytest.mark.integration
 def test_one_time_run_without_data_fails_with_the_reason_and_cleans_up(service: LocalModelMonitor) -> None:
-    operator = local_operator(
-        SageMakerOneTimeMonitoringOperator,
-        task_id="check",
-        monitoring_type="DataQuality",
-        job_definition=local_spec(),
-        poll_interval=0.2,
-        timeout=60,
-        deferrable=False,
-    )
+    operator = local_one_time(deferrable=False)
     with pytest.raises(AirflowException, match="(?i)no data") as error:
         operator.execute(last_hour_context())
     assert "ended Failed" in str(error.value)
@@ -1100,15 +1048,7 @@ async def first_event(trigger: SageMakerMonitoringExecutionTrigger) -> dict[str,
 def test_deferred_one_time_run_completes_through_the_trigger(service: LocalModelMonitor) -> None:
     context = last_hour_context()
     seed_capture(service, context["data_interval_start"])
-    operator = local_operator(
-        SageMakerOneTimeMonitoringOperator,
-        task_id="check",
-        monitoring_type="DataQuality",
-        job_definition=local_spec(),
-        poll_interval=0.2,
-        timeout=60,
-        deferrable=True,
-    )
+    operator = local_one_time(deferrable=True)
     with pytest.raises(TaskDeferred) as deferred:
         operator.execute(context)
     assert len(schedules(service)) == 1  # the schedule outlives the deferral

@@ -29,8 +29,8 @@ from airflow_mm_provider.sensors.execution import (
     awaited_execution,
 )
 from airflow_mm_provider.triggers.execution import SageMakerMonitoringExecutionTrigger
-from tests.local.conftest import FakeOutcome
-from tests.triggers.test_execution import LOCAL_CONN_ID, LocalSchedule, running_local_schedule
+from tests.support.engine import FakeOutcome
+from tests.support.local_schedule import LOCAL_CONN_ID, LocalSchedule, running_local_schedule
 
 UTC = timezone.utc
 HOURLY = "cron(0 * ? * * *)"
