@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.exceptions import AirflowException
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
@@ -16,8 +16,6 @@ from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from botocore.exceptions import ClientError
 
 from airflow_mm_provider.monitoring import names
-from airflow_mm_provider.monitoring.clarify import BiasAnalysis, ExplainabilityAnalysis
-from airflow_mm_provider.monitoring.constraints import DataQualityConstraints, ModelQualityConstraints
 from airflow_mm_provider.monitoring.job_definitions import (
     MONITORING_TYPES,
     job_definition_request,
@@ -28,7 +26,6 @@ from airflow_mm_provider.monitoring.job_definitions import (
 from airflow_mm_provider.monitoring.outcomes import execution_label, failure_message
 from airflow_mm_provider.monitoring.paths import join_s3, split_s3_uri
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression, as_utc
-from airflow_mm_provider.monitoring.statistics import DataQualityStatistics, ModelQualityStatistics
 from airflow_mm_provider.monitoring.violations import (
     ANALYSIS_FILE,
     CONSTRAINT_VIOLATIONS_FILE,
@@ -36,6 +33,11 @@ from airflow_mm_provider.monitoring.violations import (
     STATISTICS_FILE,
     ViolationReport,
 )
+
+if TYPE_CHECKING:
+    from airflow_mm_provider.monitoring.clarify import BiasAnalysis, ExplainabilityAnalysis
+    from airflow_mm_provider.monitoring.constraints import DataQualityConstraints, ModelQualityConstraints
+    from airflow_mm_provider.monitoring.statistics import DataQualityStatistics, ModelQualityStatistics
 
 T = TypeVar("T")
 
@@ -892,7 +894,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         self.log.info("No %s at %s; reading it as no violations", CONSTRAINT_VIOLATIONS_FILE, uri)
         return ViolationReport.empty(monitoring_type)
 
-    def read_statistics(
+    def read_statistics(  # report parsers load on first use: the DAG processor never needs them
         self, uri: str, monitoring_type: str
     ) -> DataQualityStatistics | ModelQualityStatistics:
         """Read ``statistics.json`` of a data-quality or model-quality report or baseline.
@@ -900,6 +902,8 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         :param uri: a report/baseline prefix or the file's S3 URI.
         :param monitoring_type: ``DataQuality`` or ``ModelQuality`` (Clarify monitors write no statistics).
         """
+        from airflow_mm_provider.monitoring.statistics import DataQualityStatistics, ModelQualityStatistics
+
         parsers = {"DataQuality": DataQualityStatistics, "ModelQuality": ModelQualityStatistics}
         if monitoring_type_api(monitoring_type).monitoring_type not in parsers:
             raise ModelMonitorHookError(
@@ -915,6 +919,9 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         :param uri: a baseline/report prefix or the file's S3 URI.
         :param monitoring_type: the monitor type that wrote the file.
         """
+        from airflow_mm_provider.monitoring.clarify import BiasAnalysis, ExplainabilityAnalysis
+        from airflow_mm_provider.monitoring.constraints import DataQualityConstraints, ModelQualityConstraints
+
         parsers: dict[str, tuple[Any, str]] = {
             "DataQuality": (DataQualityConstraints, CONSTRAINTS_FILE),
             "ModelQuality": (ModelQualityConstraints, CONSTRAINTS_FILE),
