@@ -525,10 +525,23 @@ CLARIFY_CONFIG = "/opt/ml/processing/input/config/analysis_config.json"
 CLARIFY_DATA = "/opt/ml/processing/input/data"
 
 
+SHAP_UNSUPPORTED = (
+    "ModelExplainability needs SHAP values computed by invoking the model on the data; the local Model "
+    "Monitor service has no model to invoke and does not fake them: run explainability on SageMaker"
+)
+
+
+def _wants_shap(config: Mapping[str, Any]) -> bool:
+    methods = config.get("methods")
+    return isinstance(methods, Mapping) and "shap" in methods
+
+
 def run_clarify(
     environment: Mapping[str, str], input_dirs: Mapping[str, Path], output_dir: Path
 ) -> JobOutcome:
     """Run the Clarify bias job as its container would (monitoring or baselining).
+
+    An explainability config (``methods.shap``) fails with :data:`SHAP_UNSUPPORTED`: SHAP needs the model.
 
     Reads ``analysis_config`` (default: ``analysis_config.json`` of the baselining input
     ``/opt/ml/processing/input/config``), ``dataset_source`` (default ``/opt/ml/processing/input/data``),
@@ -543,6 +556,8 @@ def run_clarify(
         config = paths.read_json(environment.get("analysis_config") or CLARIFY_CONFIG)
         if not isinstance(config, dict):
             raise JobError("ClientError: analysis_config is not a JSON object")
+        if _wants_shap(config):
+            raise JobError(f"ClientError: {SHAP_UNSUPPORTED}")
         baseline = environment.get("baseline_constraints")
         captured = "sagemakerCaptureJson" in (environment.get("dataset_format") or "")
         threshold = environment.get("probability_threshold_attribute")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from airflow_mm_provider.analysis.jobs import SHAP_UNSUPPORTED
 from airflow_mm_provider.local.context import ServiceContext
 from airflow_mm_provider.local.jobs import MIRROR_PATH, NO_DATA, JobResult, RunOptions
 from airflow_mm_provider.local.listing import paginate, time_filters
@@ -26,10 +27,6 @@ from airflow_mm_provider.monitoring.paths import join_s3, merge_output_uri, repo
 from airflow_mm_provider.monitoring.schedule import HOUR, floor_hour
 from airflow_mm_provider.monitoring.windows import AnalysisWindow, analysis_window, validate_now_times
 
-EXPLAINABILITY_UNSUPPORTED = (
-    "ModelExplainability executions need SHAP values computed by invoking the model; the local service "
-    "has no model to invoke and does not fake them"
-)
 ANALYSIS_TYPES = {"DataQuality": "DATA_QUALITY", "ModelQuality": "MODEL_QUALITY", "ModelBias": "MODEL_BIAS"}
 EXPECTED_IMAGE = {"DataQuality": "analyzer", "ModelQuality": "analyzer", "ModelBias": "clarify"}
 MERGE_TYPES = ("ModelQuality", "ModelBias")
@@ -341,7 +338,7 @@ def execute(
                 f"Job definition {execution.get('MonitoringJobDefinitionName')} no longer exists"
             )
         if job.monitoring_type == "ModelExplainability":
-            raise ValueError(EXPLAINABILITY_UNSUPPORTED)
+            raise ValueError(SHAP_UNSUPPORTED)
         if image_mode(job.app["ImageUri"]) != EXPECTED_IMAGE[job.monitoring_type]:
             raise ValueError(unsupported_image(job.app["ImageUri"]))
         steps = plan(ctx, schedule, job, execution)

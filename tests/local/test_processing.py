@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -134,3 +135,27 @@ def test_list_processing_jobs(sm: Any, s3: Any) -> None:
     assert [
         j["ProcessingJobName"] for j in first["ProcessingJobSummaries"] + second["ProcessingJobSummaries"]
     ] == ["other", "job-a", "job-b"]
+
+
+def test_explainability_baseline_fails_clearly_with_the_real_engine(mm_local: Any) -> None:
+    sm, s3 = mm_local.client("sagemaker"), mm_local.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    config = {"dataset_type": "text/csv", "headers": ["a", "b"], "methods": {"shap": {"num_samples": 10}}}
+    s3.put_object(Bucket=BUCKET, Key="config/analysis_config.json", Body=json.dumps(config).encode())
+    s3.put_object(Bucket=BUCKET, Key="data/train.csv", Body=b"1,2\n3,4\n")
+    inputs = [
+        {
+            "InputName": name,
+            "S3Input": {
+                "S3Uri": f"s3://{BUCKET}/{prefix}",
+                "LocalPath": f"/opt/ml/processing/input/{folder}",
+                "S3DataType": "S3Prefix",
+                "S3InputMode": "File",
+            },
+        }
+        for name, prefix, folder in (("dataset", "data", "data"), ("analysis_config", "config", "config"))
+    ]
+    sm.create_processing_job(**request("explain", CLARIFY, ProcessingInputs=inputs, Environment={}))
+    job = wait_terminal(sm, "explain")
+    assert job["ProcessingJobStatus"] == "Failed"
+    assert "SHAP" in job["FailureReason"] and "does not fake" in job["FailureReason"]
