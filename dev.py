@@ -88,16 +88,12 @@ def run_tests(airflow: str, pytest_args: list[str]) -> int:
 
 
 def run_demo(airflow: str) -> int:
-    """Run the example DAGs end to end against the local Model Monitor service."""
+    """Run the example DAGs end to end against the local Model Monitor service (``example_dags/demo.py``)."""
     python = ensure_env(airflow)
-    demo = ROOT / "example_dags" / "demo.py"
-    if not demo.exists():
-        print(
-            "[dev] the end-to-end demo arrives with the example DAGs; run 'python3.11 dev.py test' meanwhile."
-        )
-        return 1
     with tempfile.TemporaryDirectory(prefix="mm-airflow-home-") as home:
-        return subprocess.run([str(python), str(demo)], cwd=ROOT, env=airflow_environment(home)).returncode
+        env = {**airflow_environment(home), "AIRFLOW__CORE__UNIT_TEST_MODE": "False"}
+        demo = ROOT / "example_dags" / "demo.py"
+        return subprocess.run([str(python), str(demo)], cwd=ROOT, env=env).returncode
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE))
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
+from cryptography.fernet import Fernet  # noqa: E402
 from mm_examples import ExampleSettings  # noqa: E402
 from mm_examples.demo_data import (  # noqa: E402
     DRIFT,
@@ -43,6 +44,8 @@ from mm_examples.demo_data import (  # noqa: E402
     validation_objects,
 )
 
+from airflow_mm_provider.local.control_client import call_control  # noqa: E402
+
 HOUR = timedelta(hours=1)
 SLOT_DELAY = timedelta(minutes=5)
 """How far past a slot the clock moves to run it (executions start 0-20 minutes after the slot)."""
@@ -53,10 +56,27 @@ BATCH_DAG, ON_DEMAND_DAG = "mm_batch_transform_monitoring", "mm_on_demand_check"
 
 
 class LocalService:
-    """``mm-local serve`` as a subprocess, with boto3 clients and the control interface."""
+    """``mm-local serve`` as a subprocess (or one already running), with boto3 clients and its control."""
 
-    def __init__(self) -> None:
-        """Start the service on a free port and wait for its JSON line."""
+    def __init__(self, endpoint_url: str | None = None) -> None:
+        """Start the service on a free port and wait for its JSON line; or use the one at ``endpoint_url``."""
+        self.process: subprocess.Popen[str] | None = None
+        if endpoint_url is None:
+            self._start()
+        else:
+            self.endpoint_url, self.region = endpoint_url.rstrip("/"), SETTINGS.region or "us-east-1"
+        options = {
+            "endpoint_url": self.endpoint_url,
+            "region_name": self.region,
+            "aws_access_key_id": "demo",
+            "aws_secret_access_key": "demo",
+            "config": Config(s3={"addressing_style": "path"}),
+        }
+        self.sagemaker = boto3.client("sagemaker", **options)
+        self.s3 = boto3.client("s3", **options)
+
+    def _start(self) -> None:
+        """Run ``mm-local serve`` (slots run only when asked) and read where it listens."""
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -74,30 +94,12 @@ class LocalService:
         )
         assert self.process.stdout is not None
         ready = json.loads(self.process.stdout.readline())
-        self.endpoint_url: str = ready["endpoint_url"]
-        self.region: str = ready["region"]
-        options = {
-            "endpoint_url": self.endpoint_url,
-            "region_name": self.region,
-            "aws_access_key_id": "demo",
-            "aws_secret_access_key": "demo",
-            "config": Config(s3={"addressing_style": "path"}),
-        }
-        self.sagemaker = boto3.client("sagemaker", **options)
-        self.s3 = boto3.client("s3", **options)
+        self.endpoint_url = ready["endpoint_url"]
+        self.region = ready["region"]
 
     def control(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
         """POST to the control interface."""
-        import urllib.request
-
-        request = urllib.request.Request(
-            f"{self.endpoint_url}/_mm-local/{route}",
-            data=json.dumps(payload).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=600) as response:
-            return json.loads(response.read())
+        return call_control(self.endpoint_url, "POST", route, payload)
 
     def set_clock(self, now: datetime) -> None:
         """Set the service time."""
@@ -116,9 +118,10 @@ class LocalService:
         return all(found.get(name) == "Scheduled" for name in names)
 
     def stop(self) -> None:
-        """Stop the service."""
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        """Stop the service if this demo started it."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
 
 
 class Airflow:
@@ -141,6 +144,9 @@ class Airflow:
             **os.environ,
             "AIRFLOW__CORE__DAGS_FOLDER": str(HERE),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "AIRFLOW__CORE__FERNET_KEY": os.environ.get("AIRFLOW__CORE__FERNET_KEY")
+            or Fernet.generate_key().decode(),
             f"AIRFLOW_CONN_{CONNECTION_ID.upper()}": json.dumps(connection),
             "AIRFLOW_VAR_MM_EXAMPLES": json.dumps(settings),
             "AWS_ACCESS_KEY_ID": "demo",
@@ -187,14 +193,20 @@ class Airflow:
         self.run(*args, name=name, driver=driver)
 
     def task_states(self) -> dict[tuple[str, str], dict[str, str]]:
-        """(dag id, run id) -> task id -> state, read from the metadata database."""
+        """(dag id, logical date ``YYYY-MM-DD HH``) -> task id -> state, from the metadata database."""
+        database = next(
+            path for name in ("airflow.db", "unittests.db") if (path := self.home / name).exists()
+        )
         states: dict[tuple[str, str], dict[str, str]] = {}
-        database = next(path for name in ("airflow.db", "unittests.db") if (path := self.home / name).exists())
         with sqlite3.connect(database) as db:
-            for dag_id, run_id, task_id, state in db.execute(
-                "select dag_id, run_id, task_id, state from task_instance"
-            ):
-                states.setdefault((dag_id, run_id), {})[task_id] = state
+            columns = {row[1] for row in db.execute("pragma table_info(dag_run)")}
+            logical = "logical_date" if "logical_date" in columns else "execution_date"
+            query = (
+                f"select r.dag_id, r.{logical}, t.task_id, t.state from task_instance t "
+                "join dag_run r on r.dag_id = t.dag_id and r.run_id = t.run_id"
+            )
+            for dag_id, date, task_id, state in db.execute(query):
+                states.setdefault((dag_id, str(date)[:13]), {})[task_id] = state
         return states
 
 
@@ -247,14 +259,14 @@ def describe_execution(service: LocalService, execution: dict[str, Any], kind: s
         )
         lines[0] += f"   {shown}"
     violations = (read_json(service, f"{report}/constraint_violations.json") or {}).get("violations", [])
-    for violation in violations[:6]:
+    for violation in violations[:4]:
         subject = violation.get("metric_name") or violation.get("feature_name")
         facet = f" [{violation['facet']}={violation['facet_value']}]" if violation.get("facet") else ""
         lines.append(
             f"    - {violation['constraint_check_type']} {subject}{facet}: {violation['description']}"
         )
-    if len(violations) > 6:
-        lines.append(f"    - ... and {len(violations) - 6} more")
+    if len(violations) > 4:
+        lines.append(f"    - ... and {len(violations) - 4} more")
     lines.append(f"    reports: {report}/")
     return lines
 
@@ -268,9 +280,6 @@ def branch_taken(states: dict[str, str], candidates: list[str]) -> str:
 def report(service: LocalService, airflow: Airflow, runs: list[tuple[str, str]]) -> str:
     """The demo's summary: each DAG run's branches, then each schedule's executions."""
     states = airflow.task_states()
-    by_label = {}
-    for (dag_id, run_id), tasks in states.items():
-        by_label.setdefault(dag_id, []).append((run_id, tasks))
     lines = ["", "=" * 100, "DAG runs"]
     for dag_id, label in runs:
         candidates = {
@@ -285,27 +294,63 @@ def report(service: LocalService, airflow: Airflow, runs: list[tuple[str, str]])
             RETRAINING_DAG: ["promote"],
             ON_DEMAND_DAG: ["model_quality_check", "model_bias_check", "judge"],
         }[dag_id]
-        run = next((tasks for run_id, tasks in sorted(by_label.get(dag_id, [])) if label in run_id), None)
-        taken = branch_taken(run or {}, candidates)
+        taken = branch_taken(states.get((dag_id, label), {}), candidates)
         lines.append(f"  {dag_id:32} {label:26} -> {taken}")
-    for schedule, kind in (
-        (SETTINGS.schedule_name("model-quality"), "ModelQuality"),
-        (SETTINGS.schedule_name("model-bias"), "ModelBias"),
-        (f"{SETTINGS.endpoint_name}-batch-model-quality", "ModelQuality"),
-    ):
+    schedules = {
+        SETTINGS.schedule_name("model-quality"): "ModelQuality",
+        SETTINGS.schedule_name("model-bias"): "ModelBias",
+        f"{SETTINGS.endpoint_name}-batch-model-quality": "ModelQuality",
+    }
+    every = service.sagemaker.list_monitoring_executions(MaxResults=100)["MonitoringExecutionSummaries"]
+    schedules.update(
+        {
+            e["MonitoringScheduleName"]: e["MonitoringType"]
+            for e in every
+            if e["MonitoringScheduleName"] not in schedules
+        }
+    )
+    for schedule, kind in schedules.items():
         lines += ["", f"Executions of {schedule} ({kind})"]
         for execution in executions(service, schedule):
             lines += describe_execution(service, execution, kind)
     return "\n".join(lines)
 
 
+def demo_hours(top: datetime) -> list[Hour]:
+    """The endpoint's traffic: two healthy hours, a drifted one, then three of the retrained model."""
+    return [
+        Hour(top - 6 * HOUR, V1_SEED),
+        Hour(top - 5 * HOUR, V1_SEED),
+        Hour(top - 4 * HOUR, V1_SEED, DRIFT),
+        Hour(top - 3 * HOUR, RETRAINED_SEED),
+        Hour(top - 2 * HOUR, RETRAINED_SEED),
+        Hour(top - 1 * HOUR, RETRAINED_SEED),
+    ]
+
+
+def seed(service: LocalService, top: datetime) -> None:
+    """Bucket, endpoint, model v1's validation data, the endpoint's and the batch jobs' traffic; the service
+    clock ten minutes before the first hourly slot."""
+    hours = demo_hours(top)
+    print(
+        f"[demo] seeding {len(hours)} hours of traffic from {hours[0].start:%H:%M} UTC "
+        f"(drift in the hour from {hours[2].start:%H:%M})",
+        flush=True,
+    )
+    service.s3.create_bucket(Bucket=SETTINGS.bucket)
+    create_endpoint(service.sagemaker, SETTINGS)
+    put_objects(service.s3, validation_objects(SETTINGS, "v1", V1_SEED))
+    for hour in hours:
+        put_objects(service.s3, endpoint_objects(SETTINGS, hour))
+    for start in (top - 2 * HOUR, top - HOUR):
+        put_objects(service.s3, batch_objects(SETTINGS, Hour(start, V1_SEED, DRIFT)))
+    service.set_clock(top - 5 * HOUR - timedelta(minutes=10))
+
+
 def main() -> int:
     """Run the demo; print the report."""
     started = time.monotonic()
-    now = datetime.now(timezone.utc)
-    top = now.replace(minute=0, second=0, microsecond=0)
-    if now - top < timedelta(minutes=2):  # the sensors look one minute after a slot, in real time
-        time.sleep((timedelta(minutes=2) - (now - top)).total_seconds())
+    top = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
     print("[demo] starting mm-local", flush=True)
     service = LocalService()
     try:
@@ -313,40 +358,20 @@ def main() -> int:
         print("[demo] airflow db migrate", flush=True)
         airflow.run("db", "migrate", name="db-migrate")
         airflow.run("dags", "reserialize", name="dags-reserialize")
-        hours = [
-            Hour(top - 6 * HOUR, V1_SEED),
-            Hour(top - 5 * HOUR, V1_SEED),
-            Hour(top - 4 * HOUR, V1_SEED, DRIFT),
-            Hour(top - 3 * HOUR, RETRAINED_SEED),
-            Hour(top - 2 * HOUR, RETRAINED_SEED),
-            Hour(top - 1 * HOUR, RETRAINED_SEED),
-        ]
-        print(
-            f"[demo] seeding {len(hours)} hours of traffic from {hours[0].start:%H:%M} UTC "
-            f"(drift in the hour from {hours[2].start:%H:%M})",
-            flush=True,
-        )
-        service.s3.create_bucket(Bucket=SETTINGS.bucket)
-        create_endpoint(service.sagemaker, SETTINGS)
-        put_objects(service.s3, validation_objects(SETTINGS, "v1", V1_SEED))
-        for hour in hours:
-            put_objects(service.s3, endpoint_objects(SETTINGS, hour))
-        put_objects(service.s3, batch_objects(SETTINGS, Hour(top - 2 * HOUR, V1_SEED, DRIFT)))
-        put_objects(service.s3, batch_objects(SETTINGS, Hour(top - 1 * HOUR, V1_SEED, DRIFT)))
-
+        seed(service, top)
+        hours = demo_hours(top)
         endpoint_schedules = [SETTINGS.schedule_name("model-quality"), SETTINGS.schedule_name("model-bias")]
-        service.set_clock(top - 5 * HOUR - timedelta(minutes=10))
         runs: list[tuple[str, str]] = []
         for index, slot in enumerate([top - 5 * HOUR, top - 4 * HOUR, top - 3 * HOUR, top - 2 * HOUR]):
-            logical = slot + HOUR
-            print(f"[demo] {HOURLY_DAG}: data interval {slot:%H:%M}-{logical:%H:%M}", flush=True)
+            logical = slot
+            print(f"[demo] {HOURLY_DAG}: data interval {slot - HOUR:%H:%M}-{slot:%H:%M}", flush=True)
             airflow.test_dag(
                 HOURLY_DAG,
                 logical,
                 f"hourly-{index}",
                 driver=run_slots_when_ready(service, endpoint_schedules, slot + SLOT_DELAY),
             )
-            runs.append((HOURLY_DAG, logical.strftime("%Y-%m-%dT%H")))
+            runs.append((HOURLY_DAG, logical.strftime("%Y-%m-%d %H")))
             if index == 2:
                 print(f"[demo] {RETRAINING_DAG}: triggered by the violations; running it", flush=True)
                 airflow.test_dag(
@@ -355,21 +380,23 @@ def main() -> int:
                     "retraining",
                     conf={"reason": "monitoring violations"},
                 )
-                runs.append((RETRAINING_DAG, (logical + timedelta(minutes=30)).strftime("%Y-%m-%dT%H")))
+                runs.append((RETRAINING_DAG, (logical + timedelta(minutes=30)).strftime("%Y-%m-%d %H")))
         batch_slot = top - HOUR
         batch_schedule = [f"{SETTINGS.endpoint_name}-batch-model-quality"]
-        print(f"[demo] {BATCH_DAG}: data interval {batch_slot:%H:%M}-{top:%H:%M}", flush=True)
+        print(f"[demo] {BATCH_DAG}: data interval {batch_slot - HOUR:%H:%M}-{batch_slot:%H:%M}", flush=True)
         airflow.test_dag(
             BATCH_DAG,
-            top,
+            batch_slot,
             "batch",
             driver=run_slots_when_ready(service, batch_schedule, batch_slot + SLOT_DELAY),
         )
-        runs.append((BATCH_DAG, top.strftime("%Y-%m-%dT%H")))
+        runs.append((BATCH_DAG, batch_slot.strftime("%Y-%m-%d %H")))
         print(
             f"[demo] {ON_DEMAND_DAG}: model quality of {hours[2].start:%H:%M}-{hours[3].start:%H:%M}",
             flush=True,
         )
+        for schedule in [*endpoint_schedules, *batch_schedule]:  # only the one-time check runs from here on
+            service.sagemaker.stop_monitoring_schedule(MonitoringScheduleName=schedule)
         service.set_clock(datetime.now(timezone.utc))
         on_demand = datetime.now(timezone.utc).replace(microsecond=0)
         airflow.test_dag(
@@ -384,15 +411,29 @@ def main() -> int:
             },
             driver=run_slots_when_ready(service, [], None),
         )
-        runs.append((ON_DEMAND_DAG, on_demand.strftime("%Y-%m-%dT%H")))
+        runs.append((ON_DEMAND_DAG, on_demand.strftime("%Y-%m-%d %H")))
         print(report(service, airflow, runs))
-        print(
-            f"\n[demo] done in {time.monotonic() - started:.0f} s; Airflow logs of each run: {airflow.logs}"
-        )
+        print(f"\n[demo] done in {time.monotonic() - started:.0f} s")
         return 0
     finally:
         service.stop()
 
 
+def seed_only(endpoint_url: str) -> int:
+    """Seed a running ``mm-local serve`` for the Airflow UI; print the logical dates to trigger."""
+    top = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    seed(LocalService(endpoint_url), top)
+    slots = [top - k * HOUR for k in (5, 4, 3, 2)]
+    print(
+        "Trigger mm_hourly_monitoring with each logical date in turn; once its schedules exist, run its slot:"
+    )
+    for slot in slots:
+        until = (slot + SLOT_DELAY).isoformat()
+        print(f"  {slot.isoformat()}   mm-local run-due --until {until} --endpoint {endpoint_url}")
+    return 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--seed":
+        sys.exit(seed_only(sys.argv[2]))
     sys.exit(main())

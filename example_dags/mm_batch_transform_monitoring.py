@@ -9,6 +9,7 @@ violations or a failed execution ``notify``.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 from airflow.providers.common.compat.sdk import DAG, TriggerRule, task
@@ -20,6 +21,7 @@ from airflow_mm_provider.operators.schedule import SageMakerMonitoringScheduleOp
 from airflow_mm_provider.sensors.execution import SageMakerMonitoringExecutionSensor
 
 settings = load_settings()
+log = logging.getLogger(__name__)
 SCHEDULE_NAME = f"{settings.endpoint_name}-batch-model-quality"
 
 
@@ -31,7 +33,7 @@ def notify(**context: object) -> dict[str, object]:
         "violations": ti.xcom_pull(task_ids="batch_branch", key="violation_report"),
         "failure": ti.xcom_pull(task_ids="batch_branch", key="execution_failure"),
     }
-    ti.log.warning("Batch-transform monitoring needs attention: %s", found)
+    log.warning("Batch-transform monitoring needs attention: %s", found)
     return found
 
 
@@ -60,6 +62,7 @@ with DAG(
         task_id="wait_batch",
         monitoring_schedule_name=SCHEDULE_NAME,
         schedule_expression=HOURLY,
+        fail_on_failed=False,  # the branch routes failed executions
         deferrable=settings.deferrable,
         poke_interval=settings.poke_interval,
         timeout=2 * 3600,

@@ -15,6 +15,7 @@ Variable (``v1`` until the retraining DAG promotes a new one).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 from airflow.providers.common.compat.sdk import DAG, TriggerRule, task
@@ -31,6 +32,7 @@ from airflow_mm_provider.operators.branch import SageMakerMonitoringViolationBra
 from airflow_mm_provider.sensors.execution import SageMakerMonitoringExecutionSensor
 
 settings = load_settings()
+log = logging.getLogger(__name__)
 MONITORS = {"model_quality": ("ModelQuality", MODEL_QUALITY), "model_bias": ("ModelBias", MODEL_BIAS)}
 """Task prefix -> (monitoring type, schedule suffix)."""
 
@@ -42,7 +44,7 @@ def alert(**context: object) -> list[str]:
     messages = ti.xcom_pull(task_ids=[f"{prefix}_branch" for prefix in MONITORS], key="execution_failure")
     failures = [message for message in messages if message]
     for message in failures:
-        ti.log.error("Monitoring execution failed: %s", message)
+        log.error("Monitoring execution failed: %s", message)
     return failures
 
 
@@ -69,6 +71,7 @@ with DAG(
             task_id=f"wait_{prefix}",
             monitoring_schedule_name=settings.schedule_name(kind),
             schedule_expression=HOURLY,
+            fail_on_failed=False,  # the branch routes failed executions
             deferrable=settings.deferrable,
             poke_interval=settings.poke_interval,
             timeout=2 * 3600,

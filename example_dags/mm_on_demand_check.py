@@ -9,6 +9,7 @@ schedule, and ``judge`` reports the violations that matter (failing the run when
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -25,6 +26,7 @@ from mm_examples.monitors import (
 from airflow_mm_provider.operators.schedule import SageMakerOneTimeMonitoringOperator
 
 settings = load_settings()
+log = logging.getLogger(__name__)
 CHECKS = {"ModelQuality": "model_quality_check", "ModelBias": "model_bias_check"}
 
 
@@ -59,7 +61,7 @@ def judge(params: dict[str, Any], **context: Any) -> dict[str, Any]:
     report = hook.read_violations(execution, monitoring_type)
     matter = ViolationFilter(subjects=params["subjects"] or None, min_count=int(params["min_count"]))
     counted = matter.apply(report)
-    context["ti"].log.info("Violations that matter:\n%s", counted.to_table())
+    log.info("Violations that matter:\n%s", counted.to_table())
     verdict = {
         "execution_status": execution["MonitoringExecutionStatus"],
         "violations": report.count,

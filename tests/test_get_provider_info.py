@@ -51,7 +51,8 @@ def test_airflow_providers_list_shows_the_provider():
         check=True,
         timeout=120,
     ).stdout
-    providers = json.loads(out[out.index("[") :])
+    listing = next(line for line in out.splitlines() if line.startswith("[{"))
+    providers = json.loads(listing)
     assert "airflow-mm-provider" in {p["package_name"] for p in providers}
 
 
