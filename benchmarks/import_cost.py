@@ -1,6 +1,6 @@
 """Import cost of the provider's public modules next to the Amazon provider's SageMaker modules.
 
-Each figure is the median over ``--runs`` fresh interpreters:
+Each figure is the median over ``--runs`` fresh interpreters (ours and theirs measured alternately):
 
 - *alone*: wall-clock time to import the modules in a fresh interpreter (Airflow itself included);
 - *extra after Amazon*: what ``python -X importtime`` attributes to our modules when the Amazon provider's
@@ -65,40 +65,31 @@ def _extra_after(first: str, modules: list[str]) -> float:
     return total_us / 1e6
 
 
-def _median(fn, runs: int, *args) -> float:
-    return statistics.median(fn(*args) for _ in range(runs))
+def _paired(runs: int, theirs: list[str], ours: list[str]) -> tuple[float, float]:
+    """Median wall times of ``theirs`` and ``ours``, measured alternately so load drift hits both alike."""
+    pairs = [(_wall(theirs), _wall(ours)) for _ in range(runs)]
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
 
 
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     available = [m for m in OURS_DAG_FACING if _importable(m)]
     _wall([AMAZON_OPERATORS, *OURS_HOOK, *available])
-    rows = [
-        ("Amazon SageMaker hook (alone)", _median(_wall, args.runs, [AMAZON_HOOK])),
-        ("our hook + monitoring (alone)", _median(_wall, args.runs, OURS_HOOK)),
-        (
-            "our hook + monitoring, extra after Amazon hook",
-            _median(_extra_after, args.runs, AMAZON_HOOK, OURS_HOOK),
-        ),
-    ]
+    comparisons = [("Amazon SageMaker hook", AMAZON_HOOK, "our hook + monitoring", OURS_HOOK)]
     if available:
-        rows += [
-            ("Amazon SageMaker operators (alone)", _median(_wall, args.runs, [AMAZON_OPERATORS])),
-            (
-                f"our operators + sensors (alone, {len(available)} modules)",
-                _median(_wall, args.runs, available),
-            ),
-            (
-                "our operators + sensors, extra after Amazon operators",
-                _median(_extra_after, args.runs, AMAZON_OPERATORS, available),
-            ),
-        ]
-    print(f"median of {args.runs} fresh interpreters, Python {sys.version.split()[0]}")
-    for label, seconds in rows:
-        print(f"{label:<60} {seconds * 1000:8.1f} ms")
+        comparisons.append(
+            ("Amazon SageMaker operators", AMAZON_OPERATORS, "our operators + sensors", available)
+        )
+    print(f"median of {args.runs} fresh interpreters each, Python {sys.version.split()[0]}")
+    for their_label, theirs, our_label, ours in comparisons:
+        their_time, our_time = _paired(args.runs, [theirs], ours)
+        extra = statistics.median(_extra_after(theirs, ours) for _ in range(args.runs))
+        print(f"{their_label + ' (alone)':<60} {their_time * 1000:8.1f} ms")
+        print(f"{our_label + f' (alone, {len(ours)} modules)':<60} {our_time * 1000:8.1f} ms")
+        print(f"{our_label + ' (extra after ' + theirs.rsplit('.', 2)[-2] + ')':<60} {extra * 1000:8.1f} ms")
 
 
 def _importable(module: str) -> bool:
