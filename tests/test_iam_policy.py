@@ -18,8 +18,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from airflow_mm_provider.monitoring.job_definitions import monitoring_type_api
-from airflow_mm_provider.monitoring.types import MONITORING_TYPES
+from airflow_mm_provider.monitoring.types import MONITORING_TYPES, monitoring_type_api
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "airflow_mm_provider"

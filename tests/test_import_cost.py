@@ -1,4 +1,8 @@
-"""The modules the DAG processor imports stay light: no numpy, pandas, moto or analysis engine."""
+"""The modules the DAG processor imports stay light: no numpy, pandas, moto or analysis engine.
+
+Operator and sensor modules also leave the request models, report parsers and trigger machinery to load
+on first use, so a DAG file pays only for the classes it builds.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,50 @@ DAG_FACING = (
     "airflow_mm_provider.sensors.schedule",
     "airflow_mm_provider.triggers.execution",
 )
+
+
+ON_USE = (
+    "isodate",
+    "airflow.providers.amazon.aws.triggers.sagemaker",
+    "airflow_mm_provider.triggers.execution",
+    "airflow_mm_provider.monitoring.inputs",
+    "airflow_mm_provider.monitoring.job_definitions",
+    "airflow_mm_provider.monitoring.baselining",
+    "airflow_mm_provider.monitoring.violations",
+    "airflow_mm_provider.monitoring.statistics",
+    "airflow_mm_provider.monitoring.constraints",
+    "airflow_mm_provider.monitoring.clarify",
+)
+OPERATORS_AND_SENSORS = tuple(name for name in DAG_FACING if name.split(".")[1] in ("operators", "sensors"))
+
+
+def _loaded_after_import(modules: tuple[str, ...], watched: tuple[str, ...]) -> list[str]:
+    """Which of ``watched`` are loaded after importing ``modules`` in a fresh interpreter."""
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"print(json.dumps([m for m in {watched!r} if m in sys.modules]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_operator_and_sensor_modules_leave_request_models_and_triggers_for_later():
+    assert len(OPERATORS_AND_SENSORS) == 6
+    assert _loaded_after_import(OPERATORS_AND_SENSORS, ON_USE) == []
+
+
+def test_building_a_baseline_operator_loads_the_request_models():
+    code = (
+        "import sys\n"
+        "from airflow_mm_provider.operators.baseline import SageMakerDataQualityBaselineOperator\n"
+        "SageMakerDataQualityBaselineOperator(task_id='t', baseline_dataset='s3://b/d.csv',\n"
+        "    output_s3_uri='s3://b/o', role_arn='arn:aws:iam::111122223333:role/r')\n"
+        "print('airflow_mm_provider.monitoring.baselining' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "True"
 
 
 def test_imports_load_nothing_heavy():

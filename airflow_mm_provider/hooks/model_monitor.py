@@ -16,28 +16,23 @@ from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from botocore.exceptions import ClientError
 
 from airflow_mm_provider.monitoring import names
-from airflow_mm_provider.monitoring.job_definitions import (
-    MONITORING_TYPES,
-    job_definition_request,
-    monitoring_type_api,
-    schedule_request,
-    validate_runtime_for_schedule,
-)
 from airflow_mm_provider.monitoring.outcomes import execution_label, failure_message
-from airflow_mm_provider.monitoring.paths import join_s3, split_s3_uri
-from airflow_mm_provider.monitoring.schedule import ScheduleExpression, as_utc
-from airflow_mm_provider.monitoring.violations import (
+from airflow_mm_provider.monitoring.paths import (
     ANALYSIS_FILE,
     CONSTRAINT_VIOLATIONS_FILE,
     CONSTRAINTS_FILE,
     STATISTICS_FILE,
-    ViolationReport,
+    join_s3,
+    split_s3_uri,
 )
+from airflow_mm_provider.monitoring.schedule import ScheduleExpression, as_utc
+from airflow_mm_provider.monitoring.types import MONITORING_TYPES, monitoring_type_api
 
 if TYPE_CHECKING:
     from airflow_mm_provider.monitoring.clarify import BiasAnalysis, ExplainabilityAnalysis
     from airflow_mm_provider.monitoring.constraints import DataQualityConstraints, ModelQualityConstraints
     from airflow_mm_provider.monitoring.statistics import DataQualityStatistics, ModelQualityStatistics
+    from airflow_mm_provider.monitoring.violations import ViolationReport
 
 T = TypeVar("T")
 
@@ -582,6 +577,12 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         :return: ``MonitoringScheduleArn``, ``MonitoringScheduleName``, ``JobDefinitionName`` and ``Action``
             (``created``, ``updated`` or ``unchanged``).
         """
+        from airflow_mm_provider.monitoring.job_definitions import (
+            job_definition_request,
+            schedule_request,
+            validate_runtime_for_schedule,
+        )
+
         definition = job_definition_request(monitoring_type, job_definition, _PLACEHOLDER_NAME)
         definition_name = names.job_definition_name(schedule_name, monitoring_type, definition)
         definition["JobDefinitionName"] = definition_name
@@ -876,6 +877,8 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         :param execution_or_uri: a ``MonitoringExecutionSummary``, a report prefix or the file's S3 URI.
         :param monitoring_type: the monitor type that wrote the report.
         """
+        from airflow_mm_provider.monitoring.violations import ViolationReport
+
         if isinstance(execution_or_uri, Mapping):
             status = execution_or_uri.get("MonitoringExecutionStatus")
             report_uri = self.execution_report_uri(execution_or_uri)

@@ -33,14 +33,13 @@ from airflow_mm_provider.monitoring.inputs import (
     validate_resources,
     without_none,
 )
-from airflow_mm_provider.monitoring.job_definitions import MONITORING_TYPE, PROBLEM_TYPE, PROBLEM_TYPES
-from airflow_mm_provider.monitoring.paths import join_s3
+from airflow_mm_provider.monitoring.job_definitions import PROBLEM_TYPE, PROBLEM_TYPES
+from airflow_mm_provider.monitoring.paths import ANALYSIS_FILE, CONSTRAINTS_FILE, STATISTICS_FILE, join_s3
 from airflow_mm_provider.monitoring.rules import rule
-from airflow_mm_provider.monitoring.violations import ANALYSIS_FILE, CONSTRAINTS_FILE, STATISTICS_FILE
+from airflow_mm_provider.monitoring.types import MONITORING_TYPE, MONITORING_TYPES
 
 _SDK = "SageMaker Python SDK"
 
-MONITORING_TYPES = ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
 ANALYZER_BASELINE_TYPES = ("DataQuality", "ModelQuality")
 CLARIFY_BASELINE_TYPES = ("ModelBias", "ModelExplainability")
 

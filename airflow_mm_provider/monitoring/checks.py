@@ -193,13 +193,13 @@ OBJECT = rule(
     f"{_BC}: structure members are JSON objects",
 )
 
-_NAME_RE = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
-_S3_RE = re.compile(r"(https|s3)://([^/]+)/?(.*)")
-_ROLE_ARN_RE = re.compile(r"arn:aws[a-z\-]*:iam::[0-9]{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+")
-_INSTANCE_TYPE_RE = re.compile(r"ml\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+")
-_KMS_RE = re.compile(r"[a-zA-Z0-9:/_-]*")
-_ENV_KEY_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-_VPC_ID_RE = re.compile(r"[-0-9a-zA-Z]+")
+_NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"
+_S3_PATTERN = r"(https|s3)://([^/]+)/?(.*)"
+_ROLE_ARN_PATTERN = r"arn:aws[a-z\-]*:iam::[0-9]{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
+_INSTANCE_TYPE_PATTERN = r"ml\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+"
+_KMS_PATTERN = r"[a-zA-Z0-9:/_-]*"
+_ENV_KEY_PATTERN = r"[a-zA-Z_][a-zA-Z0-9_]*"
+_VPC_ID_PATTERN = r"[-0-9a-zA-Z]+"
 _TAG_PUNCTUATION = frozenset("_.:/=+-@")
 
 
@@ -245,7 +245,7 @@ def is_int(value: Any, low: int, high: float = math.inf) -> bool:
 
 
 def check_string(
-    value: Any, field: str, broken: Rule, low: int, high: int, pattern: re.Pattern[str] | None = None
+    value: Any, field: str, broken: Rule, low: int, high: int, pattern: str | None = None
 ) -> None:
     """Check ``value`` is a string of ``low..high`` characters that fully matches ``pattern`` (if given).
 
@@ -256,7 +256,7 @@ def check_string(
     :param high: maximum length.
     :param pattern: a regular expression the whole string must match.
     """
-    if not is_string(value, low, high) or (pattern is not None and not pattern.fullmatch(value)):
+    if not is_string(value, low, high) or (pattern is not None and not re.fullmatch(pattern, value)):
         fail(field, broken, value)
 
 
@@ -325,11 +325,11 @@ def check_name(value: Any, field: str) -> None:
     :param value: the name.
     :param field: dotted API path named in the error.
     """
-    check_string(value, field, NAME, 1, 63, _NAME_RE)
+    check_string(value, field, NAME, 1, 63, _NAME_PATTERN)
 
 
 def _check_s3(value: Any, field: str, length_rule: Rule, limit: int) -> None:
-    if not isinstance(value, str) or not _S3_RE.fullmatch(value):
+    if not isinstance(value, str) or not re.fullmatch(_S3_PATTERN, value):
         fail(field, S3_URI_PATTERN, value)
     if len(value) > limit:
         fail(field, length_rule, value)
@@ -359,7 +359,7 @@ def check_role_arn(value: Any, field: str = "RoleArn") -> None:
     :param value: the ARN.
     :param field: dotted API path named in the error.
     """
-    check_string(value, field, ROLE_ARN, 20, 2048, _ROLE_ARN_RE)
+    check_string(value, field, ROLE_ARN, 20, 2048, _ROLE_ARN_PATTERN)
 
 
 def check_instance_count(value: Any, field: str) -> None:
@@ -377,7 +377,7 @@ def check_instance_type(value: Any, field: str) -> None:
     :param value: the instance type.
     :param field: dotted API path named in the error.
     """
-    check_string(value, field, INSTANCE_TYPE, 1, 64, _INSTANCE_TYPE_RE)
+    check_string(value, field, INSTANCE_TYPE, 1, 64, _INSTANCE_TYPE_PATTERN)
 
 
 def check_volume_size(value: Any, field: str) -> None:
@@ -404,7 +404,7 @@ def check_kms_key_id(value: Any, field: str) -> None:
     :param value: the key id.
     :param field: dotted API path named in the error.
     """
-    check_string(value, field, KMS_KEY_ID, 0, 2048, _KMS_RE)
+    check_string(value, field, KMS_KEY_ID, 0, 2048, _KMS_PATTERN)
 
 
 def check_environment(value: Any, field: str) -> None:
@@ -416,7 +416,7 @@ def check_environment(value: Any, field: str) -> None:
     if not isinstance(value, Mapping) or len(value) > 50:
         fail(field, ENVIRONMENT_SIZE, value)
     for key, item in value.items():
-        check_string(key, join(field, str(key)), ENVIRONMENT_KEY, 1, 256, _ENV_KEY_RE)
+        check_string(key, join(field, str(key)), ENVIRONMENT_KEY, 1, 256, _ENV_KEY_PATTERN)
         check_string(item, join(field, key), ENVIRONMENT_VALUE, 0, 256)
 
 
@@ -449,7 +449,7 @@ def check_string_list(
     broken: Rule,
     max_items: int,
     item_length: int,
-    pattern: re.Pattern[str] | None = None,
+    pattern: str | None = None,
 ) -> None:
     """Check ``value`` is a list of 1..``max_items`` strings, each at most ``item_length`` long.
 
@@ -480,9 +480,14 @@ def check_vpc_config(value: Any, field: str) -> None:
     """
     vpc = check_object(value, field)
     check_string_list(
-        vpc.get("SecurityGroupIds"), join(field, "SecurityGroupIds"), SECURITY_GROUP_IDS, 5, 32, _VPC_ID_RE
+        vpc.get("SecurityGroupIds"),
+        join(field, "SecurityGroupIds"),
+        SECURITY_GROUP_IDS,
+        5,
+        32,
+        _VPC_ID_PATTERN,
     )
-    check_string_list(vpc.get("Subnets"), join(field, "Subnets"), SUBNETS, 16, 32, _VPC_ID_RE)
+    check_string_list(vpc.get("Subnets"), join(field, "Subnets"), SUBNETS, 16, 32, _VPC_ID_PATTERN)
 
 
 def check_container_arguments(value: Any, field: str) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from airflow_mm_provider.monitoring.paths import ANALYSIS_FILE
 from airflow_mm_provider.monitoring.report_json import (
     json_number,
     json_safe,
@@ -27,7 +28,6 @@ from airflow_mm_provider.monitoring.report_json import (
     optional_text,
     parse_number,
 )
-from airflow_mm_provider.monitoring.violations import ANALYSIS_FILE
 
 PRE_TRAINING = "pre_training"
 POST_TRAINING = "post_training"

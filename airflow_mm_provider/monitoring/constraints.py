@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from airflow_mm_provider.monitoring.paths import CONSTRAINTS_FILE
 from airflow_mm_provider.monitoring.report_json import (
     json_number,
     json_safe,
@@ -34,7 +35,6 @@ from airflow_mm_provider.monitoring.statistics import (
     detect_problem_type,
 )
 from airflow_mm_provider.monitoring.violations import (
-    CONSTRAINTS_FILE,
     MODEL_QUALITY,
     Violation,
     ViolationReport,

@@ -29,9 +29,8 @@ import io
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.names import run_scoped_name
@@ -90,8 +89,7 @@ LABEL_ITEM = rule(
 )
 
 
-@dataclass(frozen=True)
-class GroundTruthLabel:
+class GroundTruthLabel(NamedTuple):
     """One label to upload, before validation.
 
     :param event_id: the inference's event or inference id.

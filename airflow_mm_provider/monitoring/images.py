@@ -12,6 +12,7 @@ from typing import Any
 
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.rules import rule
+from airflow_mm_provider.monitoring.types import MONITORING_TYPE
 
 ANALYZER_REPOSITORY = "sagemaker-model-monitor-analyzer"
 CLARIFY_REPOSITORY = "sagemaker-clarify-processing"
@@ -146,9 +147,6 @@ def image_uri_for(monitoring_type: str, region: str) -> str:
         return analyzer_image_uri(region)
     if monitoring_type in CLARIFY_TYPES:
         return clarify_image_uri(region)
-    # job_definitions owns the MonitoringType rule and may want default images itself, so import it late.
-    from airflow_mm_provider.monitoring.job_definitions import MONITORING_TYPE
-
     raise MonitoringValidationError("MonitoringType", MONITORING_TYPE, monitoring_type)
 
 

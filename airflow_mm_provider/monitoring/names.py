@@ -30,7 +30,7 @@ TYPE_ABBREVIATIONS: Mapping[str, str] = {
 """Short tag per monitoring type used inside job-definition names."""
 
 _EXCLUDED_FROM_HASH = frozenset({"JobDefinitionName", "Tags"})
-_INVALID_RUN = re.compile(r"[^a-zA-Z0-9]+")
+_INVALID_RUN = r"[^a-zA-Z0-9]+"
 _FALLBACK_STEM = "mm"
 
 
@@ -119,7 +119,7 @@ def _abbreviation(monitoring_type: str) -> str:
 
 def _sanitize(text: str) -> str:
     """Replace every run of characters outside ``[a-zA-Z0-9]`` by one hyphen and trim hyphens at the ends."""
-    return _INVALID_RUN.sub("-", text).strip("-")
+    return re.sub(_INVALID_RUN, "-", text).strip("-")
 
 
 def _join_within_limit(readable: str, digest: str, limit: int = MAX_NAME_LENGTH) -> str:

@@ -26,6 +26,11 @@ TERMINAL_STATUSES = frozenset({COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED, STO
 
 STATUS_KEY = "MonitoringExecutionStatus"
 
+TIMEOUT = "timeout"
+"""Trigger event status, besides the :class:`Outcome` values: the deadline passed first."""
+ERROR = "error"
+"""Trigger event status when a call to the service failed."""
+
 NO_DATA_MARKER = "had no data"
 NO_DATA_HINT = (
     "Hint: no captured records fell inside the analysed window. Check that the endpoint or transform job "

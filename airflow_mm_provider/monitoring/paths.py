@@ -12,6 +12,13 @@ from airflow_mm_provider.monitoring.schedule import HOUR, as_utc, floor_hour
 
 _S3 = "s3://"
 
+CONSTRAINT_VIOLATIONS_FILE = "constraint_violations.json"
+STATISTICS_FILE = "statistics.json"
+CONSTRAINTS_FILE = "constraints.json"
+ANALYSIS_FILE = "analysis.json"
+CLARIFY_REPORT_FILES: tuple[str, ...] = ("report.html", "report.ipynb", "report.pdf")
+"""What Clarify monitors write besides ``analysis.json``: reports for people, not for parsing."""
+
 
 def hour_path(t: datetime) -> str:
     """The ``yyyy/mm/dd/hh`` folder of the UTC hour containing ``t``.

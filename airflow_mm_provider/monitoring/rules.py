@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _REGISTRY: dict[str, Rule] = {}
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One rule the service enforces that can be checked before any AWS call.
 
     :param id: stable short identifier, quoted in error messages and in docs/validation-rules.md.

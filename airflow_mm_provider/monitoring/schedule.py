@@ -46,9 +46,9 @@ EXPRESSION_INTERVAL = rule(
 _NUMBER = r"(\d{1,2})"
 # The two day-field layouts the service accepts: "? * * *" (documented) and "* * ? *" (observed in SDK tests).
 _TAIL = r" (?:\? \* \* \*|\* \* \? \*)\)"
-_HOURLY = re.compile(r"cron\(0 \*" + _TAIL)
-_DAILY = re.compile(r"cron\(0 " + _NUMBER + _TAIL)
-_EVERY = re.compile(r"cron\(0 " + _NUMBER + "/" + _NUMBER + _TAIL)
+_HOURLY = r"cron\(0 \*" + _TAIL
+_DAILY = r"cron\(0 " + _NUMBER + _TAIL
+_EVERY = r"cron\(0 " + _NUMBER + "/" + _NUMBER + _TAIL
 NOW = "NOW"
 
 
@@ -262,19 +262,19 @@ class ScheduleExpression:
 def _parse_exact(text: str, field: str) -> ScheduleExpression | None:
     if text == NOW:
         return ScheduleExpression.now()
-    if _HOURLY.fullmatch(text):
+    if re.fullmatch(_HOURLY, text):
         return ScheduleExpression.hourly()
-    match = _DAILY.fullmatch(text)
+    match = re.fullmatch(_DAILY, text)
     if match:
         return ScheduleExpression.daily(int(match[1]), field)
-    match = _EVERY.fullmatch(text)
+    match = re.fullmatch(_EVERY, text)
     if match:
         return ScheduleExpression.every_n_hours(int(match[2]), int(match[1]), field)
     return None
 
 
 def _is_supported(text: str) -> bool:
-    return any(pattern.fullmatch(text) for pattern in (_HOURLY, _DAILY, _EVERY))
+    return any(re.fullmatch(pattern, text) for pattern in (_HOURLY, _DAILY, _EVERY))
 
 
 def _hint(text: str) -> str:
@@ -294,3 +294,21 @@ def _hint(text: str) -> str:
     if re.fullmatch(r"rate\(.*\)", stripped):
         return "rate() expressions are not supported; use cron(0 H/N ? * * *) for every N hours."
     return ""
+
+
+def parse_time(value: datetime | str | None, name: str) -> datetime | None:
+    """An aware UTC datetime from a datetime or an ISO-8601 string (``Z`` allowed); ``None`` stays ``None``.
+
+    :param value: the time; naive values are refused because their zone is unknown.
+    :param name: the parameter it came from, for errors.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            raise ValueError(f"{name} must be an ISO-8601 date-time, got {text!r}") from None
+    utc = as_utc(value, name)
+    return datetime(*utc.timetuple()[:6], utc.microsecond, tzinfo=timezone.utc)

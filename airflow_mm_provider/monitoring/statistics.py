@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_mm_provider.monitoring.paths import STATISTICS_FILE
 from airflow_mm_provider.monitoring.report_json import (
     json_number,
     list_at,
@@ -20,7 +21,6 @@ from airflow_mm_provider.monitoring.report_json import (
     parse_count,
     parse_number,
 )
-from airflow_mm_provider.monitoring.violations import STATISTICS_FILE
 
 NUMERIC_TYPES: frozenset[str] = frozenset({"Integral", "Fractional"})
 

@@ -28,6 +28,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_mm_provider.monitoring.paths import (
+    ANALYSIS_FILE,
+    CONSTRAINT_VIOLATIONS_FILE,
+    CONSTRAINTS_FILE,
+    STATISTICS_FILE,
+)
 from airflow_mm_provider.monitoring.report_json import load_json_object, optional_text
 from airflow_mm_provider.monitoring.types import (
     DATA_QUALITY,
@@ -36,12 +42,6 @@ from airflow_mm_provider.monitoring.types import (
     MODEL_QUALITY,
     MONITORING_TYPES,
 )
-
-CONSTRAINT_VIOLATIONS_FILE = "constraint_violations.json"
-STATISTICS_FILE = "statistics.json"
-CONSTRAINTS_FILE = "constraints.json"
-ANALYSIS_FILE = "analysis.json"
-CLARIFY_REPORT_FILES: tuple[str, ...] = ("report.html", "report.ipynb", "report.pdf")
 
 _REPORT_FILES: dict[str, tuple[str, ...]] = {
     DATA_QUALITY: (CONSTRAINT_VIOLATIONS_FILE, STATISTICS_FILE, CONSTRAINTS_FILE),
@@ -70,7 +70,8 @@ def report_files(monitoring_type: str) -> tuple[str, ...]:
     """The JSON files a monitoring execution of ``monitoring_type`` writes under its report URI.
 
     ``constraint_violations.json`` comes first and may be absent when there are no violations. Clarify types
-    also write :data:`CLARIFY_REPORT_FILES`, which are for people, not for parsing.
+    also write the reports in :data:`~airflow_mm_provider.monitoring.paths.CLARIFY_REPORT_FILES`, which
+    are for people, not for parsing.
     """
     return _REPORT_FILES[check_monitoring_type(monitoring_type)]
 

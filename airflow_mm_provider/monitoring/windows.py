@@ -11,10 +11,8 @@ looks back.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-import isodate
+from typing import NamedTuple
 
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.rules import rule
@@ -73,8 +71,7 @@ NOW_WINDOW_LENGTH = rule(
 )
 
 
-@dataclass(frozen=True)
-class AnalysisWindow:
+class AnalysisWindow(NamedTuple):
     """The span of data one monitoring run analyses, ``[start, end)`` in UTC.
 
     :param start: first instant analysed (aware, UTC).
@@ -107,6 +104,8 @@ def parse_offset(value: str, field: str) -> timedelta:
         raise MonitoringValidationError(field, OFFSET_LENGTH, value)
     if not re.fullmatch(r"[+-]?P.*\d.*", value) or value.endswith("T"):
         raise MonitoringValidationError(field, OFFSET_FORMAT, value)
+    import isodate  # loads on first use: the operator modules import this one on every DAG parse
+
     try:
         parsed = isodate.parse_duration(value)
     except (isodate.ISO8601Error, ValueError):

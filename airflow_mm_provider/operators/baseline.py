@@ -25,6 +25,8 @@ Returned value (XCom), a JSON-safe dict whose keys are stable and always all pre
 
 Literal parameter values are validated when the operator is built (DAG parse time); templated values are
 validated after rendering, before any AWS call. Errors are ``MonitoringValidationError`` naming the field.
+The request-building modules load when an operator is built, not when this module is imported, because the
+DAG processor imports it on every parse of every DAG file that names it.
 """
 
 from __future__ import annotations
@@ -38,21 +40,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
-from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
 from airflow.providers.amazon.aws.utils import validate_execute_complete_event
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.providers.common.compat.sdk import AirflowException, conf
 from botocore.exceptions import ClientError
 
-from airflow_mm_provider.monitoring import baselining, names
-from airflow_mm_provider.monitoring.baselining import BaselineJobSettings, ModelQualityAttributes
-from airflow_mm_provider.monitoring.images import image_uri_for
-from airflow_mm_provider.monitoring.inputs import ClusterResources, DatasetFormat, NetworkConfig
+from airflow_mm_provider.monitoring import names
 from airflow_mm_provider.monitoring.paths import split_s3_uri
 from airflow_mm_provider.operators.templating import is_literal
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
+
+    from airflow_mm_provider.monitoring.baselining import BaselineJobSettings
+    from airflow_mm_provider.monitoring.inputs import ClusterResources, DatasetFormat, NetworkConfig
 
 __all__ = [
     "SageMakerDataQualityBaselineOperator",
@@ -140,6 +141,8 @@ class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
+        from airflow_mm_provider.monitoring.inputs import ClusterResources, DatasetFormat
+
         super().__init__(**kwargs)
         self.baseline_dataset = baseline_dataset
         self.output_s3_uri = output_s3_uri
@@ -172,6 +175,8 @@ class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
 
     def _settings(self, job_name: str, image_uri: str, rendered: bool) -> BaselineJobSettings:
         """The job-level settings of the request."""
+        from airflow_mm_provider.monitoring.baselining import BaselineJobSettings
+
         return BaselineJobSettings(
             job_name=job_name,
             role_arn=self._value("role_arn", rendered),
@@ -246,6 +251,9 @@ class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
 
     def _start(self, job_name: str) -> dict[str, Any]:
         """Build, upload the Clarify config if any, and create the job; returns the request."""
+        from airflow_mm_provider.monitoring import baselining
+        from airflow_mm_provider.monitoring.images import image_uri_for
+
         image_uri = self.image_uri or image_uri_for(self.monitoring_type, self.hook.conn_region_name)
         request = self.build_request(job_name, image_uri)
         config = self.analysis_config()
@@ -260,6 +268,8 @@ class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
 
     def _summary(self, job: Mapping[str, Any]) -> dict[str, Any]:
         """The XCom summary of a described (or just created) job."""
+        from airflow_mm_provider.monitoring import baselining
+
         outputs = (job.get("ProcessingOutputConfig") or {}).get("Outputs") or []
         output_uri = outputs[0]["S3Output"]["S3Uri"] if outputs else self.output_s3_uri
         return baselining.baseline_result(
@@ -318,6 +328,8 @@ class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
 
     def _defer(self, job_name: str) -> None:
         """Hand the wait to the triggerer with the Amazon provider's processing-job trigger."""
+        from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
+
         limit = self.max_ingestion_time or DEFAULT_WAIT_SECONDS
         self.defer(
             trigger=SageMakerTrigger(
@@ -378,6 +390,8 @@ class SageMakerDataQualityBaselineOperator(_BaselineOperator):
         self._check_literals()
 
     def _build_request(self, settings: BaselineJobSettings, rendered: bool) -> dict[str, Any]:
+        from airflow_mm_provider.monitoring import baselining
+
         return baselining.data_quality_baseline_request(
             settings,
             self._value("baseline_dataset", rendered),
@@ -417,6 +431,8 @@ class SageMakerModelQualityBaselineOperator(_BaselineOperator):
         post_analytics_processor_script: str | None = None,
         **kwargs: Any,
     ) -> None:
+        from airflow_mm_provider.monitoring.baselining import ModelQualityAttributes
+
         super().__init__(**kwargs)
         self.attributes = ModelQualityAttributes(
             problem_type=problem_type,
@@ -429,6 +445,8 @@ class SageMakerModelQualityBaselineOperator(_BaselineOperator):
         self._check_literals()
 
     def _build_request(self, settings: BaselineJobSettings, rendered: bool) -> dict[str, Any]:
+        from airflow_mm_provider.monitoring import baselining
+
         return baselining.model_quality_baseline_request(
             settings,
             self._value("baseline_dataset", rendered),
@@ -469,6 +487,8 @@ class _ClarifyBaselineOperator(_BaselineOperator):
         predictor: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
+        from airflow_mm_provider.monitoring import baselining
+
         super().__init__(**kwargs)
         self.analysis_config_dict = analysis_config
         self.headers = headers
@@ -479,6 +499,8 @@ class _ClarifyBaselineOperator(_BaselineOperator):
         self.predictor = predictor
 
     def _dataset_type(self) -> str:
+        from airflow_mm_provider.monitoring import baselining
+
         return baselining.clarify_dataset_type(self.dataset_format)
 
     def _config_from_parts(self) -> dict[str, Any]:
@@ -486,6 +508,8 @@ class _ClarifyBaselineOperator(_BaselineOperator):
         raise NotImplementedError
 
     def analysis_config(self, rendered: bool = True) -> dict[str, Any] | None:
+        from airflow_mm_provider.monitoring import baselining
+
         if self.analysis_config_dict is None:
             return self._config_from_parts()
         if not rendered and not is_literal(self.analysis_config_dict):
@@ -495,6 +519,8 @@ class _ClarifyBaselineOperator(_BaselineOperator):
         return config
 
     def _build_request(self, settings: BaselineJobSettings, rendered: bool) -> dict[str, Any]:
+        from airflow_mm_provider.monitoring import baselining
+
         config = self.analysis_config(rendered)
         dataset_type = self._dataset_type() if config is None else config["dataset_type"]
         return baselining.clarify_baseline_request(
@@ -552,6 +578,8 @@ class SageMakerModelBiasBaselineOperator(_ClarifyBaselineOperator):
         self._check_literals()
 
     def _config_from_parts(self) -> dict[str, Any]:
+        from airflow_mm_provider.monitoring import baselining
+
         return baselining.bias_analysis_config(
             label=self.clarify_label,
             label_values_or_threshold=self.label_values_or_threshold,
@@ -583,11 +611,15 @@ class SageMakerModelExplainabilityBaselineOperator(_ClarifyBaselineOperator):
     monitoring_type = "ModelExplainability"
 
     def __init__(self, *, shap: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        from airflow_mm_provider.monitoring import baselining
+
         super().__init__(**kwargs)
         self.shap = baselining.shap_config() if shap is None else shap
         self._check_literals()
 
     def _config_from_parts(self) -> dict[str, Any]:
+        from airflow_mm_provider.monitoring import baselining
+
         return baselining.explainability_analysis_config(
             shap=self.shap,
             predictor=self.predictor,

@@ -25,12 +25,14 @@ from airflow_mm_provider.monitoring.outcomes import (
     execution_label,
     execution_summary,
 )
-from airflow_mm_provider.monitoring.violations import ViolationFilter, ViolationReport, check_monitoring_type
+from airflow_mm_provider.monitoring.types import monitoring_type_api
 from airflow_mm_provider.operators.templating import rendered_object
 from airflow_mm_provider.sensors.execution import DATA_INTERVAL, LATEST, awaited_execution
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
+
+    from airflow_mm_provider.monitoring.violations import ViolationFilter, ViolationReport
 
 VIOLATION_REPORT_KEY = "violation_report"
 """XCom key of the violation report summary (``ViolationReport.summary()``)."""
@@ -73,6 +75,8 @@ def _violation_filter(
 ) -> ViolationFilter | None:
     if (check_types, subjects, facets, labels, min_count) == (None, None, None, None, 1):
         return None
+    from airflow_mm_provider.monitoring.violations import ViolationFilter
+
     return ViolationFilter(check_types, subjects, facets, labels, min_count)
 
 
@@ -171,7 +175,7 @@ class SageMakerMonitoringViolationBranchOperator(
             outlets = list(outlets) if isinstance(outlets, (list, tuple)) else [outlets]
             kwargs["outlets"] = [*outlets, AssetAlias(asset_alias)]
         super().__init__(**kwargs)
-        self.monitoring_type = check_monitoring_type(monitoring_type)
+        self.monitoring_type = monitoring_type_api(monitoring_type, "monitoring_type").monitoring_type
         self.on_completed = _branch(on_completed, "on_completed")
         self.on_violations = _branch(on_violations, "on_violations")
         self.on_failed = _branch(on_failed, "on_failed", required=False)

@@ -31,8 +31,8 @@ from airflow_mm_provider.monitoring.ground_truth import (
     upload_file_name,
 )
 from airflow_mm_provider.monitoring.paths import split_s3_uri
+from airflow_mm_provider.monitoring.schedule import parse_time
 from airflow_mm_provider.operators.templating import is_literal, rendered_object
-from airflow_mm_provider.triggers.execution import parse_time
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context

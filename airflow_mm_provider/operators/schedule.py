@@ -5,6 +5,9 @@
 - :class:`SageMakerDeleteMonitoringScheduleOperator` deletes a schedule and the job definitions it owned.
 - :class:`SageMakerOneTimeMonitoringOperator` analyses one window (by default the DAG run's data interval)
   with a ``NOW`` schedule, waits for its execution and deletes the schedule again.
+
+Request models and the trigger load on first use, so importing this module (which the DAG processor does on
+every parse) stays cheap.
 """
 
 from __future__ import annotations
@@ -33,15 +36,9 @@ from airflow_mm_provider.links.model_monitor import (
     persist_link,
 )
 from airflow_mm_provider.monitoring import checks, names, windows
-from airflow_mm_provider.monitoring.inputs import BaselineConfig, Tags
-from airflow_mm_provider.monitoring.job_definitions import (
-    JobDefinitionSpec,
-    job_definition_request,
-    monitoring_type_api,
-    validate_runtime_for_schedule,
-)
 from airflow_mm_provider.monitoring.outcomes import (
     STATUS_KEY,
+    TIMEOUT,
     Outcome,
     classify,
     execution_label,
@@ -50,12 +47,16 @@ from airflow_mm_provider.monitoring.outcomes import (
     outcome_message,
     should_fail,
 )
-from airflow_mm_provider.monitoring.schedule import HOUR, NOW, ScheduleExpression, floor_hour
+from airflow_mm_provider.monitoring.schedule import HOUR, NOW, ScheduleExpression, floor_hour, parse_time
+from airflow_mm_provider.monitoring.types import monitoring_type_api
 from airflow_mm_provider.operators.templating import is_literal
-from airflow_mm_provider.triggers.execution import TIMEOUT, SageMakerMonitoringExecutionTrigger, parse_time
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
+
+    from airflow_mm_provider.monitoring.job_definitions import JobDefinitionSpec
+
+    JobDefinition = JobDefinitionSpec | Mapping[str, Any]
 
 SCHEDULED = "Scheduled"
 STOPPED = "Stopped"
@@ -69,8 +70,6 @@ ONE_TIME_SCOPE = "one-time-monitoring"
 _VALIDATION_NAME = "validation-only"
 """Stand-in job-definition name while validating; the hook names the definition by its content."""
 
-JobDefinition = JobDefinitionSpec | Mapping[str, Any]
-
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -78,6 +77,16 @@ def _utcnow() -> datetime:
 
 def _all_literal(*values: Any) -> bool:
     return all(is_literal(value) for value in values)
+
+
+def tags_request(tags: Mapping[str, str] | Sequence[Mapping[str, str]] | None) -> list[dict[str, str]] | None:
+    """``tags`` as the API's ``Tags`` list (validated), or None when none are given.
+
+    :param tags: ``{key: value}`` or the API list.
+    """
+    from airflow_mm_provider.monitoring.inputs import Tags
+
+    return None if tags is None else Tags(tags).to_api()
 
 
 # ---- job definitions and baselines -----------------------------------------------------------------------
@@ -99,6 +108,8 @@ def baseline_members(
         ``baseline``.
     :param statistics_uri: an explicit ``statistics.json`` S3 URI (data quality only); wins over ``baseline``.
     """
+    from airflow_mm_provider.monitoring.inputs import BaselineConfig
+
     api = monitoring_type_api(monitoring_type, TYPE_FIELD)
     if baseline is not None and not isinstance(baseline, Mapping):
         raise ValueError(
@@ -120,6 +131,9 @@ def with_baseline(
     :param job_definition: a typed spec or the API-shaped ``Create<T>JobDefinition`` dict (not modified).
     :param members: ``<T>BaselineConfig`` members, e.g. from :func:`baseline_members`.
     """
+    from airflow_mm_provider.monitoring.inputs import BaselineConfig
+    from airflow_mm_provider.monitoring.job_definitions import JobDefinitionSpec
+
     if not members:
         return job_definition
     if isinstance(job_definition, JobDefinitionSpec):
@@ -161,8 +175,14 @@ class _JobDefinitionArgs:
             self.monitoring_type, self.baseline, self.constraints_uri, self.statistics_uri
         )
         definition = with_baseline(self.monitoring_type, self.job_definition, members)
-        job_definition_request(self.monitoring_type, definition, _VALIDATION_NAME)
+        self.job_definition_request(definition)
         return definition
+
+    def job_definition_request(self, definition: JobDefinition) -> dict[str, Any]:
+        """The validated ``Create<T>JobDefinition`` request of ``definition``, under a stand-in name."""
+        from airflow_mm_provider.monitoring.job_definitions import job_definition_request
+
+        return job_definition_request(self.monitoring_type, definition, _VALIDATION_NAME)
 
 
 # ---- operators -------------------------------------------------------------------------------------------
@@ -287,9 +307,11 @@ class SageMakerMonitoringScheduleOperator(_JobDefinitionArgs, SageMakerModelMoni
             monitoring_type_api(self.monitoring_type, TYPE_FIELD)
         if self.schedule is not None and is_literal(self.schedule):
             ScheduleExpression.coerce(self.schedule, EXPRESSION_FIELD)
-        if self.tags is not None and is_literal(self.tags):
-            Tags(self.tags)
+        if is_literal(self.tags):
+            tags_request(self.tags)
         if self._job_definition_literal():
+            from airflow_mm_provider.monitoring.job_definitions import validate_runtime_for_schedule
+
             definition = self.resolved_job_definition()
             if is_literal(self.schedule):
                 validate_runtime_for_schedule(self.monitoring_type, definition, self.schedule)
@@ -303,7 +325,7 @@ class SageMakerMonitoringScheduleOperator(_JobDefinitionArgs, SageMakerModelMoni
             self.monitoring_type,
             definition,
             self.schedule,
-            tags=Tags(self.tags).to_api() if self.tags is not None else None,
+            tags=tags_request(self.tags),
             wait=self.wait_for_schedule,
         )
         self.log.info(
@@ -591,8 +613,8 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
             checks.check_name(self.monitoring_schedule_name, SCHEDULE_NAME_FIELD)
         if is_literal(self.monitoring_type):
             monitoring_type_api(self.monitoring_type, TYPE_FIELD)
-        if self.tags is not None and is_literal(self.tags):
-            Tags(self.tags)
+        if is_literal(self.tags):
+            tags_request(self.tags)
         if self.window_start is not None and _all_literal(self.window_start, self.window_end):
             check_window(self.window_start, self.window_end)
         if self._job_definition_literal():
@@ -647,6 +669,8 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
                 }
             deadline = None if self.timeout is None else now + timedelta(seconds=self.timeout)
             if self.deferrable:
+                from airflow_mm_provider.triggers.execution import SageMakerMonitoringExecutionTrigger
+
                 trigger = SageMakerMonitoringExecutionTrigger(
                     monitoring_schedule_name=name,
                     scheduled_after=scheduled_after,
@@ -697,7 +721,7 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
             wanted = names.job_definition_name(
                 name,
                 self.monitoring_type,
-                job_definition_request(self.monitoring_type, definition, _VALIDATION_NAME),
+                self.job_definition_request(definition),
             )
             if expression == NOW and config.get("MonitoringJobDefinitionName") == wanted:
                 self.log.info("Re-attaching to one-time schedule %s created by an earlier try", name)
@@ -711,7 +735,7 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
             ScheduleExpression.now(),
             data_analysis_start_time=start_time,
             data_analysis_end_time=end_time,
-            tags=Tags(self.tags).to_api() if self.tags is not None else None,
+            tags=tags_request(self.tags),
             wait=True,
         )
         return floor_hour(now, "now")

@@ -8,9 +8,8 @@ per poke, or defers to :class:`~airflow_mm_provider.triggers.execution.SageMaker
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.providers.common.compat.sdk import (
@@ -24,6 +23,7 @@ from airflow.providers.common.compat.sdk import (
 
 from airflow_mm_provider.monitoring.outcomes import (
     STATUS_KEY,
+    TIMEOUT,
     Outcome,
     classify,
     execution_label,
@@ -32,15 +32,10 @@ from airflow_mm_provider.monitoring.outcomes import (
     outcome_message,
     should_fail,
 )
-from airflow_mm_provider.monitoring.schedule import ScheduleExpression, as_utc, floor_hour
+from airflow_mm_provider.monitoring.schedule import ScheduleExpression, as_utc, floor_hour, parse_time
 from airflow_mm_provider.monitoring.windows import parse_offset
 from airflow_mm_provider.operators.templating import is_literal
 from airflow_mm_provider.sensors.base import SageMakerModelMonitorBaseSensor
-from airflow_mm_provider.triggers.execution import (
-    TIMEOUT,
-    SageMakerMonitoringExecutionTrigger,
-    parse_time,
-)
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -52,8 +47,7 @@ WAIT_FOR = (DATA_INTERVAL, LATEST, AFTER)
 DEFAULT_APPEAR_BUFFER = timedelta(minutes=1)
 
 
-@dataclass(frozen=True)
-class AwaitedExecution:
+class AwaitedExecution(NamedTuple):
     """Which execution a sensor waits for and when to look first.
 
     :param scheduled_after: inclusive lower bound of its ``ScheduledTime`` (UTC), or ``None``.
@@ -302,6 +296,8 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
             wake_at = now + timedelta(seconds=self.poke_interval)
         else:
             wake_at = awaited.wake_at
+        from airflow_mm_provider.triggers.execution import SageMakerMonitoringExecutionTrigger
+
         self.defer(
             trigger=SageMakerMonitoringExecutionTrigger(
                 monitoring_schedule_name=self.monitoring_schedule_name,

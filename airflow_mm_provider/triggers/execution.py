@@ -5,7 +5,6 @@ from __future__ import annotations
 from asyncio import sleep
 from collections.abc import AsyncIterator
 from datetime import datetime
-from datetime import timezone as dt_timezone
 from typing import Any
 
 from airflow.providers.common.compat.sdk import timezone
@@ -13,7 +12,9 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
 from airflow_mm_provider.monitoring.outcomes import (
+    ERROR,
     STATUS_KEY,
+    TIMEOUT,
     Outcome,
     classify,
     execution_label,
@@ -21,32 +22,9 @@ from airflow_mm_provider.monitoring.outcomes import (
     failure_message,
     outcome_message,
 )
-from airflow_mm_provider.monitoring.schedule import as_utc
-
-TIMEOUT = "timeout"
-"""Event status when the deadline passed before the execution ended."""
-ERROR = "error"
-"""Event status when a call to the service failed."""
+from airflow_mm_provider.monitoring.schedule import parse_time
 
 _TIME_FIELDS = ("scheduled_after", "scheduled_before", "wake_at", "deadline")
-
-
-def parse_time(value: datetime | str | None, name: str) -> datetime | None:
-    """An aware UTC datetime from a datetime or an ISO-8601 string (``Z`` allowed); ``None`` stays ``None``.
-
-    :param value: the time; naive values are refused because their zone is unknown.
-    :param name: the parameter it came from, for errors.
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-        except ValueError:
-            raise ValueError(f"{name} must be an ISO-8601 date-time, got {text!r}") from None
-    utc = as_utc(value, name)
-    return datetime(*utc.timetuple()[:6], utc.microsecond, tzinfo=dt_timezone.utc)
 
 
 class SageMakerMonitoringExecutionTrigger(BaseTrigger):

@@ -23,6 +23,7 @@ from airflow_mm_provider.monitoring.baselining import (
 )
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.inputs import ClusterResources, DatasetFormat, NetworkConfig
+from airflow_mm_provider.monitoring.types import MONITORING_TYPES
 
 ROLE = "arn:aws:iam::123456789012:role/MonitorRole"
 DATASET = "s3://bucket/train/train.csv"
@@ -522,7 +523,7 @@ def test_bad_explainability_configs_fail(action, expected):
 # -- results -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("monitoring_type", baselining.MONITORING_TYPES)
+@pytest.mark.parametrize("monitoring_type", MONITORING_TYPES)
 def test_baseline_result_has_stable_keys(monitoring_type):
     result = baselining.baseline_result(monitoring_type, "job", OUTPUT, "Completed")
     assert set(result) == {

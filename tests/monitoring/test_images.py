@@ -17,7 +17,7 @@ from airflow_mm_provider.monitoring.images import (
     is_clarify_image,
     repository_name,
 )
-from airflow_mm_provider.monitoring.job_definitions import MONITORING_TYPE
+from airflow_mm_provider.monitoring.types import MONITORING_TYPE
 from tests.support.monitoring import raises_rule
 
 ECR = re.compile(

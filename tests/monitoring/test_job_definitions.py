@@ -16,20 +16,18 @@ from airflow_mm_provider.monitoring.inputs import (
     StoppingCondition,
 )
 from airflow_mm_provider.monitoring.job_definitions import (
-    MONITORING_TYPE_APIS,
-    MONITORING_TYPES,
     DataQualityJobDefinition,
     JobDefinitionSpec,
     ModelBiasJobDefinition,
     ModelExplainabilityJobDefinition,
     ModelQualityJobDefinition,
-    create_operation,
     job_definition_request,
     schedule_request,
     validate_job_definition_request,
     validate_runtime_for_schedule,
 )
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression
+from airflow_mm_provider.monitoring.types import MONITORING_TYPES
 from tests.support.monitoring import (
     GROUND_TRUTH,
     KINDS,
@@ -189,39 +187,6 @@ def test_spec_is_frozen_and_normalises_ground_truth_and_tags():
         spec.role_arn = "x"  # type: ignore[misc]
     assert spec.ground_truth.s3_uri == GROUND_TRUTH  # type: ignore[union-attr]
     assert spec.to_request("jd")["Tags"] == [{"Key": "k", "Value": "v"}]
-
-
-def test_operation_table_matches_botocore(sagemaker_model):
-    operations = set(sagemaker_model.operation_names)
-    for monitoring_type, api in MONITORING_TYPE_APIS.items():
-        assert create_operation(monitoring_type) == api.create
-        for method, verb in ((api.create, "Create"), (api.describe, "Describe"), (api.delete, "Delete")):
-            assert f"{verb}{monitoring_type}JobDefinition" in operations
-            assert method == f"{verb.lower()}_{api.snake_name}_job_definition"
-        assert f"List{monitoring_type}JobDefinitions" in operations
-        members = sagemaker_model.operation_model(f"Create{monitoring_type}JobDefinition").input_shape.members
-        for key in (
-            api.app_specification_key,
-            api.job_input_key,
-            api.output_config_key,
-            api.baseline_config_key,
-        ):
-            assert key in members
-    assert MONITORING_TYPE_APIS["ModelQuality"].list == "list_model_quality_job_definitions"
-    assert MONITORING_TYPE_APIS["ModelBias"].arn_resource == "model-bias-job-definition"
-    assert tuple(sagemaker_model.shape_for("MonitoringType").enum) == MONITORING_TYPES
-
-
-def test_table_flags_match_botocore_shapes(sagemaker_model):
-    for monitoring_type, api in MONITORING_TYPE_APIS.items():
-        app = sagemaker_model.shape_for(api.app_specification_key)
-        job_input = sagemaker_model.shape_for(api.job_input_key)
-        baseline = sagemaker_model.shape_for(api.baseline_config_key)
-        assert api.has_problem_type == ("ProblemType" in app.members)
-        assert api.has_config_uri == ("ConfigUri" in app.required_members)
-        assert api.has_container_options == ("ContainerArguments" in app.members)
-        assert api.has_ground_truth == ("GroundTruthS3Input" in job_input.required_members)
-        assert api.has_statistics_baseline == ("StatisticsResource" in baseline.members), monitoring_type
 
 
 @pytest.mark.parametrize(

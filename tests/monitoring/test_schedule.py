@@ -17,6 +17,7 @@ from airflow_mm_provider.monitoring.schedule import (
     ScheduleExpressionError,
     as_utc,
     floor_hour,
+    parse_time,
 )
 from tests.support.monitoring import UTC, at
 
@@ -311,3 +312,27 @@ class TestTimeHelpers:
     def test_floor_hour(self) -> None:
         plus_two = timezone(timedelta(hours=2))
         assert floor_hour(datetime(2026, 5, 1, 1, 59, 59, 999, tzinfo=plus_two)) == at(2026, 4, 30, 23)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-05-01T13:00:00Z", datetime(2024, 5, 1, 13, tzinfo=timezone.utc)),
+        ("2024-05-01T15:30:00+02:00", datetime(2024, 5, 1, 13, 30, tzinfo=timezone.utc)),
+        (
+            datetime(2024, 5, 1, 13, tzinfo=timezone(timedelta(hours=-1))),
+            datetime(2024, 5, 1, 14, tzinfo=timezone.utc),
+        ),
+        (None, None),
+    ],
+)
+def test_parse_time_gives_aware_utc(value, expected):
+    parsed = parse_time(value, "after")
+    assert parsed == expected
+    assert parsed is None or (parsed.tzinfo is timezone.utc and type(parsed) is datetime)
+
+
+@pytest.mark.parametrize("value", ["2024-05-01T13:00:00", "yesterday", datetime(2024, 5, 1)])
+def test_parse_time_refuses_naive_or_unparsable_values_naming_the_parameter(value):
+    with pytest.raises(ValueError, match="window_start"):
+        parse_time(value, "window_start")

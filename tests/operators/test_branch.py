@@ -293,7 +293,7 @@ def test_no_event_when_the_execution_is_clean_or_failed(hook):
         ({"on_failed": {"a": 1}}, "on_failed must be a task id"),
         ({"emit_asset": 1}, "emit_asset must be"),
         ({"emit_asset": ""}, "emit_asset must be"),
-        ({"monitoring_type": "Drift"}, "monitoring_type must be one of"),
+        ({"monitoring_type": "Drift"}, "monitoring_type: must be one of"),
         ({"min_count": 0}, "min_count"),
         ({"subjects": []}, "subjects must not be empty"),
     ],

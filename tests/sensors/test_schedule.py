@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 from unittest import mock
 
@@ -7,7 +8,10 @@ import pytest
 from airflow.providers.common.compat.sdk import AirflowFailException, AirflowSkipException
 
 from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
+from airflow_mm_provider.local.testing import LocalModelMonitor
 from airflow_mm_provider.sensors.schedule import SageMakerMonitoringScheduleSensor
+from tests.support.scenario import T0
+from tests.support.service import HOURLY, endpoint, job_definition
 
 
 def make_sensor(
@@ -76,3 +80,33 @@ def test_template_fields() -> None:
         "verify",
         "monitoring_schedule_name",
     }
+
+
+def test_pokes_follow_a_real_schedule_from_pending_to_scheduled_to_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with LocalModelMonitor(pending_seconds=0.5) as service:
+        monkeypatch.setenv("AIRFLOW_CONN_MM_SENSOR", service.airflow_connection_uri())
+        service.set_clock(T0)
+        endpoint(service.client("sagemaker"), "ep")
+        hook = SageMakerModelMonitorHook(aws_conn_id="mm_sensor")
+        definition = job_definition("DataQuality", "unused")
+        del definition["JobDefinitionName"]
+        hook.create_or_update_schedule("churn-dq", "DataQuality", definition, HOURLY, wait=False)
+        scheduled = SageMakerMonitoringScheduleSensor(
+            task_id="scheduled", monitoring_schedule_name="churn-dq", aws_conn_id="mm_sensor"
+        )
+        stopped = SageMakerMonitoringScheduleSensor(
+            task_id="stopped",
+            monitoring_schedule_name="churn-dq",
+            target_statuses=("Stopped",),
+            aws_conn_id="mm_sensor",
+        )
+
+        assert scheduled.poke({}) is False  # Pending right after the create
+        time.sleep(0.6)
+        assert scheduled.poke({}) is True
+        hook.stop_schedule("churn-dq", wait=False)
+        assert stopped.poke({}) is False  # Pending again while stopping
+        time.sleep(0.6)
+        assert (stopped.poke({}), scheduled.poke({})) == (True, False)

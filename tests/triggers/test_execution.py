@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
 from airflow_mm_provider.triggers import execution as trigger_module
-from airflow_mm_provider.triggers.execution import SageMakerMonitoringExecutionTrigger, parse_time
+from airflow_mm_provider.triggers.execution import SageMakerMonitoringExecutionTrigger
 from tests.support.local_schedule import LOCAL_CONN_ID, SLOT, LocalSchedule, running_local_schedule
 
 WAKE = SLOT + timedelta(minutes=1)
@@ -142,7 +142,7 @@ class TestSerialize:
     )
     def test_bad_times_are_refused(self, value: Any, error: type[Exception]) -> None:
         with pytest.raises(error, match="wake_at"):
-            parse_time(value, "wake_at")
+            make_trigger(wake_at=value)
 
     def test_poll_interval_must_be_positive(self) -> None:
         with pytest.raises(ValueError, match="poll_interval"):
