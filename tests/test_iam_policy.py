@@ -3,8 +3,8 @@
 The calls are collected statically from the modules that talk to AWS (``hooks``, ``operators``, ``sensors``,
 ``triggers``, ``links``): boto3 SageMaker client methods called on ``conn`` / ``client`` or named as strings
 (paginators), the per-monitor-type job-definition operations the hook builds from ``monitoring_type_api``,
-the Amazon provider's ``SageMakerHook`` methods and ``SageMakerTrigger`` the baseline operators use, and the
-``S3Hook`` methods, mapped to the S3 actions they need. A call this test cannot map fails it, so a new call
+the Amazon provider's ``SageMakerTrigger`` the baseline operators defer to, and the ``S3Hook`` methods,
+mapped to the S3 actions they need. A call this test cannot map fails it, so a new call
 cannot slip past the policy.
 """
 
@@ -24,14 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "airflow_mm_provider"
 SCANNED = ("hooks", "operators", "sensors", "triggers", "links")
 CLIENT_CALL = re.compile(r"\b(?:conn|client)\.([a-z][a-z0-9_]*)\b")
-SAGEMAKER_HOOK_CALL = re.compile(r"\bself\.hook\.([a-z][a-z0-9_]*)\(")
-S3_HOOK_CALL = re.compile(r"\b(?:s3_hook|_s3_hook\(\)|S3Hook\([^)]*\))\.([a-z][a-z0-9_]*)\(")
-AMAZON_SAGEMAKER_HOOK = {
-    "create_processing_job": "CreateProcessingJob",
-    "describe_processing_job": "DescribeProcessingJob",
-    "check_status": "DescribeProcessingJob",
-}
-"""Methods of the Amazon provider's ``SageMakerHook`` -> the API operation they call."""
+S3_HOOK_CALL = re.compile(r"\b(?:s3_hook|S3Hook\([^)]*\))\.([a-z][a-z0-9_]*)\(")
 SAGEMAKER_TRIGGER = "DescribeProcessingJob"
 """The Amazon provider's ``SageMakerTrigger`` waits on processing jobs with this operation."""
 S3_HOOK_ACTIONS = {
@@ -75,12 +68,6 @@ def called_actions() -> set[str]:
     for path, source in scanned_sources().items():
         operations |= {methods[name] for name in CLIENT_CALL.findall(source) if name in methods}
         operations |= {methods[name] for name in string_constants(source) if name in methods}
-        if "aws_hook_class = SageMakerHook" in source:
-            for name in SAGEMAKER_HOOK_CALL.findall(source):
-                assert name in AMAZON_SAGEMAKER_HOOK, (
-                    f"{path.name}: map SageMakerHook.{name} to its operation"
-                )
-                operations.add(AMAZON_SAGEMAKER_HOOK[name])
         if "SageMakerTrigger(" in source:
             operations.add(SAGEMAKER_TRIGGER)
         for name in S3_HOOK_CALL.findall(source):

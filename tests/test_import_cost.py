@@ -1,7 +1,7 @@
 """The modules the DAG processor imports stay light: no numpy, pandas, moto or analysis engine.
 
-Operator and sensor modules also leave the request models, report parsers and trigger machinery to load
-on first use, so a DAG file pays only for the classes it builds.
+Operator and sensor modules also leave the request models, report parsers, the S3 hook and the trigger
+machinery to load on first use, so a DAG file pays only for the classes it builds.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ DAG_FACING = (
 
 ON_USE = (
     "isodate",
+    "airflow.providers.amazon.aws.hooks.s3",
+    "airflow.providers.amazon.aws.hooks.sagemaker",
     "airflow.providers.amazon.aws.triggers.sagemaker",
     "airflow_mm_provider.triggers.execution",
     "airflow_mm_provider.monitoring.inputs",

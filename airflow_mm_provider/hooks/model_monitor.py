@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -12,7 +13,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.exceptions import AirflowException
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
-from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from botocore.exceptions import ClientError
 
 from airflow_mm_provider.monitoring import names
@@ -29,6 +29,8 @@ from airflow_mm_provider.monitoring.schedule import ScheduleExpression, as_utc
 from airflow_mm_provider.monitoring.types import MONITORING_TYPES, monitoring_type_api
 
 if TYPE_CHECKING:
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
     from airflow_mm_provider.monitoring.clarify import BiasAnalysis, ExplainabilityAnalysis
     from airflow_mm_provider.monitoring.constraints import DataQualityConstraints, ModelQualityConstraints
     from airflow_mm_provider.monitoring.statistics import DataQualityStatistics, ModelQualityStatistics
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+PROCESSING_JOB_RUNNING = frozenset({"InProgress", "Stopping"})
+"""``ProcessingJobStatus`` values of a job that has not ended yet."""
 RESOURCE_IN_USE = "ResourceInUse"
 RESOURCE_NOT_FOUND = "ResourceNotFound"
 RESOURCE_LIMIT_EXCEEDED = "ResourceLimitExceeded"
@@ -76,6 +80,10 @@ class ScheduleFailedError(ModelMonitorHookError):
 
 class ScheduleWaitTimeoutError(ModelMonitorHookError):
     """A bounded wait on a monitoring schedule ran out of time."""
+
+
+class ProcessingJobWaitTimeoutError(ModelMonitorHookError):
+    """A bounded wait for a processing job (a baseline, say) to end ran out of time."""
 
 
 class ResourceLimitError(ModelMonitorHookError):
@@ -196,7 +204,7 @@ def _same_schedule_config(current: Mapping[str, Any], desired: Mapping[str, Any]
 
 
 class SageMakerModelMonitorHook(AwsBaseHook):
-    """Interact with SageMaker Model Monitor: job definitions, schedules, executions and their reports.
+    """Interact with SageMaker Model Monitor: job definitions, schedules, executions, reports, baseline jobs.
 
     Every change to a schedule first waits while the schedule is ``Pending`` (and retries a change the service
     refuses for that reason), then waits again until the change has applied; a schedule that ends ``Failed``
@@ -227,6 +235,8 @@ class SageMakerModelMonitorHook(AwsBaseHook):
     @cached_property
     def s3_hook(self) -> S3Hook:
         """An ``S3Hook`` with this hook's connection, region, TLS verification and botocore config."""
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
         return S3Hook(
             aws_conn_id=self.aws_conn_id,
             region_name=self._region_name,
@@ -531,8 +541,9 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         waiting: str,
         poll_interval: float | None,
         timeout: float | None,
+        timeout_error: type[ModelMonitorHookError] = ScheduleWaitTimeoutError,
     ) -> T:
-        """Call ``probe`` until it reports done, sleeping between calls; raise on timeout."""
+        """Call ``probe`` until it reports done, sleeping between calls; raise ``timeout_error`` when late."""
         interval = self.schedule_poll_interval if poll_interval is None else poll_interval
         limit = self.schedule_wait_timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
@@ -541,7 +552,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
             if done:
                 return value
             if time.monotonic() >= deadline:
-                raise ScheduleWaitTimeoutError(f"{waiting}; gave up after {limit:g} s")
+                raise timeout_error(f"{waiting}; gave up after {limit:g} s")
             self.log.info("%s, waiting %g s...", waiting, interval)
             time.sleep(interval)
 
@@ -847,6 +858,49 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         """
         name = self.processing_job_name(name_or_arn) if name_or_arn.startswith("arn:") else name_or_arn
         return self.conn.describe_processing_job(ProcessingJobName=name)
+
+    def describe_processing_job_or_none(self, name: str) -> dict[str, Any] | None:
+        """``DescribeProcessingJob``, or None when no job has that name.
+
+        :param name: the processing job name.
+        """
+        try:
+            return self.describe_processing_job(name)
+        except ClientError as exc:
+            message = str(exc.response.get("Error", {}).get("Message", "")).lower()
+            code = error_code(exc)
+            if code == RESOURCE_NOT_FOUND or (code == "ValidationException" and "could not find" in message):
+                return None
+            raise
+
+    def create_processing_job(self, request: Mapping[str, Any]) -> str:
+        """Start a processing job (a baseline job, say) without waiting; return its ARN.
+
+        :param request: the ``CreateProcessingJob`` keyword arguments.
+        """
+        return self.conn.create_processing_job(**request)["ProcessingJobArn"]
+
+    def wait_for_processing_job(
+        self, name: str, poll_interval: float, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Poll ``DescribeProcessingJob`` until the job has ended (in any status); return the description.
+
+        :param name: the processing job name.
+        :param poll_interval: seconds between two calls.
+        :param timeout: seconds to wait at most before :class:`ProcessingJobWaitTimeoutError`; None: no limit.
+        """
+
+        def ended() -> tuple[bool, dict[str, Any]]:
+            job = self.describe_processing_job(name)
+            return job["ProcessingJobStatus"] not in PROCESSING_JOB_RUNNING, job
+
+        return self._poll(
+            ended,
+            f"Processing job {name} has not ended",
+            poll_interval,
+            math.inf if timeout is None else timeout,
+            ProcessingJobWaitTimeoutError,
+        )
 
     # ---- reports ---------------------------------------------------------------------------------------
 

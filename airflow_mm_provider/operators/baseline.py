@@ -37,14 +37,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils import validate_execute_complete_event
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.providers.common.compat.sdk import AirflowException, conf
-from botocore.exceptions import ClientError
 
+from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
 from airflow_mm_provider.monitoring import names
 from airflow_mm_provider.monitoring.paths import split_s3_uri
 from airflow_mm_provider.operators.templating import is_literal
@@ -80,7 +78,7 @@ _PLACEHOLDERS: dict[str, Any] = {
 }
 
 
-class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
+class _BaselineOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
     """Shared behaviour of the four baseline operators: naming, idempotent start, waiting, the summary.
 
     :param baseline_dataset: S3 URI (prefix or file) of the dataset to baseline (templated).
@@ -110,7 +108,7 @@ class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
     :param botocore_config: botocore client configuration as a dict.
     """
 
-    aws_hook_class = SageMakerHook
+    aws_hook_class = SageMakerModelMonitorHook
     monitoring_type: ClassVar[str]
     template_fields: Sequence[str] = aws_template_fields(
         "baseline_dataset", "output_s3_uri", "role_arn", "job_name", "image_uri", "environment"
@@ -229,26 +227,6 @@ class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
             task_id = f"{task_id}-{map_index}"
         return names.run_scoped_name(self.dag_id, task_id, context["run_id"])
 
-    def _describe_or_none(self, job_name: str) -> dict[str, Any] | None:
-        """DescribeProcessingJob, or None when no job has that name."""
-        try:
-            return self.hook.describe_processing_job(job_name)
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            code, message = error.get("Code"), str(error.get("Message", "")).lower()
-            if code == "ResourceNotFound" or (code == "ValidationException" and "could not find" in message):
-                return None
-            raise
-
-    def _s3_hook(self) -> S3Hook:
-        """An ``S3Hook`` on the operator's connection, region, TLS and botocore settings."""
-        return S3Hook(
-            aws_conn_id=self.aws_conn_id,
-            region_name=self.region_name,
-            verify=self.verify,
-            config=self.botocore_config,
-        )
-
     def _start(self, job_name: str) -> dict[str, Any]:
         """Build, upload the Clarify config if any, and create the job; returns the request."""
         from airflow_mm_provider.monitoring import baselining
@@ -260,9 +238,9 @@ class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
         if config is not None:
             uri = baselining.analysis_config_uri(self.output_s3_uri)
             bucket, key = split_s3_uri(uri)
-            self._s3_hook().load_string(json.dumps(config), key, bucket_name=bucket, replace=True)
+            self.hook.s3_hook.load_string(json.dumps(config), key, bucket_name=bucket, replace=True)
             self.log.info("Uploaded the Clarify analysis config to %s", uri)
-        self.hook.create_processing_job(request, wait_for_completion=False)
+        self.hook.create_processing_job(request)
         self.log.info("Started %s baseline job %s", self.monitoring_type, job_name)
         return request
 
@@ -300,7 +278,7 @@ class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
     def execute(self, context: Context) -> dict[str, Any]:
         """Start the baseline job (or find it again), wait as configured and return its summary."""
         job_name = self.resolve_job_name(context)
-        existing = self._describe_or_none(job_name)
+        existing = self.hook.describe_processing_job_or_none(job_name)
         if existing is None:
             request = self._start(job_name)
             job: Mapping[str, Any] = {**request, "ProcessingJobStatus": "InProgress"}
@@ -316,14 +294,7 @@ class _BaselineOperator(AwsBaseOperator[SageMakerHook]):
             return self._summary(job)
         if self.deferrable:
             self._defer(job_name)
-        final = self.hook.check_status(
-            job_name,
-            "ProcessingJobStatus",
-            self.hook.describe_processing_job,
-            self.check_interval,
-            self.max_ingestion_time,
-            non_terminal_states=self.hook.processing_job_non_terminal_states,
-        )
+        final = self.hook.wait_for_processing_job(job_name, self.check_interval, self.max_ingestion_time)
         return self._finish(final)
 
     def _defer(self, job_name: str) -> None:

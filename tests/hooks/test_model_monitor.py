@@ -11,6 +11,7 @@ from botocore.stub import Stubber
 
 from airflow_mm_provider.hooks.model_monitor import (
     ModelMonitorHookError,
+    ProcessingJobWaitTimeoutError,
     ReportFileNotFoundError,
     ResourceLimitError,
     SageMakerModelMonitorHook,
@@ -390,6 +391,58 @@ def test_describe_processing_job_by_arn_or_name(hook, stubber):
     stubber.add_response("describe_processing_job", processing_job(), {"ProcessingJobName": JOB_NAME})
     assert hook.describe_processing_job(JOB_ARN)["ProcessingJobArn"] == JOB_ARN
     assert hook.describe_processing_job(JOB_NAME)["ProcessingJobName"] == JOB_NAME
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [("ResourceNotFound", "not found"), ("ValidationException", "Could not find job to update")],
+)
+def test_describe_processing_job_or_none_reads_missing_as_none(hook, stubber, code, message):
+    stubber.add_client_error("describe_processing_job", code, message)
+    assert hook.describe_processing_job_or_none(JOB_NAME) is None
+
+
+def test_describe_processing_job_or_none_raises_other_errors(hook, stubber):
+    stubber.add_client_error("describe_processing_job", "AccessDeniedException", "no")
+    with pytest.raises(ClientError, match="AccessDenied"):
+        hook.describe_processing_job_or_none(JOB_NAME)
+
+
+def test_create_processing_job_returns_the_arn(hook, stubber):
+    request = {
+        "ProcessingJobName": JOB_NAME,
+        "ProcessingResources": processing_job()["ProcessingResources"],
+        "AppSpecification": {"ImageUri": "analyzer"},
+        "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/monitor",
+    }
+    stubber.add_response("create_processing_job", {"ProcessingJobArn": JOB_ARN}, request)
+    assert hook.create_processing_job(request) == JOB_ARN
+
+
+def test_wait_for_processing_job_polls_until_it_ends(hook, stubber, monkeypatch):
+    sleeps: list[float] = []
+    monkeypatch.setattr("time.sleep", sleeps.append)
+    for status in ("InProgress", "Stopping", "Stopped"):
+        stubber.add_response(
+            "describe_processing_job",
+            processing_job(ProcessingJobStatus=status),
+            {"ProcessingJobName": JOB_NAME},
+        )
+    assert hook.wait_for_processing_job(JOB_NAME, 7)["ProcessingJobStatus"] == "Stopped"
+    assert sleeps == [7, 7]
+
+
+def test_wait_for_processing_job_gives_up_after_the_timeout(hook, stubber, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    stubber.add_response(
+        "describe_processing_job",
+        processing_job(ProcessingJobStatus="InProgress"),
+        {"ProcessingJobName": JOB_NAME},
+    )
+    with pytest.raises(
+        ProcessingJobWaitTimeoutError, match=f"Processing job {JOB_NAME} has not ended; gave up"
+    ):
+        hook.wait_for_processing_job(JOB_NAME, 1, timeout=0)
 
 
 # ---- async

@@ -11,12 +11,12 @@ from unittest import mock
 import botocore.session
 import pytest
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
 from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
 from airflow.providers.common.compat.sdk import DAG, AirflowException, TaskDeferred
 from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
 
+from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
 from airflow_mm_provider.local.testing import LocalModelMonitor
 from airflow_mm_provider.monitoring import names
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
@@ -80,19 +80,20 @@ def job(name: str, status: str, output: str = OUTPUT, **extra: Any) -> dict[str,
 
 @pytest.fixture
 def hook() -> Any:
-    """The Amazon provider's SageMakerHook with every AWS-touching method mocked."""
+    """The model-monitor hook with every AWS-touching processing-job method mocked."""
+    hook_class = SageMakerModelMonitorHook
     with (
-        mock.patch.object(SageMakerHook, "describe_processing_job") as describe,
-        mock.patch.object(SageMakerHook, "create_processing_job") as create,
-        mock.patch.object(SageMakerHook, "check_status") as check_status,
-        mock.patch.object(SageMakerHook, "conn_region_name", new_callable=mock.PropertyMock) as region,
+        mock.patch.object(hook_class, "describe_processing_job") as describe,
+        mock.patch.object(hook_class, "create_processing_job") as create,
+        mock.patch.object(hook_class, "wait_for_processing_job") as wait,
+        mock.patch.object(hook_class, "conn_region_name", new_callable=mock.PropertyMock) as region,
         mock.patch.object(S3Hook, "load_string") as load_string,
     ):
         region.return_value = "us-west-2"
         yield SimpleNamespace(
             describe=describe,
             create=create,
-            check_status=check_status,
+            wait=wait,
             region=region,
             load_string=load_string,
         )
@@ -212,18 +213,16 @@ def test_templated_analysis_config_is_validated_after_rendering():
 def test_new_job_is_created_once_with_a_valid_request_and_waited_for(hook):
     name = expected_name()
     hook.describe.side_effect = _NOT_FOUND
-    hook.check_status.return_value = job(name, "Completed")
+    hook.wait.return_value = job(name, "Completed")
     op = build(SageMakerDataQualityBaselineOperator, check_interval=5, max_ingestion_time=600)
     result = op.execute(context())
     request = hook.create.call_args.args[0]
     validate_parameters(request, _INPUT_SHAPE)
-    assert hook.create.call_count == 1 and hook.create.call_args.kwargs == {"wait_for_completion": False}
+    assert hook.create.call_count == 1 and hook.create.call_args.kwargs == {}
     assert request["ProcessingJobName"] == name
     assert request["AppSpecification"]["ImageUri"] == analyzer_image_uri("us-west-2")
     assert request["Environment"]["dataset_source"] == "/opt/ml/processing/input/baseline_dataset_input"
-    args, kwargs = hook.check_status.call_args
-    assert args[:2] == (name, "ProcessingJobStatus") and args[3:] == (5, 600)
-    assert kwargs["non_terminal_states"] == {"InProgress", "Stopping"}
+    hook.wait.assert_called_once_with(name, 5, 600)
     assert result == {
         "job_name": name,
         "monitoring_type": "DataQuality",
@@ -254,16 +253,16 @@ def test_model_quality_request_carries_string_attributes(hook):
     assert env["analysis_type"] == "MODEL_QUALITY" and env["probability_threshold_attribute"] == "0.5"
     assert "inference_attribute" not in env
     assert result["status"] == "InProgress" and result["statistics_uri"] == f"{OUTPUT}/statistics.json"
-    hook.check_status.assert_not_called()
+    hook.wait.assert_not_called()
 
 
 def test_in_progress_job_is_reattached_without_a_second_create(hook):
     name = expected_name()
     hook.describe.return_value = job(name, "InProgress", output="s3://bucket/first-try")
-    hook.check_status.return_value = job(name, "Completed", output="s3://bucket/first-try")
+    hook.wait.return_value = job(name, "Completed", output="s3://bucket/first-try")
     result = build(SageMakerDataQualityBaselineOperator).execute(context())
     hook.create.assert_not_called()
-    hook.check_status.assert_called_once()
+    hook.wait.assert_called_once()
     assert result["output_s3_uri"] == "s3://bucket/first-try"
     assert result["constraints_uri"] == "s3://bucket/first-try/constraints.json"
 
@@ -272,7 +271,7 @@ def test_completed_job_returns_its_summary_without_waiting(hook):
     hook.describe.return_value = job(expected_name(), "Completed")
     result = build(SageMakerDataQualityBaselineOperator).execute(context())
     hook.create.assert_not_called()
-    hook.check_status.assert_not_called()
+    hook.wait.assert_not_called()
     assert result["status"] == "Completed"
 
 
@@ -285,7 +284,7 @@ def test_failed_job_fails_the_task_with_its_reason(hook):
 
 def test_job_stopped_while_waiting_fails_the_task(hook):
     hook.describe.side_effect = _NOT_FOUND
-    hook.check_status.return_value = job(expected_name(), "Stopped", ExitMessage="MaxRuntimeExceeded")
+    hook.wait.return_value = job(expected_name(), "Stopped", ExitMessage="MaxRuntimeExceeded")
     with pytest.raises(AirflowException, match="ended Stopped: MaxRuntimeExceeded"):
         build(SageMakerDataQualityBaselineOperator).execute(context())
 
@@ -340,7 +339,7 @@ def test_deferrable_hands_the_wait_to_the_sagemaker_trigger(hook):
     assert err.value.method_name == "execute_complete"
     assert err.value.timeout.total_seconds() == 3600
     hook.create.assert_called_once()
-    hook.check_status.assert_not_called()
+    hook.wait.assert_not_called()
 
 
 def test_deferrable_reattach_defers_without_creating(hook):

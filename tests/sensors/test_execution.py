@@ -490,6 +490,25 @@ class TestAgainstLocalService:
         assert "Job inputs had no data" in str(error.value)
         assert "Hint: no captured records" in str(error.value)
 
+    def test_no_call_before_the_slot_then_one_list_call(
+        self, local_schedule: LocalSchedule, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Count the boto3 calls a poke-mode sensor really sends to the service, and when it sends them."""
+        sensor = self.sensor(schedule_expression=HOURLY, poke_interval=60)
+        calls: list[tuple[datetime, str]] = []
+        sensor.hook.conn.meta.events.register(
+            "before-call.sagemaker", lambda model, **_: calls.append((clock.now, model.name))
+        )
+
+        def sleep(seconds: float) -> None:
+            clock.sleep(seconds)
+            local_schedule.run_slot()
+
+        monkeypatch.setattr(time, "sleep", sleep)
+        assert sensor.execute(CONTEXT)["MonitoringExecutionStatus"] == "Completed"
+        assert clock.sleeps == [31 * 60]
+        assert calls == [(WAKE, "ListMonitoringExecutions")]
+
     def test_deferred_round_trip(self, local_schedule: LocalSchedule) -> None:
         sensor = self.sensor(deferrable=True, poke_interval=0.05, timeout=60)
         with pytest.raises(TaskDeferred) as deferred:

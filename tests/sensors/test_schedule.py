@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from typing import Any
 from unittest import mock
 
@@ -85,28 +84,30 @@ def test_template_fields() -> None:
 def test_pokes_follow_a_real_schedule_from_pending_to_scheduled_to_stopped(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with LocalModelMonitor(pending_seconds=0.5) as service:
+    with LocalModelMonitor(pending_seconds=2) as service:
         monkeypatch.setenv("AIRFLOW_CONN_MM_SENSOR", service.airflow_connection_uri())
         service.set_clock(T0)
         endpoint(service.client("sagemaker"), "ep")
-        hook = SageMakerModelMonitorHook(aws_conn_id="mm_sensor")
+        hook = SageMakerModelMonitorHook(aws_conn_id="mm_sensor", schedule_poll_interval=0.2)
+        scheduled, stopped = (
+            SageMakerMonitoringScheduleSensor(
+                task_id=status.lower(),
+                monitoring_schedule_name="churn-dq",
+                target_statuses=(status,),
+                aws_conn_id="mm_sensor",
+            )
+            for status in ("Scheduled", "Stopped")
+        )
+        for client_owner in (hook, scheduled.hook, stopped.hook):
+            assert client_owner.conn is not None  # build the clients before the clock starts ticking
         definition = job_definition("DataQuality", "unused")
         del definition["JobDefinitionName"]
-        hook.create_or_update_schedule("churn-dq", "DataQuality", definition, HOURLY, wait=False)
-        scheduled = SageMakerMonitoringScheduleSensor(
-            task_id="scheduled", monitoring_schedule_name="churn-dq", aws_conn_id="mm_sensor"
-        )
-        stopped = SageMakerMonitoringScheduleSensor(
-            task_id="stopped",
-            monitoring_schedule_name="churn-dq",
-            target_statuses=("Stopped",),
-            aws_conn_id="mm_sensor",
-        )
 
-        assert scheduled.poke({}) is False  # Pending right after the create
-        time.sleep(0.6)
+        hook.create_or_update_schedule("churn-dq", "DataQuality", definition, HOURLY, wait=False)
+        assert scheduled.poke({}) is False  # Pending for 2 s after the create
+        hook.wait_for_schedule("churn-dq")
         assert scheduled.poke({}) is True
         hook.stop_schedule("churn-dq", wait=False)
         assert stopped.poke({}) is False  # Pending again while stopping
-        time.sleep(0.6)
+        hook.wait_for_schedule("churn-dq")
         assert (stopped.poke({}), scheduled.poke({})) == (True, False)
