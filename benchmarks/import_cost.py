@@ -1,23 +1,38 @@
 """Import cost of the provider's public modules next to the Amazon provider's SageMaker modules.
 
-Each figure is the median over ``--runs`` fresh interpreters (ours and theirs measured alternately):
+Wall-clock figures are medians over ``--runs`` pairs of fresh interpreters (ours and theirs alternate, and
+who goes first alternates too, so the machine's drift hits both alike), in two situations:
 
-- *alone*: wall-clock time to import the modules in a fresh interpreter (Airflow itself included);
-- *paired difference*: ours minus theirs within each pair of runs (median, and the middle half of the
-  pairs), which cancels most of the machine's drift between runs;
+- *fresh*: nothing imported before, so the modules pay for Airflow itself as well;
+- *after airflow*: ``import airflow`` ran first, untimed. Every process that parses or runs DAG files (DAG
+  processor, task runner, worker) has Airflow loaded before it reads a DAG file, so this is what a DAG
+  file's imports add.
+
+Each shows both medians and the paired difference (ours minus theirs: median and the middle half of the
+pairs). On Python 3.11 the *fresh* figure also moves by tens of milliseconds with the stack depth at which
+Airflow happens to be imported: the interpreter maps and unmaps a 16 KiB frame-stack chunk each time the call
+depth crosses a chunk boundary (visible as hundreds of extra ``mmap``/``munmap`` calls under ``strace -c``),
+which depends on the first module that imports Airflow, not on the modules' own code.
+
+Two figures without that noise:
+
 - *on top of the base*: what ``python -X importtime`` attributes to each side's modules when the Amazon
   provider's base module both build on (``AwsBaseHook``'s or ``AwsBaseOperator``'s) was imported first: the
-  modules' own cost, without the Airflow and Amazon stack they share, and with far less noise.
+  modules' own cost, without the stack they share;
+- *instructions* (with ``--instructions``; needs valgrind): instructions executed by a whole fresh interpreter
+  run under callgrind, hash seed fixed; repeatable to a few parts per million whatever else the machine does.
 
 Bytecode is cached first (one warm-up import with ``PYTHONDONTWRITEBYTECODE`` unset), as on a real DAG
 processor; otherwise every run would measure compiling the sources. Run:
-``python benchmarks/import_cost.py [--runs 21]``.
+``python benchmarks/import_cost.py [--runs 21] [--instructions]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,14 +51,17 @@ AMAZON_OPERATORS = "airflow.providers.amazon.aws.operators.sagemaker"
 HOOK_BASE = "airflow.providers.amazon.aws.hooks.base_aws"
 OPERATOR_BASE = "airflow.providers.amazon.aws.operators.base_aws"
 ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+SITUATIONS = {"fresh": "", "after airflow": "import airflow\n"}
+"""Situation label -> untimed code run before the timed imports."""
 
 
-def _wall(modules: list[str]) -> float:
-    code = (
-        "import time; t = time.perf_counter()\n"
-        + "".join(f"import {m}\n" for m in modules)
-        + "print(time.perf_counter() - t)"
-    )
+def _imports(modules: list[str]) -> str:
+    return "".join(f"import {m}\n" for m in modules)
+
+
+def _wall(modules: list[str], preload: str = "") -> float:
+    """Seconds a fresh interpreter takes to import ``modules`` after running ``preload`` (untimed)."""
+    code = f"{preload}import time; t = time.perf_counter()\n{_imports(modules)}print(time.perf_counter() - t)"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=ENV
     ).stdout
@@ -52,7 +70,7 @@ def _wall(modules: list[str]) -> float:
 
 def _extra_after(first: str, modules: list[str]) -> float:
     """Seconds ``-X importtime`` attributes to ``modules`` (with what they load) imported after ``first``."""
-    code = f"import {first}\n" + "".join(f"import {m}\n" for m in modules)
+    code = f"import {first}\n{_imports(modules)}"
     err = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True, env=ENV
     ).stderr
@@ -70,62 +88,93 @@ def _extra_after(first: str, modules: list[str]) -> float:
     return total_us / 1e6
 
 
-def _paired(runs: int, theirs: list[str], ours: list[str]) -> list[tuple[float, float]]:
-    """Wall times of ``theirs`` and ``ours`` per pair; who goes first alternates, so drift hits both."""
+def _instructions(modules: list[str]) -> int:
+    """Instructions a fresh interpreter executes to import ``modules``, counted by valgrind's callgrind."""
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        sys.executable,
+        "-c",
+        _imports(modules),
+    ]
+    err = subprocess.run(
+        command, capture_output=True, text=True, check=True, env={**ENV, "PYTHONHASHSEED": "0"}
+    ).stderr
+    found = re.search(r"Collected : (\d+)", err)
+    if found is None:
+        raise RuntimeError(f"no instruction count in callgrind's output:\n{err[-2000:]}")
+    return int(found[1])
+
+
+def _paired(runs: int, theirs: list[str], ours: list[str], preload: str) -> list[tuple[float, float]]:
+    """(theirs, ours) wall times per pair; who goes first alternates."""
     pairs = []
     for index in range(runs):
         if index % 2:
-            our_time = _wall(ours)
-            pairs.append((_wall(theirs), our_time))
+            our_time = _wall(ours, preload)
+            pairs.append((_wall(theirs, preload), our_time))
         else:
-            pairs.append((_wall(theirs), _wall(ours)))
+            pairs.append((_wall(theirs, preload), _wall(ours, preload)))
     return pairs
+
+
+def _row(label: str, value: str) -> None:
+    print(f"{label:<68} {value}")
+
+
+def _compare(
+    runs: int, instructions: bool, labels: tuple[str, str], theirs: str, ours: list[str], base: str
+) -> None:
+    """Print the wall-clock, import-time and (optionally) instruction figures of one comparison."""
+    their_label, our_label = labels
+    for situation, preload in SITUATIONS.items():
+        pairs = _paired(runs, [theirs], ours, preload)
+        differences = sorted(our - their for their, our in pairs)
+        low, _, high = statistics.quantiles(differences, n=4)
+        _row(f"{their_label} ({situation})", f"{statistics.median(p[0] for p in pairs) * 1000:8.1f} ms")
+        _row(f"{our_label} ({situation})", f"{statistics.median(p[1] for p in pairs) * 1000:8.1f} ms")
+        spread = f"middle half [{low * 1000:+.1f}, {high * 1000:+.1f}]"
+        _row(
+            f"  paired difference, ours - theirs ({situation})",
+            f"{statistics.median(differences) * 1000:+8.1f} ms   {spread}",
+        )
+    on_top = " on top of " + ".".join(base.rsplit(".", 2)[-2:])
+    for label, modules in ((their_label, [theirs]), (our_label, ours)):
+        seconds = statistics.median(_extra_after(base, modules) for _ in range(runs))
+        _row(label + on_top, f"{seconds * 1000:8.1f} ms")
+    if instructions:
+        their_count, our_count = _instructions([theirs]), _instructions(ours)
+        _row(f"{their_label} (instructions, fresh)", f"{their_count / 1e6:10.1f} M")
+        _row(f"{our_label} (instructions, fresh)", f"{our_count / 1e6:10.1f} M")
+        _row("  instruction difference, ours - theirs", f"{(our_count - their_count) / 1e6:+10.1f} M")
 
 
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--instructions", action="store_true", help="also count instructions (valgrind)")
     args = parser.parse_args()
-    available = [m for m in OURS_DAG_FACING if _importable(m)]
-    _wall([AMAZON_OPERATORS, *OURS_HOOK, *available])
-    comparisons = [("Amazon SageMaker hook", AMAZON_HOOK, "our hook + monitoring", OURS_HOOK, HOOK_BASE)]
-    if available:
-        comparisons.append(
-            (
-                "Amazon SageMaker operators",
-                AMAZON_OPERATORS,
-                "our operators + sensors",
-                available,
-                OPERATOR_BASE,
-            )
-        )
-    print(f"median of {args.runs} fresh interpreters each, Python {sys.version.split()[0]}")
-    for their_label, theirs, our_label, ours, base in comparisons:
-        pairs = _paired(args.runs, [theirs], ours)
-        differences = sorted(our - their for their, our in pairs)
-        quartiles = statistics.quantiles(differences, n=4)
-        their_extra = statistics.median(_extra_after(base, [theirs]) for _ in range(args.runs))
-        our_extra = statistics.median(_extra_after(base, ours) for _ in range(args.runs))
-        print(f"{their_label + ' (alone)':<60} {statistics.median(p[0] for p in pairs) * 1000:8.1f} ms")
-        print(
-            f"{our_label + f' (alone, {len(ours)} modules)':<60} "
-            f"{statistics.median(p[1] for p in pairs) * 1000:8.1f} ms"
-        )
-        label = "paired difference, ours - theirs [middle half]"
-        print(
-            f"{label:<60} {statistics.median(differences) * 1000:+8.1f} ms"
-            f"   [{quartiles[0] * 1000:+.1f}, {quartiles[2] * 1000:+.1f}]"
-        )
-        on_top = " on top of " + ".".join(base.rsplit(".", 2)[-2:])
-        print(f"{their_label + on_top:<60} {their_extra * 1000:8.1f} ms")
-        print(f"{our_label + on_top:<60} {our_extra * 1000:8.1f} ms")
-
-
-def _importable(module: str) -> bool:
-    return (
-        subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, env=ENV).returncode
-        == 0
+    if args.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind on the PATH")
+    _wall([AMAZON_OPERATORS, *OURS_HOOK, *OURS_DAG_FACING])
+    print(f"medians of {args.runs} runs each, Python {sys.version.split()[0]}")
+    _compare(
+        args.runs,
+        args.instructions,
+        ("Amazon SageMaker hook", f"our hook + monitoring ({len(OURS_HOOK)} modules)"),
+        AMAZON_HOOK,
+        OURS_HOOK,
+        HOOK_BASE,
+    )
+    _compare(
+        args.runs,
+        args.instructions,
+        ("Amazon SageMaker operators", f"our operators + sensors ({len(OURS_DAG_FACING)} modules)"),
+        AMAZON_OPERATORS,
+        OURS_DAG_FACING,
+        OPERATOR_BASE,
     )
 
 
