@@ -16,7 +16,12 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-AIRFLOW_PINS = {"3": "apache-airflow>=3.1,<4", "2.11": "apache-airflow==2.11.*"}
+AIRFLOW_PINS = {
+    "3": ("apache-airflow>=3.1,<4",),
+    # Airflow 2.11 sets an attribute on cryptography's MultiFernet, which cryptography 51 made a Rust class
+    # that refuses it: every encrypted connection then fails. Airflow's own 2.11 constraints predate 51.
+    "2.11": ("apache-airflow==2.11.*", "cryptography<51"),
+}
 
 
 def venv_dir(airflow: str) -> Path:
@@ -29,7 +34,7 @@ def ensure_env(airflow: str) -> Path:
     env = venv_dir(airflow)
     python = env / "bin" / "python"
     wanted = hashlib.sha256(
-        (ROOT / "pyproject.toml").read_bytes() + AIRFLOW_PINS[airflow].encode()
+        (ROOT / "pyproject.toml").read_bytes() + " ".join(AIRFLOW_PINS[airflow]).encode()
     ).hexdigest()
     stamp = env / ".installed"
     if python.exists() and stamp.exists() and stamp.read_text() == wanted:
@@ -37,7 +42,8 @@ def ensure_env(airflow: str) -> Path:
     if not python.exists():
         print(f"[dev] creating {env.name}", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
-    print(f"[dev] installing airflow-mm-provider with {AIRFLOW_PINS[airflow]} into {env.name}", flush=True)
+    pins = " ".join(AIRFLOW_PINS[airflow])
+    print(f"[dev] installing airflow-mm-provider with {pins} into {env.name}", flush=True)
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "uv"], check=True
     )
@@ -51,7 +57,7 @@ def ensure_env(airflow: str) -> Path:
             str(python),
             "-e",
             f"{ROOT}[local,dev]",
-            AIRFLOW_PINS[airflow],
+            *AIRFLOW_PINS[airflow],
         ],
         check=True,
     )
