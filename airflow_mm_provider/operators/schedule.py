@@ -79,7 +79,9 @@ def _all_literal(*values: Any) -> bool:
     return all(is_literal(value) for value in values)
 
 
-def tags_request(tags: Mapping[str, str] | Sequence[Mapping[str, str]] | None) -> list[dict[str, str]] | None:
+def _tags_request(
+    tags: Mapping[str, str] | Sequence[Mapping[str, str]] | None,
+) -> list[dict[str, str]] | None:
     """``tags`` as the API's ``Tags`` list (validated), or None when none are given.
 
     :param tags: ``{key: value}`` or the API list.
@@ -175,10 +177,10 @@ class _JobDefinitionArgs:
             self.monitoring_type, self.baseline, self.constraints_uri, self.statistics_uri
         )
         definition = with_baseline(self.monitoring_type, self.job_definition, members)
-        self.job_definition_request(definition)
+        self._job_definition_request(definition)
         return definition
 
-    def job_definition_request(self, definition: JobDefinition) -> dict[str, Any]:
+    def _job_definition_request(self, definition: JobDefinition) -> dict[str, Any]:
         """The validated ``Create<T>JobDefinition`` request of ``definition``, under a stand-in name."""
         from airflow_mm_provider.monitoring.job_definitions import job_definition_request
 
@@ -308,7 +310,7 @@ class SageMakerMonitoringScheduleOperator(_JobDefinitionArgs, SageMakerModelMoni
         if self.schedule is not None and is_literal(self.schedule):
             ScheduleExpression.coerce(self.schedule, EXPRESSION_FIELD)
         if is_literal(self.tags):
-            tags_request(self.tags)
+            _tags_request(self.tags)
         if self._job_definition_literal():
             from airflow_mm_provider.monitoring.job_definitions import validate_runtime_for_schedule
 
@@ -325,7 +327,7 @@ class SageMakerMonitoringScheduleOperator(_JobDefinitionArgs, SageMakerModelMoni
             self.monitoring_type,
             definition,
             self.schedule,
-            tags=tags_request(self.tags),
+            tags=_tags_request(self.tags),
             wait=self.wait_for_schedule,
         )
         self.log.info(
@@ -614,7 +616,7 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
         if is_literal(self.monitoring_type):
             monitoring_type_api(self.monitoring_type, TYPE_FIELD)
         if is_literal(self.tags):
-            tags_request(self.tags)
+            _tags_request(self.tags)
         if self.window_start is not None and _all_literal(self.window_start, self.window_end):
             check_window(self.window_start, self.window_end)
         if self._job_definition_literal():
@@ -721,7 +723,7 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
             wanted = names.job_definition_name(
                 name,
                 self.monitoring_type,
-                self.job_definition_request(definition),
+                self._job_definition_request(definition),
             )
             if expression == NOW and config.get("MonitoringJobDefinitionName") == wanted:
                 self.log.info("Re-attaching to one-time schedule %s created by an earlier try", name)
@@ -735,7 +737,7 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
             ScheduleExpression.now(),
             data_analysis_start_time=start_time,
             data_analysis_end_time=end_time,
-            tags=tags_request(self.tags),
+            tags=_tags_request(self.tags),
             wait=True,
         )
         return floor_hour(now, "now")
