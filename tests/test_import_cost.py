@@ -41,6 +41,12 @@ ON_USE = (
 OPERATORS_AND_SENSORS = tuple(name for name in DAG_FACING if name.split(".")[1] in ("operators", "sensors"))
 
 
+def _printed_by_fresh_interpreter(code: str) -> str:
+    """The last line ``code`` prints when run in a fresh interpreter."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return result.stdout.strip().splitlines()[-1]
+
+
 def _loaded_after_import(modules: tuple[str, ...], watched: tuple[str, ...]) -> list[str]:
     """Which of ``watched`` are loaded after importing ``modules`` in a fresh interpreter."""
     code = (
@@ -49,8 +55,7 @@ def _loaded_after_import(modules: tuple[str, ...], watched: tuple[str, ...]) -> 
         "    importlib.import_module(name)\n"
         f"print(json.dumps([m for m in {watched!r} if m in sys.modules]))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(_printed_by_fresh_interpreter(code))
 
 
 def test_operator_and_sensor_modules_leave_request_models_and_triggers_for_later():
@@ -66,8 +71,7 @@ def test_building_a_baseline_operator_loads_the_request_models():
         "    output_s3_uri='s3://b/o', role_arn='arn:aws:iam::111122223333:role/r')\n"
         "print('airflow_mm_provider.monitoring.baselining' in sys.modules)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip().splitlines()[-1] == "True"
+    assert _printed_by_fresh_interpreter(code) == "True"
 
 
 def test_imports_load_nothing_heavy():
@@ -80,6 +84,5 @@ def test_imports_load_nothing_heavy():
         "    found[name] = [m for m in heavy if m in sys.modules]\n"
         "print(json.dumps(found))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    found = json.loads(_printed_by_fresh_interpreter(code))
     assert found == {name: [] for name in DAG_FACING}

@@ -40,7 +40,7 @@ from airflow_mm_provider.monitoring.types import (
     MODEL_BIAS,
     MODEL_EXPLAINABILITY,
     MODEL_QUALITY,
-    MONITORING_TYPES,
+    monitoring_type_api,
 )
 
 _REPORT_FILES: dict[str, tuple[str, ...]] = {
@@ -58,12 +58,8 @@ _BASELINE_FILES: dict[str, tuple[str, ...]] = {
 
 
 def check_monitoring_type(monitoring_type: str) -> str:
-    """Return ``monitoring_type`` if it is one of :data:`MONITORING_TYPES`, else raise ``ValueError``."""
-    if monitoring_type not in MONITORING_TYPES:
-        raise ValueError(
-            f"monitoring_type must be one of {', '.join(MONITORING_TYPES)} (got {monitoring_type!r})"
-        )
-    return monitoring_type
+    """Return ``monitoring_type`` if it is a known monitoring type, else raise naming the field."""
+    return monitoring_type_api(monitoring_type, "monitoring_type").monitoring_type
 
 
 def report_files(monitoring_type: str) -> tuple[str, ...]:
@@ -107,7 +103,7 @@ def _subject(
 class Violation:
     """One entry of ``constraint_violations.json``.
 
-    :param monitoring_type: one of :data:`MONITORING_TYPES`.
+    :param monitoring_type: one of :data:`~airflow_mm_provider.monitoring.types.MONITORING_TYPES`.
     :param check_type: the ``constraint_check_type`` (e.g. ``data_type_check``, ``LessThanThreshold``,
         ``bias_drift_check``, ``feature_attribution_drift_check``).
     :param subject: the name a reader looks for first; see the module docstring for its format per type.
@@ -223,7 +219,7 @@ def _cut(text: str, width: int) -> str:
 class ViolationReport:
     """The parsed ``constraint_violations.json`` of one monitoring execution.
 
-    :param monitoring_type: one of :data:`MONITORING_TYPES`.
+    :param monitoring_type: one of :data:`~airflow_mm_provider.monitoring.types.MONITORING_TYPES`.
     :param violations: the violations in file order.
     :param version: the file's ``version`` (Clarify writes ``"1.0"``), ``None`` when the file has none.
 

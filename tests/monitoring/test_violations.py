@@ -101,7 +101,7 @@ class TestReportFiles:
 
     @pytest.mark.parametrize("bad", ["dataquality", "Bias", ""])
     def test_unknown_monitoring_type_is_a_clear_value_error(self, bad):
-        with pytest.raises(ValueError, match=r"monitoring_type must be one of DataQuality, ModelQuality"):
+        with pytest.raises(ValueError, match=r"monitoring_type: must be one of DataQuality, ModelQuality"):
             report_files(bad)
         with pytest.raises(ValueError, match="monitoring_type"):
             baseline_files(bad)
@@ -182,9 +182,9 @@ class TestViolation:
         assert violation.subject == "Age=1:DI"
 
     def test_unknown_monitoring_type_is_rejected(self):
-        with pytest.raises(ValueError, match="monitoring_type must be one of"):
+        with pytest.raises(ValueError, match="monitoring_type: must be one of"):
             Violation.from_json("Quality", {})
-        with pytest.raises(ValueError, match="monitoring_type must be one of"):
+        with pytest.raises(ValueError, match="monitoring_type: must be one of"):
             Violation("Quality", "c", "s")
 
     def test_item_must_be_an_object(self):
