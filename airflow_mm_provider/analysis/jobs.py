@@ -132,23 +132,28 @@ class DatasetFormat:
         raise JobError(f"ClientError: unsupported dataset_format {text}")
 
 
+def resolve_container_path(input_dirs: Mapping[str, Path], container_path: str) -> Path:
+    """The local path of ``container_path``, which must lie inside one of the job's inputs (the longest
+    matching input prefix wins); anything else, or a path with a ``..`` part, raises :class:`JobError`."""
+    if ".." not in container_path.split("/"):
+        for prefix in sorted(input_dirs, key=len, reverse=True):
+            base = prefix.rstrip("/")
+            if container_path == base:
+                return Path(input_dirs[prefix])
+            if container_path.startswith(base + "/"):
+                return Path(input_dirs[prefix]) / container_path[len(base) + 1 :]
+    raise JobError(f"ClientError: {container_path!r} is not inside any of the job's processing inputs")
+
+
 class _Paths:
     """Maps container paths of the environment to local paths through ``input_dirs``."""
 
     def __init__(self, input_dirs: Mapping[str, Path]) -> None:
-        self._dirs = sorted(
-            ((key.rstrip("/"), Path(value)) for key, value in input_dirs.items()),
-            key=lambda item: -len(item[0]),
-        )
+        self._dirs = input_dirs
 
     def resolve(self, container_path: str) -> Path:
-        """The local path for ``container_path``."""
-        for prefix, local in self._dirs:
-            if container_path == prefix:
-                return local
-            if container_path.startswith(prefix + "/"):
-                return local / container_path[len(prefix) + 1 :]
-        return Path(container_path)
+        """The local path for ``container_path`` (see :func:`resolve_container_path`)."""
+        return resolve_container_path(self._dirs, container_path)
 
     def read_json(self, container_path: str) -> Any:
         """Read a JSON document (a file, or the single ``*.json`` file of a directory)."""

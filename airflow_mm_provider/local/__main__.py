@@ -1,15 +1,18 @@
 """``mm-local``: run the local Model Monitor service, or drive a running one.
 
 ``mm-local serve [--host 127.0.0.1] [--port 0] [--state-dir DIR] [--region us-east-1] [--jitter]
-[--pending-seconds 2] [--no-auto-run]`` prints one JSON line ``{"endpoint_url": ..., "region": ...}`` when
-ready and stops cleanly on SIGINT/SIGTERM. ``mm-local run-due --until ISO [--endpoint URL]`` and
+[--pending-seconds 2] [--no-auto-run] [--max-request-mb 64]`` prints one JSON line
+``{"endpoint_url": ..., "region": ...}`` when ready and stops cleanly on SIGINT/SIGTERM (a binding other than
+loopback first prints a warning on stderr). ``mm-local run-due --until ISO [--endpoint URL]`` and
 ``mm-local status [--endpoint URL]`` call the control interface and print its JSON answer.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
+import math
 import os
 import signal
 import sys
@@ -20,8 +23,10 @@ from typing import Any
 
 from airflow_mm_provider.local.context import DEFAULT_PENDING_SECONDS, DEFAULT_REGION, ServiceConfig
 from airflow_mm_provider.local.control_client import call_control
+from airflow_mm_provider.local.wire import DEFAULT_MAX_REQUEST_BYTES
 
 ENDPOINT_ENV = "MM_LOCAL_ENDPOINT"
+MIB = 1024 * 1024
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,7 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the service (SageMaker API + S3 on one port)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default)")
-    serve.add_argument("--state-dir", help="directory that keeps state (and S3 objects) across restarts")
+    serve.add_argument(
+        "--state-dir",
+        help="directory of the database that keeps state and S3 objects across restarts and crashes",
+    )
     serve.add_argument(
         "--region", default=DEFAULT_REGION, help="region used in ARNs and S3 (default us-east-1)"
     )
@@ -47,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-auto-run", action="store_true", help="only run slots when asked (run-due), not as time passes"
     )
+    serve.add_argument(
+        "--max-request-mb",
+        type=_positive,
+        default=DEFAULT_MAX_REQUEST_BYTES / MIB,
+        help="largest SageMaker request body in MiB (default 64)",
+    )
     default_endpoint = os.environ.get(ENDPOINT_ENV, "http://127.0.0.1:5000")
     run_due = commands.add_parser("run-due", help="run every due slot up to a time")
     run_due.add_argument("--until", required=True, help="ISO-8601 time, e.g. 2024-01-01T03:00:00Z")
@@ -56,6 +70,24 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="print the service's status")
     status.add_argument("--endpoint", default=default_endpoint, help=f"service URL (default ${ENDPOINT_ENV})")
     return parser
+
+
+def _positive(text: str) -> float:
+    """A positive finite number (argparse type)."""
+    value = float(text)
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback name or address."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _control(endpoint: str, method: str, route: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -72,7 +104,21 @@ def serve(args: argparse.Namespace) -> int:
     """Run the service until SIGINT/SIGTERM."""
     from airflow_mm_provider.local.server import LocalService
 
-    config = ServiceConfig(region=args.region, pending_seconds=args.pending_seconds, jitter=args.jitter)
+    if not _loopback(args.host):
+        print(
+            f"mm-local: WARNING: listening on {args.host}, not loopback. Anyone who can reach this address "
+            "can "
+            "read and replace every object and resource (any credentials are accepted); bind 127.0.0.1 "
+            "unless this machine's network is yours alone.",
+            file=sys.stderr,
+            flush=True,
+        )
+    config = ServiceConfig(
+        region=args.region,
+        pending_seconds=args.pending_seconds,
+        jitter=args.jitter,
+        max_request_bytes=int(args.max_request_mb * MIB),
+    )
     service = LocalService(config, state_dir=args.state_dir, auto_run=not args.no_auto_run)
     done = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -19,6 +19,7 @@ class Clock:
     """Service time = real time + offset; the offset only moves forward through ``advance_to``.
 
     ``jitter`` makes each execution start 0–20 minutes after its slot, deterministically per (schedule, slot).
+    ``on_change``, when set, is called with the new offset whenever it changes (the service persists it).
     """
 
     def __init__(self, jitter: bool = False, real_now: Callable[[], datetime] = utc_now) -> None:
@@ -27,23 +28,35 @@ class Clock:
         self._offset = timedelta(0)
         self._lock = threading.Lock()
         self.jitter = jitter
+        self.on_change: Callable[[timedelta], None] | None = None
 
     def now(self) -> datetime:
         """Current service time (aware UTC)."""
         with self._lock:
             return self._real_now() + self._offset
 
+    def restore(self, offset: timedelta) -> None:
+        """Take a saved offset (real time keeps running under it)."""
+        with self._lock:
+            self._offset = offset
+
     def set(self, when: datetime) -> None:
         """Make the service time ``when`` now (it keeps running from there)."""
         with self._lock:
-            self._offset = when - self._real_now()
+            self._changed(when - self._real_now())
 
     def advance_to(self, when: datetime) -> None:
         """Move the service time forward to ``when`` if it is earlier than that."""
         with self._lock:
             real = self._real_now()
             if real + self._offset < when:
-                self._offset = when - real
+                self._changed(when - real)
+
+    def _changed(self, offset: timedelta) -> None:
+        """Adopt a new offset and report it (call under the lock)."""
+        self._offset = offset
+        if self.on_change is not None:
+            self.on_change(offset)
 
     def start_delay(self, schedule_name: str, slot: datetime) -> timedelta:
         """How long after ``slot`` the execution of ``schedule_name`` starts (zero without jitter)."""

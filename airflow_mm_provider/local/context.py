@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from airflow_mm_provider.local.clock import Clock
 from airflow_mm_provider.local.faults import FaultInjector
 from airflow_mm_provider.local.state import Store
+from airflow_mm_provider.local.wire import DEFAULT_MAX_REQUEST_BYTES
 
 if TYPE_CHECKING:
     from airflow_mm_provider.local.jobs import JobRunner
@@ -25,7 +26,7 @@ class ServiceConfig:
 
     region/account_id: what ARNs carry; pending_seconds: how long a schedule stays ``Pending`` after a change
     (and an endpoint ``Creating``); max_schedules: cap on schedules (``ResourceLimitExceeded`` beyond it);
-    jitter: start executions 0–20 minutes after their slot.
+    jitter: start executions 0–20 minutes after their slot; max_request_bytes: largest SageMaker request body.
     """
 
     region: str = DEFAULT_REGION
@@ -33,6 +34,7 @@ class ServiceConfig:
     pending_seconds: float = DEFAULT_PENDING_SECONDS
     max_schedules: int = 1000
     jitter: bool = False
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
 
 
 @dataclass

@@ -318,7 +318,7 @@ def _set_execution(ctx: ServiceContext, execution: dict[str, Any], **changes: An
     """Update an execution and its LastModifiedTime."""
     with ctx.store.lock:
         execution.update(changes, LastModifiedTime=max(ctx.clock.now(), execution["CreationTime"]))
-        ctx.store.dirty = True
+        ctx.store.touch_execution(execution)
 
 
 def _final_status(result: JobResult) -> str:

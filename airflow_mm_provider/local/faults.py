@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from airflow_mm_provider.local.errors import ServiceError
 
@@ -12,22 +13,33 @@ FAULT_KINDS = {
 }
 
 
+MAX_FAULTS = 10_000
+
+
 class FaultInjector:
-    """Counts of pending injected failures per operation name."""
+    """Pending injected failures per operation name, as runs of (kind, remaining count)."""
 
     def __init__(self) -> None:
         """Start with no faults."""
         self._lock = threading.Lock()
-        self._pending: dict[str, list[str]] = {}
+        self._pending: dict[str, list[list[Any]]] = {}
 
     def inject(self, operation: str, count: int = 1, kind: str = "throttling") -> None:
-        """Make the next ``count`` calls of ``operation`` fail with ``kind`` (throttling or internal)."""
+        """Make the next ``count`` calls of ``operation`` fail with ``kind`` (throttling or internal).
+
+        At most :data:`MAX_FAULTS` may be pending per operation.
+        """
         if kind not in FAULT_KINDS:
-            raise ValueError(f"fault kind must be one of {sorted(FAULT_KINDS)}, got {kind!r}")
-        if count < 1:
-            raise ValueError(f"fault count must be at least 1, got {count}")
+            raise ValueError(f"kind: must be one of {sorted(FAULT_KINDS)}, got {kind!r}")
         with self._lock:
-            self._pending.setdefault(operation, []).extend([kind] * count)
+            runs = self._pending.setdefault(operation, [])
+            pending = sum(run[1] for run in runs)
+            if not 1 <= count <= MAX_FAULTS - pending:
+                raise ValueError(
+                    f"count: must be a whole number from 1 to {MAX_FAULTS - pending} "
+                    f"({pending} already pending for {operation}), got {count}"
+                )
+            runs.append([kind, count])
 
     def clear(self) -> None:
         """Drop every pending fault."""
@@ -37,14 +49,17 @@ class FaultInjector:
     def pending(self) -> dict[str, int]:
         """Pending fault counts per operation."""
         with self._lock:
-            return {op: len(kinds) for op, kinds in self._pending.items() if kinds}
+            return {op: sum(run[1] for run in runs) for op, runs in self._pending.items() if runs}
 
     def check(self, operation: str) -> None:
         """Raise the next injected fault for ``operation``, if any."""
         with self._lock:
-            kinds = self._pending.get(operation)
-            if not kinds:
+            runs = self._pending.get(operation)
+            if not runs:
                 return
-            kind = kinds.pop(0)
+            kind = runs[0][0]
+            runs[0][1] -= 1
+            if runs[0][1] == 0:
+                runs.pop(0)
         code, message, status = FAULT_KINDS[kind]
         raise ServiceError(code, message, status)

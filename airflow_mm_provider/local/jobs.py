@@ -49,13 +49,19 @@ class Engine(Protocol):
         """Bias analysis or baselining (Clarify image)."""
 
 
-def resolve(input_dirs: dict[str, Path], container_path: str) -> Path:
-    """The local path of ``container_path``: the longest matching input prefix wins."""
-    for prefix in sorted(input_dirs, key=len, reverse=True):
-        base = prefix.rstrip("/")
-        if container_path == base or container_path.startswith(base + "/"):
-            return input_dirs[prefix] / container_path[len(base) :].lstrip("/")
-    return Path(container_path)
+class UnsafeKeyError(ValueError):
+    """An S3 key that cannot become a file inside the job's input directory."""
+
+
+def local_file(root: Path, relative: str) -> Path:
+    """``root`` joined with the ``/``-separated ``relative`` (empty and ``.`` parts dropped); a ``..`` part
+    raises :class:`UnsafeKeyError`, so no key can name a file outside ``root``."""
+    parts = [part for part in relative.split("/") if part not in ("", ".")]
+    if not parts or ".." in parts:
+        raise UnsafeKeyError(
+            f"ClientError: S3 key {relative!r} cannot be downloaded as a file of the job's input"
+        )
+    return root.joinpath(*parts)
 
 
 class AnalysisEngine:
@@ -78,14 +84,15 @@ class AnalysisEngine:
         self, environment: dict[str, str], input_dirs: dict[str, Path], output_dir: Path
     ) -> Outcome:
         """``analysis.jobs.run_merge`` with the capture and ground-truth folders named by the environment."""
+        jobs = self._jobs()
         mirror = environment.get(MIRROR_ENV)
-        return self._jobs().run_merge(
-            resolve(input_dirs, environment["dataset_source"]),
-            resolve(input_dirs, environment["ground_truth_source"]),
+        return jobs.run_merge(
+            jobs.resolve_container_path(input_dirs, environment["dataset_source"]),
+            jobs.resolve_container_path(input_dirs, environment["ground_truth_source"]),
             output_dir,
             environment.get("start_time"),
             environment.get("end_time"),
-            batch_mirror_root=resolve(input_dirs, mirror) if mirror else None,
+            batch_mirror_root=jobs.resolve_container_path(input_dirs, mirror) if mirror else None,
         )
 
     def run_clarify(
@@ -148,7 +155,7 @@ class S3Files:
             relative = key[len(prefix) :].lstrip("/") or key.rsplit("/", 1)[-1]
             if key.endswith("/") or (keep is not None and not keep(relative)):
                 continue
-            target = dest / relative
+            target = local_file(dest, relative)
             target.parent.mkdir(parents=True, exist_ok=True)
             self.client.download_file(bucket, key, str(target))
             count += 1
@@ -168,7 +175,7 @@ class S3Files:
             base = str(manifest[0].get("prefix", ""))
             for relative in manifest[1:]:
                 bucket, key = split_s3_uri(base + str(relative))
-                target = mirror / bucket / key
+                target = local_file(mirror, f"{bucket}/{key}")
                 if target.exists():
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -212,6 +219,13 @@ class JobRunner:
         A set ``stop`` event or an exceeded MaxRuntimeInSeconds ends the job ``Stopped``; outputs are uploaded
         only when it completes.
         """
+        try:
+            return self._run(job, mode, stop, options)
+        except UnsafeKeyError as err:
+            return JobResult("Failed", failure_reason=str(err)[:1024])
+
+    def _run(self, job: dict[str, Any], mode: str, stop: threading.Event, options: RunOptions) -> JobResult:
+        """:meth:`run`, raising :class:`UnsafeKeyError` for an input key that cannot be a local file."""
         with tempfile.TemporaryDirectory(prefix="mm-local-job-") as tmp:
             root = Path(tmp)
             input_dirs: dict[str, Path] = {}

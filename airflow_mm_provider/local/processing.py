@@ -54,8 +54,8 @@ def register_job(
         )
         ctx.store.processing_jobs[name] = record
         ctx.stop_events[name] = threading.Event()
+        ctx.store.touch("processing_jobs", name)
         store_tags(ctx, record["ProcessingJobArn"], request.get("Tags"))
-        ctx.store.dirty = True
     return record
 
 
@@ -71,7 +71,7 @@ def finish_job(ctx: ServiceContext, record: dict[str, Any], result: JobResult) -
             LastModifiedTime=now,
         )
         ctx.stop_events.pop(record["ProcessingJobName"], None)
-        ctx.store.dirty = True
+        ctx.store.touch("processing_jobs", record["ProcessingJobName"])
 
 
 def run_job(
@@ -95,8 +95,36 @@ def run_job(
     return result
 
 
+def _declared_paths(req: dict[str, Any]) -> list[str]:
+    """The container paths a processing job declares: its inputs' and outputs' LocalPaths."""
+    inputs = [(i.get("S3Input") or {}).get("LocalPath") for i in req.get("ProcessingInputs") or []]
+    outputs = [
+        (o.get("S3Output") or {}).get("LocalPath")
+        for o in (req.get("ProcessingOutputConfig") or {}).get("Outputs") or []
+    ]
+    return [path.rstrip("/") for path in inputs + outputs if path]
+
+
+def check_environment_paths(req: dict[str, Any]) -> None:
+    """Environment values that name paths must lie inside a declared input or output LocalPath.
+
+    A job reads only its ProcessingInputs; a value naming any other path (a host file) is refused.
+    """
+    declared = _declared_paths(req)
+    for name, value in (req.get("Environment") or {}).items():
+        if not (value.startswith("/") or value.startswith("~") or "../" in value):
+            continue
+        inside = any(value == root or value.startswith(root + "/") for root in declared)
+        if not inside or ".." in value.split("/"):
+            raise validation_error(
+                f"Environment.{name}: {value!r} is not inside a ProcessingInputs or ProcessingOutputs "
+                "LocalPath; processing jobs read only their declared inputs"
+            )
+
+
 def create_processing_job(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
     """CreateProcessingJob: runs in the background with the analyzer or Clarify engine, chosen by image."""
+    check_environment_paths(req)
     record = register_job(ctx, req)
     ctx.workers.submit(run_job, ctx, record, image_mode(req["AppSpecification"]["ImageUri"]))
     return {"ProcessingJobArn": record["ProcessingJobArn"]}
@@ -129,7 +157,7 @@ def stop_processing_job(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, A
         event = ctx.stop_events.get(record["ProcessingJobName"])
         if event is not None:
             event.set()
-        ctx.store.dirty = True
+        ctx.store.touch("processing_jobs", record["ProcessingJobName"])
     return {}
 
 

@@ -44,8 +44,7 @@ def check_one_input(holder: dict[str, Any], path: str) -> None:
 
 def store_tags(ctx: ServiceContext, arn: str, tags: list[dict[str, str]] | None) -> None:
     """Merge ``tags`` into the tags of ``arn``."""
-    if tags:
-        ctx.store.tags.setdefault(arn, {}).update({t["Key"]: t.get("Value", "") for t in tags})
+    ctx.store.store_tags(arn, tags)
 
 
 def _definition(ctx: ServiceContext, job_type: str, name: str) -> dict[str, Any]:
@@ -72,8 +71,8 @@ def create_job_definition(ctx: ServiceContext, req: dict[str, Any], job_type: st
             JobDefinitionArn=arn, CreationTime=ctx.clock.now(), _type=job_type, _seq=ctx.store.next_seq()
         )
         ctx.store.job_definitions[name] = record
+        ctx.store.touch("job_definitions", name)
         store_tags(ctx, arn, req.get("Tags"))
-        ctx.store.dirty = True
     return {"JobDefinitionArn": arn}
 
 
@@ -98,7 +97,7 @@ def delete_job_definition(ctx: ServiceContext, req: dict[str, Any], job_type: st
                 f"Job definition {name} is in use by monitoring schedule(s) "
                 f"{', '.join(users)}; delete the schedule first."
             )
-        ctx.store.remove(ctx.store.job_definitions, name, record["JobDefinitionArn"])
+        ctx.store.remove("job_definitions", name, record["JobDefinitionArn"])
     return {}
 
 
@@ -139,8 +138,8 @@ def create_endpoint_config(ctx: ServiceContext, req: dict[str, Any]) -> dict[str
         record = {k: v for k, v in req.items() if k != "Tags"}
         record.update(EndpointConfigArn=arn, CreationTime=ctx.clock.now(), _seq=ctx.store.next_seq())
         ctx.store.endpoint_configs[name] = record
+        ctx.store.touch("endpoint_configs", name)
         store_tags(ctx, arn, req.get("Tags"))
-        ctx.store.dirty = True
     return {"EndpointConfigArn": arn}
 
 
@@ -162,7 +161,7 @@ def delete_endpoint_config(ctx: ServiceContext, req: dict[str, Any]) -> dict[str
     """DeleteEndpointConfig."""
     with ctx.store.lock:
         record = _endpoint_config(ctx, req["EndpointConfigName"])
-        ctx.store.remove(ctx.store.endpoint_configs, req["EndpointConfigName"], record["EndpointConfigArn"])
+        ctx.store.remove("endpoint_configs", req["EndpointConfigName"], record["EndpointConfigArn"])
     return {}
 
 
@@ -184,8 +183,8 @@ def create_endpoint(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
             "_seq": ctx.store.next_seq(),
             "_ready_at": time.time() + ctx.config.pending_seconds,
         }
+        ctx.store.touch("endpoints", name)
         store_tags(ctx, arn, req.get("Tags"))
-        ctx.store.dirty = True
     return {"EndpointArn": arn}
 
 
@@ -243,7 +242,7 @@ def delete_endpoint(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
     """DeleteEndpoint."""
     with ctx.store.lock:
         endpoint = _endpoint(ctx, req["EndpointName"])
-        ctx.store.remove(ctx.store.endpoints, req["EndpointName"], endpoint["EndpointArn"])
+        ctx.store.remove("endpoints", req["EndpointName"], endpoint["EndpointArn"])
     return {}
 
 
@@ -273,7 +272,6 @@ def add_tags(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
         if len(set(tags) | {t["Key"] for t in req["Tags"]}) > 50:
             raise limit_exceeded("A resource can have at most 50 tags.")
         store_tags(ctx, req["ResourceArn"], req["Tags"])
-        ctx.store.dirty = True
     return {"Tags": req["Tags"]}
 
 
@@ -292,5 +290,5 @@ def delete_tags(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
         tags = _taggable(ctx, req["ResourceArn"])
         for key in req["TagKeys"]:
             tags.pop(key, None)
-        ctx.store.dirty = True
+        ctx.store.touch("tags", req["ResourceArn"])
     return {}

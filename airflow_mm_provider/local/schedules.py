@@ -40,7 +40,7 @@ def settle(ctx: ServiceContext, schedule: dict[str, Any]) -> dict[str, Any]:
         schedule["LastModifiedTime"] = ctx.clock.now()
         if schedule["_target"] == SCHEDULED:
             schedule["_cursor"] = max(schedule["_cursor"], ctx.clock.now())
-        ctx.store.dirty = True
+        ctx.store.touch("schedules", schedule["MonitoringScheduleName"])
     return schedule
 
 
@@ -52,8 +52,8 @@ def _make_pending(ctx: ServiceContext, schedule: dict[str, Any], target: str) ->
         LastModifiedTime=ctx.clock.now(),
         _pending_until=time.time() + ctx.config.pending_seconds,
     )
+    ctx.store.touch("schedules", schedule["MonitoringScheduleName"])
     settle(ctx, schedule)
-    ctx.store.dirty = True
 
 
 def get_schedule(ctx: ServiceContext, name: str) -> dict[str, Any]:
@@ -202,9 +202,7 @@ def delete_schedule(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
     """DeleteMonitoringSchedule (its executions stay listed)."""
     with ctx.store.lock:
         schedule = _modifiable(ctx, req["MonitoringScheduleName"])
-        ctx.store.remove(
-            ctx.store.schedules, schedule["MonitoringScheduleName"], schedule["MonitoringScheduleArn"]
-        )
+        ctx.store.remove("schedules", schedule["MonitoringScheduleName"], schedule["MonitoringScheduleArn"])
     return {}
 
 
@@ -282,6 +280,17 @@ def list_schedules(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
     return {"MonitoringScheduleSummaries": summaries, "NextToken": token}
 
 
+def skip_missed_slots(ctx: ServiceContext) -> None:
+    """After a restart, recurring schedules resume from now: slots missed while down are not run (as after
+    StartMonitoringSchedule), never backfilled."""
+    now = ctx.clock.now()
+    with ctx.store.lock:
+        for name, schedule in ctx.store.schedules.items():
+            if not expression_of(schedule).is_now and schedule["_cursor"] < now:
+                schedule["_cursor"] = now
+                ctx.store.touch("schedules", name)
+
+
 def due_slots(ctx: ServiceContext, schedule: dict[str, Any], until: datetime) -> list[datetime]:
     """Slots of a ``Scheduled`` schedule due by ``until``; advances its cursor (call under lock)."""
     if settle(ctx, schedule)["MonitoringScheduleStatus"] != SCHEDULED:
@@ -293,6 +302,7 @@ def due_slots(ctx: ServiceContext, schedule: dict[str, Any], until: datetime) ->
         if schedule["_now_done"] or schedule["_cursor"] > until:
             return []
         schedule["_now_done"] = True
+        ctx.store.touch("schedules", name)
         return [slot]
     due = []
     for slot in expression.slots(schedule["_cursor"], until + timedelta(microseconds=1)):
@@ -303,4 +313,5 @@ def due_slots(ctx: ServiceContext, schedule: dict[str, Any], until: datetime) ->
         due.append(slot)
     if due:
         schedule["_cursor"] = due[-1]
+        ctx.store.touch("schedules", name)
     return due

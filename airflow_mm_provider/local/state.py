@@ -1,19 +1,26 @@
-"""Thread-safe in-memory store of the service's resources, persisted as JSON in a state directory."""
+"""The service's resources in memory, written through to the embedded database on every change.
+
+Handlers read and change API-shaped dicts under ``store.lock``; each change names the record it touched
+(:meth:`Store.touch`), and leaving the outermost ``with store.lock`` block commits those records before the
+handler's answer can be sent. The cost of a write is the records it touched, never the size of the store.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections import defaultdict
 from datetime import datetime
-from pathlib import Path
+from types import TracebackType
 from typing import Any
 
+from airflow_mm_provider.local.database import Database, RecordChange
 from airflow_mm_provider.local.listing import SortedIndex
 
-STATE_FILE = "state.json"
-_COLLECTIONS = ("job_definitions", "schedules", "processing_jobs", "endpoint_configs", "endpoints", "tags")
+TABLES = ("job_definitions", "schedules", "processing_jobs", "endpoint_configs", "endpoints")
+TAGS = "tags"
+EXECUTIONS = "executions"
+RESTART_REASON = "InternalServerError: the local service restarted while the job was running"
 
 
 def _encode(value: Any) -> Any:
@@ -30,32 +37,93 @@ def _decode(obj: dict[str, Any]) -> Any:
     return obj
 
 
+_DECODER = json.JSONDecoder(object_hook=_decode)
+
+
+class CommittingLock:
+    """A re-entrant lock whose outermost release first commits the store's touched records."""
+
+    def __init__(self, store: Store) -> None:
+        """Guard ``store``."""
+        self._store = store
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    def __enter__(self) -> CommittingLock:
+        """Take the lock."""
+        self._lock.acquire()
+        self._depth += 1
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        """Commit when leaving the outermost block, then release."""
+        try:
+            if self._depth == 1:
+                self._store.commit()
+        finally:
+            self._depth -= 1
+            self._lock.release()
+
+
 class Store:
     """Every resource as an API-shaped dict (internal fields start with ``_``), guarded by ``lock``.
 
     Executions are also indexed per schedule in creation order so per-schedule listing stays fast.
+
+    :param database: where records are written (default: a new in-memory database).
     """
 
-    def __init__(self) -> None:
-        """Create an empty store."""
-        self.lock = threading.RLock()
-        self.dirty = False
-        self.reset()
+    def __init__(self, database: Database | None = None) -> None:
+        """Create an empty store on ``database``."""
+        self.db = database or Database()
+        self.lock = CommittingLock(self)
+        self._touched: dict[tuple[str, str], None] = {}
+        self._clear_memory()
+
+    def _clear_memory(self) -> None:
+        """Empty every in-memory collection."""
+        self.job_definitions: dict[str, dict[str, Any]] = {}
+        self.schedules: dict[str, dict[str, Any]] = {}
+        self.processing_jobs: dict[str, dict[str, Any]] = {}
+        self.endpoint_configs: dict[str, dict[str, Any]] = {}
+        self.endpoints: dict[str, dict[str, Any]] = {}
+        self.tags: dict[str, dict[str, str]] = {}
+        self.executions: list[dict[str, Any]] = []
+        self.executions_by_schedule: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._executions_by_key: dict[str, dict[str, Any]] = {}
+        self._indexes: dict[tuple[str | None, str], SortedIndex] = {}
+        self._touched.clear()
+        self.seq = 0
 
     def reset(self) -> None:
-        """Forget every resource."""
+        """Forget every resource (and, in the database, every S3 object)."""
         with self.lock:
-            self.job_definitions: dict[str, dict[str, Any]] = {}
-            self.schedules: dict[str, dict[str, Any]] = {}
-            self.processing_jobs: dict[str, dict[str, Any]] = {}
-            self.endpoint_configs: dict[str, dict[str, Any]] = {}
-            self.endpoints: dict[str, dict[str, Any]] = {}
-            self.tags: dict[str, dict[str, str]] = {}
-            self.executions: list[dict[str, Any]] = []
-            self.executions_by_schedule: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            self._indexes: dict[tuple[str | None, str], SortedIndex] = {}
-            self.seq = 0
-            self.dirty = True
+            self._clear_memory()
+            self.db.clear()
+
+    def touch(self, kind: str, key: str) -> None:
+        """Mark the record ``key`` of ``kind`` (a table, ``tags`` or ``executions``) as changed or gone."""
+        self._touched[(kind, key)] = None
+
+    def commit(self) -> None:
+        """Write every touched record to the database in one transaction (call under lock)."""
+        if not self._touched:
+            return
+        changes = []
+        for kind, key in self._touched:
+            record = self._lookup(kind, key)
+            body = json.dumps(record, default=_encode) if record else None
+            changes.append(RecordChange(kind, key, body))
+        self._touched.clear()
+        self.db.write_records(changes)
+
+    def _lookup(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The current record of ``kind`` under ``key``, or None."""
+        if kind == EXECUTIONS:
+            return self._executions_by_key.get(key)
+        return getattr(self, kind).get(key)
 
     def next_seq(self) -> int:
         """A store-wide increasing number used to order records created at the same instant."""
@@ -66,21 +134,33 @@ class Store:
     def add_execution(self, execution: dict[str, Any]) -> None:
         """Store a new execution and index it under its schedule."""
         with self.lock:
-            self.executions.append(execution)
-            self.executions_by_schedule[execution["MonitoringScheduleName"]].append(execution)
-            self.dirty = True
+            self._index_execution(execution)
+            self.touch(EXECUTIONS, str(execution["_seq"]))
 
-    def remove(self, table: dict[str, dict[str, Any]], name: str, arn: str) -> None:
-        """Delete resource ``name`` from ``table`` (one of this store's resource dicts) and its tags.
+    def _index_execution(self, execution: dict[str, Any]) -> None:
+        """Add an execution to the in-memory lists."""
+        self.executions.append(execution)
+        self.executions_by_schedule[execution["MonitoringScheduleName"]].append(execution)
+        self._executions_by_key[str(execution["_seq"])] = execution
 
-        :param table: e.g. ``self.schedules``.
-        :param name: the resource's key in ``table``.
-        :param arn: the resource's ARN, which keys its tags.
-        """
+    def touch_execution(self, execution: dict[str, Any]) -> None:
+        """Mark a stored execution as changed."""
+        self.touch(EXECUTIONS, str(execution["_seq"]))
+
+    def store_tags(self, arn: str, tags: list[dict[str, str]] | None) -> None:
+        """Merge API-shaped ``tags`` into the tags of ``arn``."""
+        if tags:
+            with self.lock:
+                self.tags.setdefault(arn, {}).update({t["Key"]: t.get("Value", "") for t in tags})
+                self.touch(TAGS, arn)
+
+    def remove(self, table: str, name: str, arn: str) -> None:
+        """Delete resource ``name`` from ``table`` (one of :data:`TABLES`) and its tags."""
         with self.lock:
-            del table[name]
+            del getattr(self, table)[name]
             self.tags.pop(arn, None)
-            self.dirty = True
+            self.touch(table, name)
+            self.touch(TAGS, arn)
 
     def execution_index(self, schedule_name: str | None, field: str) -> SortedIndex:
         """Executions (of one schedule, or all) sorted by ``field``, fixed at creation (call under lock)."""
@@ -89,56 +169,35 @@ class Store:
         )
         return self._indexes.setdefault((schedule_name, field), SortedIndex(field)).sync(pool)
 
-    def to_json(self) -> str:
-        """Serialise the whole store."""
+    def load(self) -> int:
+        """Read every record from the database into memory; return how many were read."""
+        rows = self.db.records()
         with self.lock:
-            data = {name: getattr(self, name) for name in _COLLECTIONS}
-            data["executions"] = self.executions
-            data["seq"] = self.seq
-            return json.dumps(data, default=_encode)
-
-    def load_json(self, text: str) -> None:
-        """Replace the store's content with a serialised one."""
-        data = json.loads(text, object_hook=_decode)
-        with self.lock:
-            self.reset()
-            for name in _COLLECTIONS:
-                setattr(self, name, data.get(name, {}))
-            for execution in data.get("executions", []):
-                self.add_execution(execution)
-            self.seq = data.get("seq", 0)
-            self.dirty = False
+            self._clear_memory()
+            executions = []
+            for kind, key, body in rows:
+                record = _DECODER.decode(body)
+                if kind == EXECUTIONS:
+                    executions.append(record)
+                else:
+                    getattr(self, kind)[key] = record
+                self.seq = max(self.seq, record.get("_seq", 0) if kind != TAGS else 0)
+            for execution in sorted(executions, key=lambda e: e["_seq"]):
+                self._index_execution(execution)
+        return len(rows)
 
     def interrupt_unfinished(self, now: datetime) -> None:
         """Fail processing jobs and executions left running by a previous process (they cannot resume)."""
-        reason = "InternalServerError: the local service restarted while the job was running"
         with self.lock:
-            for job in self.processing_jobs.values():
+            for name, job in self.processing_jobs.items():
                 if job["ProcessingJobStatus"] in ("InProgress", "Stopping"):
-                    job.update(ProcessingJobStatus="Failed", FailureReason=reason, LastModifiedTime=now)
+                    job.update(
+                        ProcessingJobStatus="Failed", FailureReason=RESTART_REASON, LastModifiedTime=now
+                    )
+                    self.touch("processing_jobs", name)
             for execution in self.executions:
                 if execution["MonitoringExecutionStatus"] in ("Pending", "InProgress", "Stopping"):
                     execution.update(
-                        MonitoringExecutionStatus="Failed", FailureReason=reason, LastModifiedTime=now
+                        MonitoringExecutionStatus="Failed", FailureReason=RESTART_REASON, LastModifiedTime=now
                     )
-            self.dirty = True
-
-    def save(self, state_dir: Path) -> None:
-        """Write the store atomically to ``state_dir`` if it changed since the last save."""
-        with self.lock:
-            if not self.dirty:
-                return
-            text = self.to_json()
-            self.dirty = False
-        state_dir.mkdir(parents=True, exist_ok=True)
-        tmp = state_dir / (STATE_FILE + ".tmp")
-        tmp.write_text(text)
-        os.replace(tmp, state_dir / STATE_FILE)
-
-    def load(self, state_dir: Path) -> bool:
-        """Load ``state_dir``'s saved state if there is one; return whether it was found."""
-        path = state_dir / STATE_FILE
-        if not path.exists():
-            return False
-        self.load_json(path.read_text())
-        return True
+                    self.touch_execution(execution)

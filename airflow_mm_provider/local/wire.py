@@ -19,6 +19,53 @@ from airflow_mm_provider.local.validation import RequestValidationError, parse_v
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 TARGET_PREFIX = "SageMaker."
+DEFAULT_MAX_REQUEST_BYTES = 64 * 1024 * 1024
+MAX_JSON_DEPTH = 64
+
+
+class BodyError(ValueError):
+    """A request body that cannot be read: ``status`` is 400 (malformed) or 413 (too large)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        """Hold the HTTP status and message."""
+        super().__init__(message)
+        self.status = status
+
+
+def read_body(environ: dict[str, Any], limit: int) -> bytes:
+    """The request body, at most ``limit`` bytes (raises :class:`BodyError`)."""
+    text = environ.get("CONTENT_LENGTH") or ""
+    if not text:
+        if not environ.get("wsgi.input_terminated"):
+            return b""
+        body = environ["wsgi.input"].read(limit + 1)
+    else:
+        if not text.isdigit():
+            raise BodyError(400, f"Content-Length must be a whole number of bytes, got {text[:40]!r}")
+        if int(text) > limit:
+            raise BodyError(413, f"the request body is {int(text)} bytes; the limit is {limit}")
+        body = environ["wsgi.input"].read(int(text))
+    if len(body) > limit:
+        raise BodyError(413, f"the request body exceeds the limit of {limit} bytes")
+    return body
+
+
+def load_json(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Decode a JSON document nested at most ``max_depth`` levels (raises ValueError)."""
+    try:
+        value = json.loads(body)
+    except RecursionError as err:
+        raise ValueError(f"JSON nested deeper than {max_depth} levels") from err
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > max_depth:
+                    raise ValueError(f"JSON nested deeper than {max_depth} levels")
+                pending.append((child, depth + 1))
+    return value
 
 
 @lru_cache(maxsize=1)
@@ -38,7 +85,7 @@ def operation_model(target: str) -> OperationModel:
 def parse_request(operation: OperationModel, body: bytes) -> dict[str, Any]:
     """Decode and validate a request body; timestamps become aware datetimes."""
     try:
-        payload = json.loads(body or b"{}")
+        payload = load_json(body or b"{}")
     except ValueError as err:
         raise ServiceError("SerializationException", f"Request body is not valid JSON: {err}", 400) from err
     if operation.input_shape is None:

@@ -176,11 +176,11 @@ def test_regression_from_json_lines_with_jmespath(tmp_path: Path) -> None:
         "analysis_type": "MODEL_QUALITY",
         "problem_type": "Regression",
         "dataset_format": json.dumps({"json": {"lines": True}}),
-        "dataset_source": str(tmp_path / "data"),
+        "dataset_source": DATA,
         "inference_attribute": "output.value",
         "ground_truth_attribute": "target",
     }
-    outcome = run_analyzer(environment, {}, tmp_path / "out")
+    outcome = run_analyzer(environment, {DATA: tmp_path / "data"}, tmp_path / "out")
     assert outcome.status == "Completed"
     assert outcome.details["read"]["malformed"] == {"invalid_json": 1, "missing_attribute": 1}
     metrics = json.loads((tmp_path / "out" / "statistics.json").read_text())["regression_metrics"]
@@ -363,6 +363,20 @@ def test_run_clarify_reads_the_container_environment(tmp_path: Path) -> None:
     assert drift.exit_message.startswith("CompletedWithViolations: ")
     missing = run_clarify({}, {}, tmp_path / "none")
     assert missing.status == "Failed" and (missing.failure_reason or "").startswith("ClientError: ")
+
+
+def test_paths_outside_the_inputs_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.csv").write_text("label,x\n1,2\n")
+    dirs = {DATA: tmp_path / "data"}
+    environment = {"analysis_type": "DATA_QUALITY", "dataset_format": json.dumps({"csv": {"header": True}})}
+    for path in (str(tmp_path / "secret.csv"), f"{DATA}/../../../{tmp_path}/secret.csv"):
+        outcome = run_analyzer({**environment, "dataset_source": path}, dirs, tmp_path / "out")
+        assert outcome.status == "Failed"
+        assert (
+            outcome.failure_reason
+            == f"ClientError: {path!r} is not inside any of the job's processing inputs"
+        )
+    assert not (tmp_path / "out").exists()
 
 
 CELL = st.one_of(

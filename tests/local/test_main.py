@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 
 
 def start(state_dir: Path) -> tuple[subprocess.Popen[str], dict[str, Any]]:
@@ -88,3 +89,45 @@ def test_control_commands_report_an_unreachable_service() -> None:
     )
     assert done.returncode == 1
     assert "cannot reach the local service" in json.loads(done.stdout)["error"]
+
+
+def test_binding_beyond_loopback_warns_and_the_request_limit_is_set(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "airflow_mm_provider.local",
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--max-request-mb",
+            "0.001",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        url = json.loads(process.stdout.readline())["endpoint_url"].replace("0.0.0.0", "127.0.0.1")
+        warning = process.stderr.readline()
+        sm = boto3.client(
+            "sagemaker",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="a",
+            aws_secret_access_key="b",
+        )
+        with pytest.raises(sm.exceptions.ClientError) as err:
+            sm.list_monitoring_schedules(NameContains="x" * 2000)
+    finally:
+        terminate(process)
+    assert "WARNING: listening on 0.0.0.0, not loopback" in warning
+    assert err.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
+
+
+def test_loopback_binding_prints_no_warning(tmp_path: Path) -> None:
+    process, _ = start(tmp_path)
+    process.send_signal(signal.SIGTERM)
+    _, errors = process.communicate(timeout=30)
+    assert (process.returncode, errors) == (0, "")

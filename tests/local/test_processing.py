@@ -159,3 +159,39 @@ def test_explainability_baseline_fails_clearly_with_the_real_engine(mm_local: An
     job = wait_terminal(sm, "explain")
     assert job["ProcessingJobStatus"] == "Failed"
     assert "SHAP" in job["FailureReason"] and "does not fake" in job["FailureReason"]
+
+
+@pytest.mark.parametrize(
+    "value", ["/etc/passwd", "/opt/ml/processing/input/baseline_dataset_input/../../../../etc/hosts", "~/x"]
+)
+def test_environment_paths_outside_the_declared_inputs_are_refused(sm: Any, s3: Any, value: str) -> None:
+    args = request("host-path")
+    args["Environment"] = {**args["Environment"], "dataset_source": value}
+    with pytest.raises(sm.exceptions.ClientError) as err:
+        sm.create_processing_job(**args)
+    assert error_code(err) == "ValidationException"
+    assert err.value.response["Error"]["Message"].startswith(
+        f"Environment.dataset_source: {value!r} is not inside"
+    )
+    assert sm.list_processing_jobs()["ProcessingJobSummaries"] == []
+
+
+def test_a_key_that_climbs_out_of_the_input_fails_the_job_and_writes_nothing(
+    sm: Any, s3: Any, engine: FakeEngine
+) -> None:
+    import tempfile
+    import uuid
+    from pathlib import Path
+
+    escape = f"mm-escape-{uuid.uuid4().hex}"
+    s3.put_object(Bucket=BUCKET, Key=f"data/../../../{escape}", Body=b"x")
+    s3.put_object(Bucket=BUCKET, Key=f"data//{escape}/../../../../x", Body=b"x")
+    sm.create_processing_job(**request("climb"))
+    job = wait_terminal(sm, "climb")
+    assert job["ProcessingJobStatus"] == "Failed"
+    assert (
+        job["FailureReason"].startswith("ClientError: S3 key ")
+        and "cannot be downloaded" in job["FailureReason"]
+    )
+    assert engine.calls == []
+    assert not list(Path(tempfile.gettempdir()).rglob(f"{escape}*"))

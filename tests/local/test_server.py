@@ -49,7 +49,12 @@ def test_unknown_route_and_bad_body(mm: Any) -> None:
     with pytest.raises(HTTPError) as err:
         mm.control("GET", "nothing")
     assert err.value.code == 404
-    request = urllib.request.Request(f"{mm.endpoint_url}/_mm-local/run-due", data=b"[1]", method="POST")
+    request = urllib.request.Request(
+        f"{mm.endpoint_url}/_mm-local/run-due",
+        data=b"[1]",
+        method="POST",
+        headers={"Content-Type": "application/json", "X-MM-Local": "1"},
+    )
     with pytest.raises(HTTPError) as err:
         urllib.request.urlopen(request, timeout=10)
     assert err.value.code == 400 and "JSON object" in json.loads(err.value.read())["error"]

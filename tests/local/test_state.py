@@ -26,7 +26,7 @@ def test_restart_with_state_dir_keeps_everything(tmp_path: Path) -> None:
         put_capture(s3, [T0.replace(minute=0)])
         first.run_due(T0.replace(minute=0, hour=2))
         before = sm.list_monitoring_executions()["MonitoringExecutionSummaries"]
-    assert (tmp_path / "state.json").exists()
+    assert (tmp_path / "mm-local.sqlite3").exists()
     with LocalModelMonitor(state_dir=tmp_path, engine=FakeEngine()) as second:
         sm, s3 = second.client("sagemaker"), second.client("s3")
         assert (

@@ -10,7 +10,7 @@ from urllib.error import HTTPError
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support.service import error_code, error_message, job_definition, raw_client
+from tests.support.service import error_code, error_message, job_definition, raw_client, signed_headers
 
 
 def reject(call: Any, **kwargs: Any) -> str:
@@ -87,7 +87,12 @@ def post(mm: Any, target: str, body: bytes) -> tuple[int, dict[str, Any]]:
         mm.endpoint_url,
         data=body,
         method="POST",
-        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
+        headers=signed_headers(
+            mm.endpoint_url,
+            body,
+            "sagemaker",
+            {"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
+        ),
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:

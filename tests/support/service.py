@@ -18,6 +18,19 @@ T0 = datetime(2024, 1, 1, 0, 30, tzinfo=timezone.utc)
 HOURLY = "cron(0 * ? * * *)"
 
 
+def signed_headers(
+    url: str, body: bytes, service: str, headers: dict[str, str], method: str = "POST"
+) -> dict[str, str]:
+    """``headers`` plus a real SigV4 ``Authorization`` (dummy credentials), for hand-made requests."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method=method, url=url, data=body, headers=headers)
+    SigV4Auth(Credentials("testing", "testing"), service, "us-east-1").add_auth(request)
+    return dict(request.headers.items())
+
+
 def capture_line(i: int, hour: datetime = datetime(2024, 1, 1, tzinfo=timezone.utc)) -> str:
     """One captured CSV inference line (two features, a score) with inference id ``i``.
 
