@@ -76,11 +76,16 @@ class LocalService:
         refused = frontdoor.refusal(environ, self._origins)
         if refused is not None:
             return _refuse(start_response, kind, refused)
-        if kind == frontdoor.CONTROL:
-            return self._control(environ, start_response)
-        if kind == frontdoor.SAGEMAKER:
-            return self._sagemaker(environ, start_response)
-        return self.s3_persistence.handle(self._moto, environ, start_response)
+        try:
+            if kind == frontdoor.CONTROL:
+                return self._control(environ, start_response)
+            if kind == frontdoor.SAGEMAKER:
+                return self._sagemaker(environ, start_response)
+            return self.s3_persistence.handle(self._moto, environ, start_response)
+        except Exception as err:  # a bug answers in the interface's own format, never with an HTML page
+            traceback.print_exc()
+            code = "InternalFailure" if kind == frontdoor.SAGEMAKER else "InternalError"
+            return _refuse(start_response, kind, frontdoor.Refusal(500, code, f"{type(err).__name__}: {err}"))
 
     def _control(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer a control request."""

@@ -108,7 +108,8 @@ class Store:
         self._touched[(kind, key)] = None
 
     def commit(self) -> None:
-        """Write every touched record to the database in one transaction (call under lock)."""
+        """Write every touched record to the database in one transaction (call under lock); after a failed
+        write the records stay touched, so the next commit writes them."""
         if not self._touched:
             return
         changes = []
@@ -116,8 +117,8 @@ class Store:
             record = self._lookup(kind, key)
             body = json.dumps(record, default=_encode) if record else None
             changes.append(RecordChange(kind, key, body))
-        self._touched.clear()
         self.db.write_records(changes)
+        self._touched.clear()
 
     def _lookup(self, kind: str, key: str) -> dict[str, Any] | None:
         """The current record of ``kind`` under ``key``, or None."""

@@ -205,3 +205,26 @@ def test_protocol_follows_the_signed_service() -> None:
     assert frontdoor.protocol({"PATH_INFO": "/_mm-local/health"}) == frontdoor.CONTROL
     assert frontdoor.is_signed({"HTTP_AUTHORIZATION": scope.format("s3")})
     assert not frontdoor.is_signed({"HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 nothing"})
+
+
+def test_a_failure_inside_the_service_answers_in_each_protocol(
+    mm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(mm.service.s3_persistence, "commit", broken)
+    monkeypatch.setattr(mm.service.ctx.store, "commit", broken)
+    monkeypatch.setattr(mm.service.database, "set_meta", broken)
+    s3 = mm.client("s3", retries={"total_max_attempts": 1})
+    with pytest.raises(s3.exceptions.ClientError) as err:
+        s3.create_bucket(Bucket="broken")
+    assert err.value.response["Error"]["Code"] == "InternalError"
+    assert err.value.response["Error"]["Message"] == "OSError: disk full"
+    sm = mm.client("sagemaker", retries={"total_max_attempts": 1})
+    with pytest.raises(sm.exceptions.ClientError) as err:
+        sm.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[{"VariantName": "v"}])
+    assert err.value.response["Error"]["Code"] == "InternalFailure"
+    clock = b'{"now": "2030-01-01T00:00:00Z"}'
+    status, kind, body = raw(mm, "POST", "/_mm-local/clock", clock, control_headers())
+    assert (status, kind) == (500, "application/json") and "disk full" in json.loads(body)["error"]
