@@ -13,21 +13,15 @@ from airflow_mm_provider.local.database import DATABASE_FILE, Database, RecordCh
 from airflow_mm_provider.local.state import Store
 from airflow_mm_provider.local.testing import LocalModelMonitor
 from tests.support.engine import FakeEngine
-from tests.support.service import BUCKET, T0, create_definition, endpoint, put_capture, schedule_config
+from tests.support.service import T0, data_quality_schedule
 
 
 def test_every_acknowledged_change_is_already_in_the_database_file(tmp_path: Path) -> None:
     with LocalModelMonitor(state_dir=tmp_path, engine=FakeEngine()) as mm:
         sm, s3 = mm.client("sagemaker"), mm.client("s3")
-        s3.create_bucket(Bucket=BUCKET)
         mm.set_clock(T0)
-        endpoint(sm)
-        arn = create_definition(sm, "DataQuality", "jd")
+        arn = data_quality_schedule(sm, s3, [T0.replace(minute=0)])
         sm.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "ml"}])
-        sm.create_monitoring_schedule(
-            MonitoringScheduleName="sched", MonitoringScheduleConfig=schedule_config("jd", "DataQuality")
-        )
-        put_capture(s3, [T0.replace(minute=0)])
         mm.run_due(T0.replace(hour=1, minute=5))
         listed = sm.list_monitoring_executions()["MonitoringExecutionSummaries"]
         # a second reader of the same file, while the service still runs and before any clean stop

@@ -48,6 +48,17 @@ def command(*args: str) -> dict[str, Any]:
     return json.loads(done.stdout)
 
 
+def sagemaker(url: str) -> Any:
+    """A SageMaker client for the service at ``url`` (dummy credentials)."""
+    return boto3.client(
+        "sagemaker",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
+    )
+
+
 def terminate(process: subprocess.Popen[str]) -> tuple[int, str]:
     """SIGTERM, then the exit code and the rest of stdout."""
     process.send_signal(signal.SIGTERM)
@@ -60,13 +71,7 @@ def test_serve_prints_one_line_and_stops_cleanly(tmp_path: Path) -> None:
     try:
         assert ready["region"] == "us-east-1" and ready["endpoint_url"].startswith("http://127.0.0.1:")
         url = ready["endpoint_url"]
-        sm = boto3.client(
-            "sagemaker",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="a",
-            aws_secret_access_key="b",
-        )
+        sm = sagemaker(url)
         sm.create_endpoint_config(EndpointConfigName="kept", ProductionVariants=[{"VariantName": "v"}])
         assert command("status", "--endpoint", url)["counts"]["endpoint_configs"] == 1
         assert command("run-due", "--until", "2030-01-01T00:00:00Z", "--endpoint", url)["executions"] == []
@@ -111,13 +116,7 @@ def test_binding_beyond_loopback_warns_and_the_request_limit_is_set(tmp_path: Pa
         assert process.stdout is not None and process.stderr is not None
         url = json.loads(process.stdout.readline())["endpoint_url"].replace("0.0.0.0", "127.0.0.1")
         warning = process.stderr.readline()
-        sm = boto3.client(
-            "sagemaker",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="a",
-            aws_secret_access_key="b",
-        )
+        sm = sagemaker(url)
         with pytest.raises(sm.exceptions.ClientError) as err:
             sm.list_monitoring_schedules(NameContains="x" * 2000)
     finally:

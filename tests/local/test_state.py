@@ -9,21 +9,15 @@ from pathlib import Path
 
 from airflow_mm_provider.local.testing import LocalModelMonitor
 from tests.support.engine import FakeEngine
-from tests.support.service import BUCKET, T0, create_definition, endpoint, put_capture, schedule_config
+from tests.support.service import BUCKET, T0, data_quality_schedule
 
 
 def test_restart_with_state_dir_keeps_everything(tmp_path: Path) -> None:
     with LocalModelMonitor(state_dir=tmp_path, engine=FakeEngine()) as first:
         sm, s3 = first.client("sagemaker"), first.client("s3")
-        s3.create_bucket(Bucket=BUCKET)
         first.set_clock(T0)
-        endpoint(sm)
-        arn = create_definition(sm, "DataQuality", "jd")
+        arn = data_quality_schedule(sm, s3, [T0.replace(minute=0)])
         sm.add_tags(ResourceArn=arn, Tags=[{"Key": "k", "Value": "v"}])
-        sm.create_monitoring_schedule(
-            MonitoringScheduleName="sched", MonitoringScheduleConfig=schedule_config("jd", "DataQuality")
-        )
-        put_capture(s3, [T0.replace(minute=0)])
         first.run_due(T0.replace(minute=0, hour=2))
         before = sm.list_monitoring_executions()["MonitoringExecutionSummaries"]
     assert (tmp_path / "mm-local.sqlite3").exists()
@@ -58,15 +52,9 @@ def test_jobs_running_at_shutdown_do_not_stay_running(tmp_path: Path) -> None:
     engine = FakeEngine(gate=threading.Event())
     try:
         with LocalModelMonitor(state_dir=tmp_path, engine=engine) as first:
-            sm, s3 = first.client("sagemaker"), first.client("s3")
-            s3.create_bucket(Bucket=BUCKET)
             first.set_clock(T0)
-            endpoint(sm)
-            create_definition(sm, "DataQuality", "jd")
-            sm.create_monitoring_schedule(
-                MonitoringScheduleName="sched", MonitoringScheduleConfig=schedule_config("jd", "DataQuality")
-            )
-            put_capture(s3, [T0.replace(minute=0) + timedelta(hours=h) for h in range(6)])
+            hours = [T0.replace(minute=0) + timedelta(hours=h) for h in range(6)]
+            data_quality_schedule(first.client("sagemaker"), first.client("s3"), hours)
             first.run_due(T0.replace(minute=0, hour=6), wait=False)
             deadline = time.monotonic() + 5
             while len(engine.calls) < 4 and time.monotonic() < deadline:

@@ -173,6 +173,19 @@ def put_capture(s3: Any, hours: list[datetime], endpoint_name: str = "ep") -> No
         s3.put_object(Bucket=BUCKET, Key=key, Body=b'{"captureData": {}}\n')
 
 
+def data_quality_schedule(sm: Any, s3: Any, hours: list[datetime]) -> str:
+    """The bucket, endpoint ``ep``, data-quality job definition ``jd`` and hourly schedule ``sched``, with one
+    capture file in each of ``hours``; returns the job definition's ARN."""
+    s3.create_bucket(Bucket=BUCKET)
+    endpoint(sm)
+    arn = create_definition(sm, "DataQuality", "jd")
+    sm.create_monitoring_schedule(
+        MonitoringScheduleName="sched", MonitoringScheduleConfig=schedule_config("jd", "DataQuality")
+    )
+    put_capture(s3, hours)
+    return arn
+
+
 def error_code(excinfo: pytest.ExceptionInfo[Any]) -> str:
     """The AWS error code of a botocore ClientError."""
     return excinfo.value.response["Error"]["Code"]
