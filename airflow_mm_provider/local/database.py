@@ -161,7 +161,7 @@ class Database:
         with self._transaction() as db:
             return [StoredBucket(*row) for row in db.execute("SELECT * FROM buckets ORDER BY name")]
 
-    def objects(self, batch: int = 256) -> Iterator[StoredObject]:
+    def objects(self, batch: int = 32) -> Iterator[StoredObject]:
         """Every object, read in batches so bodies are not all held at once."""
         after: tuple[str, str] = ("", "")
         while True:

@@ -3,7 +3,8 @@
 moto answers every S3 request, so the wire behaviour is moto's. While it does, a per-thread journal notes
 which buckets and keys the request created, replaced or deleted (moto's backend calls that change them);
 before the answer is released, the current state of exactly those buckets and keys is committed. On
-start the database's buckets and objects are loaded back into moto. Object tags and ACLs are not kept.
+start the database's buckets and objects are loaded back into moto. Object tags, ACLs and older versions are
+not kept.
 """
 
 from __future__ import annotations
