@@ -35,6 +35,7 @@ ROLE = "arn:aws:iam::123456789012:role/Monitor"
 IMAGE = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
 OUT = MonitoringOutput(s3_uri="s3://bucket/reports")
 DQ = dict(role_arn=ROLE, image_uri=IMAGE, input=EndpointInput(endpoint_name="ep"), output=OUT)
+MQ = {**DQ, "input": EndpointInput(endpoint_name="ep", inference_attribute="0")}
 BASELINE = dict(baseline_dataset="s3://bucket/base.csv", output_s3_uri="s3://bucket/baseline", role_arn=ROLE)
 
 with DAG("bad", schedule=None, start_date=datetime(2024, 1, 1, tzinfo=timezone.utc)):
@@ -65,17 +66,26 @@ BAD_DAGS = {
     "role_arn": ('DataQualityJobDefinition(**{**DQ, "role_arn": "MonitorRole"})', "RoleArn"),
     "environment": ('DataQualityJobDefinition(**DQ, environment={"threshold": 0.5})', "Environment"),
     "ground_truth_required": (
-        "spec = ModelQualityJobDefinition(**DQ, problem_type='Regression', ground_truth='s3://bucket/gt')\n"
+        "spec = ModelQualityJobDefinition(**MQ, problem_type='Regression', ground_truth='s3://bucket/gt')\n"
         'request = spec.to_request("jd")\n'
         'del request["ModelQualityJobInput"]["GroundTruthS3Input"]\n'
         'SageMakerMonitoringScheduleOperator(task_id="t", monitoring_schedule_name="s", '
         'monitoring_type="ModelQuality", job_definition=request)',
         "GroundTruthS3Input",
     ),
+    "prediction_attribute": (
+        "ModelQualityJobDefinition(**DQ, problem_type='BinaryClassification', ground_truth='s3://bucket/gt')",
+        "InferenceAttribute",
+    ),
+    "now_without_analysis_times": (
+        'SageMakerMonitoringScheduleOperator(task_id="t", monitoring_schedule_name="s", '
+        'monitoring_type="DataQuality", job_definition=DataQualityJobDefinition(**DQ), schedule="NOW")',
+        "DataAnalysisStartTime",
+    ),
     "runtime_for_cadence": (
         'SageMakerMonitoringScheduleOperator(task_id="t", monitoring_schedule_name="s", '
         'monitoring_type="ModelQuality", schedule="cron(0 * ? * * *)", '
-        "job_definition=ModelQualityJobDefinition(**DQ, problem_type='Regression', "
+        "job_definition=ModelQualityJobDefinition(**MQ, problem_type='Regression', "
         "ground_truth='s3://bucket/gt', stopping_condition=StoppingCondition(3600)))",
         "MaxRuntimeInSeconds",
     ),

@@ -25,7 +25,12 @@ How the analysis config is read (keys as in the monitoring ``analysis_config.jso
   probability is at least this value. Predicted labels are judged with the label's rule.
 - ``methods`` (optional, as in the Clarify processing config): ``{"pre_training_bias": {"methods": [...]}}``
   and ``"post_training_bias"`` restrict the metrics; ``"all"`` or no entry means every metric. FT (flip test)
-  is never computed: it needs the model itself.
+  is never computed: it needs the model itself. :func:`requested_stages` tells which stages the block names.
+
+:func:`count_bias` keeps the counts (:class:`BiasCounts`), from which both the ``analysis.json`` document
+and the bootstrap confidence intervals of every metric follow
+(:mod:`~airflow_mm_provider.analysis.bias_bootstrap`); :func:`bias_drift_violations` judges the intervals
+against the baseline.
 
 Metric values that are infinite are written as the strings ``"Infinity"`` / ``"-Infinity"``, as the reference
 implementation writes them; NaN stays a float (Python's json module writes it as ``NaN``).
@@ -33,6 +38,7 @@ implementation writes them; NaN stays a float (Python's json module writes it as
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -42,6 +48,13 @@ from typing import Any
 
 import numpy as np
 
+from airflow_mm_provider.analysis.bias_bootstrap import (
+    CONFIDENCE,
+    RESAMPLES,
+    SEED,
+    Interval,
+    bootstrap_intervals,
+)
 from airflow_mm_provider.analysis.bias_metrics import (
     FAIR_VALUES,
     POST_TRAINING_METRICS,
@@ -54,7 +67,11 @@ __all__ = [
     "BIAS_DRIFT_CHECK",
     "POST_TRAINING",
     "PRE_TRAINING",
+    "BiasCounts",
+    "MetricKey",
     "bias_drift_violations",
+    "count_bias",
+    "requested_stages",
     "run_bias_analysis",
 ]
 
@@ -67,6 +84,9 @@ _CONFIG_METHODS = {PRE_TRAINING: "pre_training_bias", POST_TRAINING: "post_train
 _CATALOGUES = {PRE_TRAINING: PRE_TRAINING_METRICS, POST_TRAINING: POST_TRAINING_METRICS}
 _INTERVAL = re.compile(r"^\((?P<low>[^,]+), (?P<high>[^\]]+)\]$")
 _EXACT_INTEGER_LIMIT = 2.0**53
+
+MetricKey = tuple[str, str, tuple[str, str], str]
+"""Identifies one metric across analyses: (section, facet name, facet value key, metric name)."""
 
 
 # --- value handling -------------------------------------------------------------------------------------
@@ -262,6 +282,16 @@ def _group_order(group: str | None) -> tuple[int, float, str]:
 # --- the analysis -----------------------------------------------------------------------------------------
 
 
+def requested_stages(config: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The stages (:data:`PRE_TRAINING`, :data:`POST_TRAINING`) the config's ``methods`` block names, in that
+    order; None when it names neither (a monitoring config has no ``methods``)."""
+    methods = config.get("methods")
+    if not isinstance(methods, Mapping):
+        return None
+    stages = tuple(stage for stage in (PRE_TRAINING, POST_TRAINING) if methods.get(_CONFIG_METHODS[stage]))
+    return stages or None
+
+
 def _metric_names(config: Mapping[str, Any], stage: str) -> list[str] | None:
     """The metric names the config's ``methods`` block asks for in ``stage``; None means all."""
     methods = config.get("methods")
@@ -351,9 +381,88 @@ def run_bias_analysis(
     probability_threshold: float | None = None,
     methods: Collection[str] = (PRE_TRAINING, POST_TRAINING),
 ) -> dict[str, Any]:
-    """Compute Clarify bias metrics and return the ``analysis.json`` document.
+    """Compute Clarify bias metrics and return the ``analysis.json`` document (:func:`count_bias`, then
+    :meth:`BiasCounts.analysis`; the parameters are :func:`count_bias`'s)."""
+    counts = count_bias(
+        config, rows, headers, predicted_labels, probabilities, probability_threshold, methods
+    )
+    return counts.analysis()
 
-    The records are read once and only counted (see the module docstring for how the config is read).
+
+@dataclass
+class BiasCounts:
+    """The counts of one bias analysis.
+
+    :param label: the label column's name.
+    :param label_rule: which label values are positive.
+    :param label_maximum: the largest numeric label seen (shown for a label threshold).
+    :param tallies: one tally per configured facet.
+    :param grouped: whether the config names a ``group_variable``.
+    :param names: stage -> the metric names to compute (None: all), for the stages computed.
+    """
+
+    label: str
+    label_rule: _SideRule
+    label_maximum: _Maximum
+    tallies: list[_FacetTally]
+    grouped: bool
+    names: dict[str, list[str] | None]
+
+    def analysis(self) -> dict[str, Any]:
+        """The ``analysis.json`` document: ``{"version": "1.0", "post_training_bias_metrics": {...},
+        "pre_training_bias_metrics": {...}}`` with only the computed stages, each ``{"label",
+        "label_value_or_threshold", "facets": {name: [{"value_or_threshold", "metrics": [{"name",
+        "description", "value"}]}]}}``, metrics sorted by name."""
+        document: dict[str, Any] = {"version": "1.0"}
+        for stage, names in self.names.items():
+            section: dict[str, Any] = {
+                "label": self.label,
+                "label_value_or_threshold": self.label_rule.describe(self.label_maximum.value),
+                "facets": {},
+            }
+            for tally in self.tallies:
+                entries = section["facets"].setdefault(tally.name, [])
+                entries.extend(_facet_entries(tally, stage, self.grouped, names))
+            document[_SECTIONS[stage]] = section
+        return document
+
+    def intervals(
+        self, *, confidence: float = CONFIDENCE, resamples: int = RESAMPLES, seed: int = SEED
+    ) -> dict[MetricKey, Interval | None]:
+        """Normal bootstrap confidence intervals of every metric of :meth:`analysis`, from resampled counts.
+
+        :param confidence: the confidence level.
+        :param resamples: the number of resamples per count table.
+        :param seed: seeds the resampling, so equal counts give equal intervals.
+        :returns: {metric key: (low, high), or None where undefined}; see
+            :mod:`~airflow_mm_provider.analysis.bias_bootstrap`.
+        """
+        rng = np.random.default_rng(seed)
+        found: dict[MetricKey, Interval | None] = {}
+        for stage, names in self.names.items():
+            metrics = functools.partial(_stage_metrics, stage, grouped=self.grouped, names=names)
+            for tally in self.tallies:
+                for shown, table in _stage_tables(tally, stage):
+                    values = bootstrap_intervals(
+                        table, metrics, confidence=confidence, resamples=resamples, rng=rng
+                    )
+                    for name, interval in values.items():
+                        found[(_SECTIONS[stage], tally.name, _facet_value_key(shown), name)] = interval
+        return found
+
+
+def count_bias(
+    config: Mapping[str, Any],
+    rows: Iterable[Sequence[object]],
+    headers: Sequence[str],
+    predicted_labels: Iterable[object] | None = None,
+    probabilities: Iterable[object] | None = None,
+    probability_threshold: float | None = None,
+    methods: Collection[str] = (PRE_TRAINING, POST_TRAINING),
+) -> BiasCounts:
+    """Read the records once and count them for the Clarify bias metrics.
+
+    See the module docstring for how the config is read.
 
     :param config: the bias analysis config (``label``, ``label_values_or_threshold``, ``facet``, optional
         ``group_variable``, ``probability_threshold`` and ``methods``).
@@ -365,9 +474,6 @@ def run_bias_analysis(
     :param probability_threshold: overrides the config's ``probability_threshold`` (default 0.5).
     :param methods: which stages to compute: ``"pre_training"`` and/or ``"post_training"`` (one name or a
         collection); the latter needs predicted labels or probabilities.
-    :returns: ``{"version": "1.0", "post_training_bias_metrics": {...}, "pre_training_bias_metrics": {...}}``
-        with only the requested stages, each ``{"label", "label_value_or_threshold", "facets": {name: [{
-        "value_or_threshold", "metrics": [{"name", "description", "value"}]}]}}``, metrics sorted by name.
     :raises ValueError: on an incomplete or inconsistent config, unknown stages, missing predictions for the
         post-training stage, or predictions whose count differs from the records'.
     """
@@ -407,35 +513,35 @@ def run_bias_analysis(
         group = None if group_index is None else _canonical(_cell(record, group_index))
         for tally in tallies:
             tally.add(record, int(label), predicted, group)
+    return BiasCounts(label_name, label_rule, label_maximum, tallies, group_index is not None, names)
 
-    document: dict[str, Any] = {"version": "1.0"}
-    for stage in stages:
-        section: dict[str, Any] = {
-            "label": label_name,
-            "label_value_or_threshold": label_rule.describe(label_maximum.value),
-            "facets": {},
-        }
-        for tally in tallies:
-            entries = section["facets"].setdefault(tally.name, [])
-            entries.extend(_facet_entries(tally, stage, group_index is not None, names[stage]))
-        document[_SECTIONS[stage]] = section
-    return document
+
+def _stage_metrics(
+    stage: str, counts: np.ndarray, grouped: bool, names: Collection[str] | None
+) -> dict[str, Any]:
+    """The metrics of ``stage`` from its count table (label counts, or confusion counts post-training)."""
+    if stage == PRE_TRAINING:
+        return pre_training_metrics(counts, grouped, names)
+    return post_training_metrics(counts, grouped, names)
 
 
 def _facet_entries(
     tally: _FacetTally, stage: str, grouped: bool, names: Collection[str] | None
 ) -> list[dict[str, Any]]:
     """The ``{"value_or_threshold", "metrics"}`` entries of one facet in one stage."""
-    groups = sorted({key[3] for key in tally.counts}, key=_group_order) or [None]
     entries = []
-    for shown, d_key in tally.selections():
-        labels, confusion = tally.tables(d_key, groups)
-        if stage == PRE_TRAINING:
-            values = pre_training_metrics(labels, grouped, names)
-        else:
-            values = post_training_metrics(confusion, grouped, names)
+    for shown, table in _stage_tables(tally, stage):
+        values = _stage_metrics(stage, table, grouped, names)
         entries.append({"value_or_threshold": shown, "metrics": _metric_entries(values, _CATALOGUES[stage])})
     return entries
+
+
+def _stage_tables(tally: _FacetTally, stage: str) -> Iterator[tuple[str, np.ndarray]]:
+    """(value_or_threshold text, count table of ``stage``) for every facet-d selection of a tally."""
+    groups = sorted({key[3] for key in tally.counts}, key=_group_order) or [None]
+    for shown, d_key in tally.selections():
+        labels, confusion = tally.tables(d_key, groups)
+        yield shown, labels if stage == PRE_TRAINING else confusion
 
 
 # --- drift ------------------------------------------------------------------------------------------------
@@ -463,9 +569,7 @@ def _facet_value_key(value_or_threshold: object) -> tuple[str, str]:
     return ("above", match.group("low").strip()) if match else ("values", text)
 
 
-def _iter_metrics(
-    document: Mapping[str, Any],
-) -> Iterator[tuple[tuple[str, str, tuple[str, str], str], str, float]]:
+def _iter_metrics(document: Mapping[str, Any]) -> Iterator[tuple[MetricKey, str, float]]:
     """Yield ((section, facet, facet value key, metric name), facet value text, value) for every metric."""
     for section in (_SECTIONS[PRE_TRAINING], _SECTIONS[POST_TRAINING]):
         block = document.get(section)
@@ -489,39 +593,53 @@ def _format_value(value: float) -> str:
     return repr(value)
 
 
-def _is_worse(name: str, current: float, baseline: float) -> bool:
-    """Whether ``current`` is farther from the metric's fair value than ``baseline``."""
+def _beyond(distance: float, allowed: float) -> bool:
+    """Whether ``distance`` exceeds ``allowed`` by more than float rounding."""
+    return distance > allowed and not math.isclose(distance, allowed, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _violates(name: str, current: float, baseline: float, interval: Interval | None) -> bool:
+    """Whether the metric's confidence interval (else its value alone) and its allowed range are disjoint.
+
+    The allowed range holds the values no farther from the metric's fair value than the baseline value.
+    """
     if math.isnan(current) or math.isnan(baseline):
         return False
     fair = FAIR_VALUES.get(name, 0.0)
-    current_gap, baseline_gap = abs(current - fair), abs(baseline - fair)
-    if math.isinf(current_gap) or math.isinf(baseline_gap):
-        return math.isinf(current_gap) and not math.isinf(baseline_gap)
-    return current_gap > baseline_gap and not math.isclose(
-        current_gap, baseline_gap, rel_tol=1e-9, abs_tol=1e-12
-    )
+    allowed = abs(baseline - fair)
+    if math.isinf(allowed):
+        return False
+    low, high = interval if interval is not None else (current, current)
+    return _beyond(low - fair, allowed) or _beyond(fair - high, allowed)
 
 
-def bias_drift_violations(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> list[dict[str, str]]:
+def bias_drift_violations(
+    current: Mapping[str, Any],
+    baseline: Mapping[str, Any],
+    intervals: Mapping[MetricKey, Interval | None] | None = None,
+) -> list[dict[str, str]]:
     """Compare a current ``analysis.json`` with the baseline one and list the bias-drift violations.
 
-    For every metric present in both (same section, facet, facet value and name), the current value violates
-    when it is farther from the metric's fair value (1 for DI, 0 for the others) than the baseline value.
-    This is a deterministic check: the service additionally widens the allowed range with a bootstrap
-    confidence interval, which is not done here. Values that differ only by float rounding (relative 1e-9)
-    are equal. A NaN on either side is never a violation (it cannot be judged); an infinite current value
-    violates only against a finite baseline. A threshold facet matches on its threshold, whatever the upper
-    bound of its interval.
+    Only metrics present in both (same section, facet, facet value and name) are judged. A metric's allowed
+    range holds the values no farther from its fair value (1 for DI, 0 for the others) than the baseline
+    value (developer guide, "Bias Drift Violations": with a baseline DPPL of 0.2, 0.1 passes and -0.3
+    violates); it violates when its confidence interval (``intervals``, see :meth:`BiasCounts.intervals`)
+    and the allowed range are disjoint. A metric without an interval is judged by its value alone. Values
+    that differ only by float rounding (relative 1e-9) are equal. A NaN on either side is never a violation
+    (it cannot be judged); an infinite current value violates only against a finite baseline. A threshold
+    facet matches on its threshold, whatever the upper bound of its interval.
 
     :param current: the ``analysis.json`` document of the monitoring run.
     :param baseline: the baseline ``analysis.json`` document (the bias job's constraints).
+    :param intervals: confidence intervals of the current metrics by :data:`MetricKey`.
     :returns: violation records ``{"facet", "facet_value", "metric_name", "constraint_check_type",
         "description"}`` in the order of ``current``.
     """
     reference = {key: value for key, _, value in _iter_metrics(baseline)}
     violations = []
     for key, shown, value in _iter_metrics(current):
-        if key not in reference or not _is_worse(key[3], value, reference[key]):
+        interval = (intervals or {}).get(key)
+        if key not in reference or not _violates(key[3], value, reference[key], interval):
             continue
         violations.append(
             {

@@ -11,6 +11,9 @@ records as they stream by and never keep the records themselves. The tables use 
 ``(groups, 2, 2, 2)`` = [group][facet][label][predicted]; ``groups`` is the number of values of the analysis
 config's ``group_variable`` (1 when there is none). Summing over the group axis gives the plain tables.
 
+Every table may carry extra leading axes (a batch of tables, such as bootstrap resamples): a function then
+returns an array of values, one per table, instead of a float.
+
 Zero denominators do not raise: ``x/0`` is ``±inf`` for ``x != 0`` and ``0/0`` is ``NaN``, and these propagate
 through the differences (``inf - inf`` is ``NaN``). The reference implementation turns ``0/0`` into 0 and some
 ``inf - inf`` into 0; we keep the IEEE values instead, so "undefined" is never reported as "fair".
@@ -30,7 +33,9 @@ Conventions where the formula sheet is silent:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -102,27 +107,42 @@ FAIR_VALUES: Mapping[str, float] = {
 """The value each metric takes on a perfectly fair data set (1 for DI, 0 for every other metric)."""
 
 
-def _ratio(numerator: float, denominator: float) -> float:
-    """``numerator / denominator`` with IEEE results (inf, NaN) instead of an error on a zero denominator.
+_Function = TypeVar("_Function", bound=Callable[..., Any])
 
-    The result is a Python float, whose arithmetic gives ``inf - inf = nan`` without a warning.
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.float64(numerator) / np.float64(denominator))
+
+def _ieee(function: _Function) -> _Function:
+    """Evaluate ``function`` with IEEE results (inf, NaN) instead of warnings on zero denominators; a single
+    value comes back as a Python float, a batch as an array."""
+
+    @functools.wraps(function)
+    def evaluate(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.asarray(function(*args, **kwargs), dtype=np.float64)
+        return float(value) if value.ndim == 0 else value
+
+    return evaluate  # type: ignore[return-value]
+
+
+def _ratio(numerator: Any, denominator: Any) -> Any:
+    """``numerator / denominator`` as float64 (callers run under :func:`_ieee`, so 0 denominators give
+    inf or NaN)."""
+    return np.divide(np.asarray(numerator, dtype=np.float64), np.asarray(denominator, dtype=np.float64))
 
 
 # --- pre-training -----------------------------------------------------------------------------------------
 
 
+@_ieee
 def class_imbalance(n_a: float, n_d: float) -> float:
     """CI = (n_a - n_d) / (n_a + n_d).
 
     :param n_a: number of records in facet a.
     :param n_d: number of records in facet d.
     """
-    return float(_ratio(n_a - n_d, n_a + n_d))
+    return _ratio(np.subtract(n_a, n_d), np.add(n_a, n_d))
 
 
+@_ieee
 def difference_in_proportions(positive_a: float, n_a: float, positive_d: float, n_d: float) -> float:
     """DPL (observed labels) or DPPL (predicted labels): positive_a/n_a - positive_d/n_d.
 
@@ -131,7 +151,7 @@ def difference_in_proportions(positive_a: float, n_a: float, positive_d: float, 
     :param positive_d: positive outcomes in facet d.
     :param n_d: records in facet d.
     """
-    return float(_ratio(positive_a, n_a) - _ratio(positive_d, n_d))
+    return _ratio(positive_a, n_a) - _ratio(positive_d, n_d)
 
 
 def label_distributions(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -141,28 +161,29 @@ def label_distributions(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     table = np.asarray(labels, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        shares = table / table.sum(axis=1, keepdims=True)
-    return shares[A], shares[D]
+        shares = table / table.sum(axis=-1, keepdims=True)
+    return shares[..., A, :], shares[..., D, :]
 
 
-def _kl(p: np.ndarray, q: np.ndarray) -> np.float64:
-    """Kullback-Leibler divergence sum p log(p/q), with 0 log(0/q) = 0 and p log(p/0) = inf for p > 0."""
-    if np.isnan(p).any() or np.isnan(q).any():
-        return np.float64(np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, p * np.log(p / q), 0.0)
-    return np.float64(terms.sum())
+def _kl(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Kullback-Leibler divergence sum p log(p/q) over the last axis, with 0 log(0/q) = 0 and p log(p/0) = inf
+    for p > 0; NaN when either distribution is undefined."""
+    terms = np.where(p > 0, p * np.log(p / q), 0.0)
+    undefined = np.isnan(p).any(axis=-1) | np.isnan(q).any(axis=-1)
+    return np.where(undefined, np.nan, terms.sum(axis=-1))
 
 
+@_ieee
 def kullback_leibler(labels: np.ndarray) -> float:
     """KL = sum_x P_a(x) log(P_a(x) / P_d(x)) (natural logarithm).
 
     :param labels: counts of shape (2, 2) = [facet][label].
     """
     p_a, p_d = label_distributions(labels)
-    return float(_kl(p_a, p_d))
+    return _kl(p_a, p_d)
 
 
+@_ieee
 def jensen_shannon(labels: np.ndarray) -> float:
     """JS = (KL(P_a || M) + KL(P_d || M)) / 2 with M = (P_a + P_d) / 2.
 
@@ -170,9 +191,10 @@ def jensen_shannon(labels: np.ndarray) -> float:
     """
     p_a, p_d = label_distributions(labels)
     middle = (p_a + p_d) / 2
-    return float((_kl(p_a, middle) + _kl(p_d, middle)) / 2)
+    return (_kl(p_a, middle) + _kl(p_d, middle)) / 2
 
 
+@_ieee
 def lp_norm(labels: np.ndarray, order: float = 2) -> float:
     """LP = the L-``order`` norm of P_a - P_d (Clarify's LP uses order 2).
 
@@ -180,9 +202,10 @@ def lp_norm(labels: np.ndarray, order: float = 2) -> float:
     :param order: the norm's order (``np.inf`` gives the maximum absolute difference).
     """
     p_a, p_d = label_distributions(labels)
-    return float(np.linalg.norm(p_a - p_d, order))
+    return np.linalg.norm(p_a - p_d, order, axis=-1)
 
 
+@_ieee
 def total_variation_distance(labels: np.ndarray) -> float:
     """TVD = half the L1 norm of P_a - P_d.
 
@@ -191,6 +214,7 @@ def total_variation_distance(labels: np.ndarray) -> float:
     return lp_norm(labels, 1) / 2
 
 
+@_ieee
 def kolmogorov_smirnov(labels: np.ndarray) -> float:
     """KS = the largest absolute difference between P_a and P_d over the label values.
 
@@ -199,6 +223,7 @@ def kolmogorov_smirnov(labels: np.ndarray) -> float:
     return lp_norm(labels, np.inf)
 
 
+@_ieee
 def conditional_demographic_disparity(outcomes: np.ndarray) -> float:
     """CDD = (1/n) sum_i n_i DD_i, DD_i = d's share of group i's rejections - d's share of its acceptances.
 
@@ -208,39 +233,41 @@ def conditional_demographic_disparity(outcomes: np.ndarray) -> float:
     :param outcomes: counts of shape (groups, 2, 2) = [group][facet][outcome].
     """
     table = np.asarray(outcomes, dtype=np.float64)
-    per_outcome = table.sum(axis=(0, 1))
-    if per_outcome[NEG] == 0 or per_outcome[POS] == 0:
-        return float("nan")
-    rejected = table[:, :, NEG].sum(axis=1)
-    accepted = table[:, :, POS].sum(axis=1)
+    per_outcome = table.sum(axis=(-3, -2))
+    rejected = table[..., NEG].sum(axis=-1)
+    accepted = table[..., POS].sum(axis=-1)
     measurable = (rejected > 0) & (accepted > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        disparity = table[:, D, NEG] / rejected - table[:, D, POS] / accepted
+    disparity = table[..., D, NEG] / rejected - table[..., D, POS] / accepted
     disparity = np.where(measurable, disparity, 0.0)
-    sizes = table.sum(axis=(1, 2))
-    return float(_ratio((sizes * disparity).sum(), sizes.sum()))
+    sizes = table.sum(axis=(-2, -1))
+    value = _ratio((sizes * disparity).sum(axis=-1), sizes.sum(axis=-1))
+    return np.where((per_outcome[..., NEG] == 0) | (per_outcome[..., POS] == 0), np.nan, value)
 
 
 # --- post-training ----------------------------------------------------------------------------------------
 
 
-def _cells(confusion: np.ndarray, facet: int) -> tuple[np.float64, np.float64, np.float64, np.float64]:
-    """Return (TP, FP, TN, FN) of ``facet`` from a (2, 2, 2) = [facet][label][predicted] table."""
-    table = np.asarray(confusion, dtype=np.float64)[facet]
-    return table[POS, POS], table[NEG, POS], table[NEG, NEG], table[POS, NEG]
+def _cells(confusion: np.ndarray, facet: int) -> tuple[Any, Any, Any, Any]:
+    """Return (TP, FP, TN, FN) of ``facet`` from a (..., 2, 2, 2) = [facet][label][predicted] table."""
+    table = np.asarray(confusion, dtype=np.float64)[..., facet, :, :]
+    return table[..., POS, POS], table[..., NEG, POS], table[..., NEG, NEG], table[..., POS, NEG]
 
 
+@_ieee
 def disparate_impact(confusion: np.ndarray) -> float:
     """DI = (n'_d(1) / n_d) / (n'_a(1) / n_a).
 
     :param confusion: counts of shape (2, 2, 2) = [facet][label][predicted].
     """
     table = np.asarray(confusion, dtype=np.float64)
-    predicted_positive = table[:, :, POS].sum(axis=1)
-    size = table.sum(axis=(1, 2))
-    return float(_ratio(_ratio(predicted_positive[D], size[D]), _ratio(predicted_positive[A], size[A])))
+    predicted_positive = table[..., POS].sum(axis=-1)
+    size = table.sum(axis=(-2, -1))
+    return _ratio(
+        _ratio(predicted_positive[..., D], size[..., D]), _ratio(predicted_positive[..., A], size[..., A])
+    )
 
 
+@_ieee
 def difference_in_conditional_acceptance(confusion: np.ndarray) -> float:
     """DCA = n_a(1)/n'_a(1) - n_d(1)/n'_d(1).
 
@@ -248,9 +275,10 @@ def difference_in_conditional_acceptance(confusion: np.ndarray) -> float:
     """
     tp_a, fp_a, _, fn_a = _cells(confusion, A)
     tp_d, fp_d, _, fn_d = _cells(confusion, D)
-    return float(_ratio(tp_a + fn_a, tp_a + fp_a) - _ratio(tp_d + fn_d, tp_d + fp_d))
+    return _ratio(tp_a + fn_a, tp_a + fp_a) - _ratio(tp_d + fn_d, tp_d + fp_d)
 
 
+@_ieee
 def difference_in_conditional_rejection(confusion: np.ndarray) -> float:
     """DCR = n_d(0)/n'_d(0) - n_a(0)/n'_a(0).
 
@@ -258,9 +286,10 @@ def difference_in_conditional_rejection(confusion: np.ndarray) -> float:
     """
     _, fp_a, tn_a, fn_a = _cells(confusion, A)
     _, fp_d, tn_d, fn_d = _cells(confusion, D)
-    return float(_ratio(tn_d + fp_d, tn_d + fn_d) - _ratio(tn_a + fp_a, tn_a + fn_a))
+    return _ratio(tn_d + fp_d, tn_d + fn_d) - _ratio(tn_a + fp_a, tn_a + fn_a)
 
 
+@_ieee
 def recall_difference(confusion: np.ndarray) -> float:
     """RD = TP_a/(TP_a + FN_a) - TP_d/(TP_d + FN_d).
 
@@ -268,9 +297,10 @@ def recall_difference(confusion: np.ndarray) -> float:
     """
     tp_a, _, _, fn_a = _cells(confusion, A)
     tp_d, _, _, fn_d = _cells(confusion, D)
-    return float(_ratio(tp_a, tp_a + fn_a) - _ratio(tp_d, tp_d + fn_d))
+    return _ratio(tp_a, tp_a + fn_a) - _ratio(tp_d, tp_d + fn_d)
 
 
+@_ieee
 def specificity_difference(confusion: np.ndarray) -> float:
     """SD = TN_d/(TN_d + FP_d) - TN_a/(TN_a + FP_a).
 
@@ -278,9 +308,10 @@ def specificity_difference(confusion: np.ndarray) -> float:
     """
     _, fp_a, tn_a, _ = _cells(confusion, A)
     _, fp_d, tn_d, _ = _cells(confusion, D)
-    return float(_ratio(tn_d, tn_d + fp_d) - _ratio(tn_a, tn_a + fp_a))
+    return _ratio(tn_d, tn_d + fp_d) - _ratio(tn_a, tn_a + fp_a)
 
 
+@_ieee
 def difference_in_acceptance_rates(confusion: np.ndarray) -> float:
     """DAR = TP_a/(TP_a + FP_a) - TP_d/(TP_d + FP_d).
 
@@ -288,9 +319,10 @@ def difference_in_acceptance_rates(confusion: np.ndarray) -> float:
     """
     tp_a, fp_a, _, _ = _cells(confusion, A)
     tp_d, fp_d, _, _ = _cells(confusion, D)
-    return float(_ratio(tp_a, tp_a + fp_a) - _ratio(tp_d, tp_d + fp_d))
+    return _ratio(tp_a, tp_a + fp_a) - _ratio(tp_d, tp_d + fp_d)
 
 
+@_ieee
 def difference_in_rejection_rates(confusion: np.ndarray) -> float:
     """DRR = TN_d/(TN_d + FN_d) - TN_a/(TN_a + FN_a).
 
@@ -298,9 +330,10 @@ def difference_in_rejection_rates(confusion: np.ndarray) -> float:
     """
     _, _, tn_a, fn_a = _cells(confusion, A)
     _, _, tn_d, fn_d = _cells(confusion, D)
-    return float(_ratio(tn_d, tn_d + fn_d) - _ratio(tn_a, tn_a + fn_a))
+    return _ratio(tn_d, tn_d + fn_d) - _ratio(tn_a, tn_a + fn_a)
 
 
+@_ieee
 def accuracy_difference(confusion: np.ndarray) -> float:
     """AD = ACC_a - ACC_d with ACC = (TP + TN) / n.
 
@@ -308,11 +341,10 @@ def accuracy_difference(confusion: np.ndarray) -> float:
     """
     tp_a, fp_a, tn_a, fn_a = _cells(confusion, A)
     tp_d, fp_d, tn_d, fn_d = _cells(confusion, D)
-    return float(
-        _ratio(tp_a + tn_a, tp_a + fp_a + tn_a + fn_a) - _ratio(tp_d + tn_d, tp_d + fp_d + tn_d + fn_d)
-    )
+    return _ratio(tp_a + tn_a, tp_a + fp_a + tn_a + fn_a) - _ratio(tp_d + tn_d, tp_d + fp_d + tn_d + fn_d)
 
 
+@_ieee
 def treatment_equality(confusion: np.ndarray) -> float:
     """TE = FN_d/FP_d - FN_a/FP_a.
 
@@ -320,9 +352,10 @@ def treatment_equality(confusion: np.ndarray) -> float:
     """
     _, fp_a, _, fn_a = _cells(confusion, A)
     _, fp_d, _, fn_d = _cells(confusion, D)
-    return float(_ratio(fn_d, fp_d) - _ratio(fn_a, fp_a))
+    return _ratio(fn_d, fp_d) - _ratio(fn_a, fp_a)
 
 
+@_ieee
 def generalized_entropy(confusion: np.ndarray, alpha: float = 2.0) -> float:
     """GE = 1/(n alpha (alpha - 1)) sum_i ((b_i / mean(b))^alpha - 1) over benefits b = y' - y + 1.
 
@@ -334,23 +367,26 @@ def generalized_entropy(confusion: np.ndarray, alpha: float = 2.0) -> float:
     """
     if alpha in (0, 1):
         raise ValueError("generalized entropy needs alpha other than 0 and 1")
-    table = np.asarray(confusion, dtype=np.float64).sum(axis=0)
-    counts = np.array([table[POS, NEG], table[POS, POS] + table[NEG, NEG], table[NEG, POS]])
+    table = np.asarray(confusion, dtype=np.float64).sum(axis=-3)
+    counts = np.stack(
+        [table[..., POS, NEG], table[..., POS, POS] + table[..., NEG, NEG], table[..., NEG, POS]], axis=-1
+    )
     benefits = np.array([0.0, 1.0, 2.0])
-    total = counts.sum()
-    mean = _ratio((counts * benefits).sum(), total)
-    if total == 0 or mean == 0:
-        return float("nan")
-    spread = (counts * ((benefits / mean) ** alpha - 1)).sum()
-    return float(spread / (total * alpha * (alpha - 1)))
+    total = counts.sum(axis=-1)
+    mean = _ratio((counts * benefits).sum(axis=-1), total)
+    spread = (counts * ((benefits / mean[..., None]) ** alpha - 1)).sum(axis=-1)
+    return np.where((total == 0) | (mean == 0), np.nan, spread / (total * alpha * (alpha - 1)))
 
 
 # --- metric sets ------------------------------------------------------------------------------------------
 
 _PRE: Mapping[str, Callable[[np.ndarray], float]] = {
-    "CI": lambda labels: class_imbalance(labels[A].sum(), labels[D].sum()),
+    "CI": lambda labels: class_imbalance(labels[..., A, :].sum(axis=-1), labels[..., D, :].sum(axis=-1)),
     "DPL": lambda labels: difference_in_proportions(
-        labels[A, POS], labels[A].sum(), labels[D, POS], labels[D].sum()
+        labels[..., A, POS],
+        labels[..., A, :].sum(axis=-1),
+        labels[..., D, POS],
+        labels[..., D, :].sum(axis=-1),
     ),
     "JS": jensen_shannon,
     "KL": kullback_leibler,
@@ -366,7 +402,10 @@ _POST: Mapping[str, Callable[[np.ndarray], float]] = {
     "DCR": difference_in_conditional_rejection,
     "DI": disparate_impact,
     "DPPL": lambda confusion: difference_in_proportions(
-        confusion[A, :, POS].sum(), confusion[A].sum(), confusion[D, :, POS].sum(), confusion[D].sum()
+        confusion[..., A, :, POS].sum(axis=-1),
+        confusion[..., A, :, :].sum(axis=(-2, -1)),
+        confusion[..., D, :, POS].sum(axis=-1),
+        confusion[..., D, :, :].sum(axis=(-2, -1)),
     ),
     "DRR": difference_in_rejection_rates,
     "GE": generalized_entropy,
@@ -384,16 +423,17 @@ def _selected(catalogue: Mapping[str, str], names: Collection[str] | None, group
 
 def pre_training_metrics(
     label_counts: np.ndarray, grouped: bool, names: Collection[str] | None = None
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Compute pre-training metrics from observed-label counts; returns {name: value} sorted by name.
 
-    :param label_counts: counts of shape (groups, 2, 2) = [group][facet][label].
+    :param label_counts: counts of shape (..., groups, 2, 2) = [group][facet][label]; with leading axes the
+        values are arrays over them.
     :param grouped: whether the group axis holds a real ``group_variable`` (else CDDL is left out).
     :param names: the metric names to compute (others are ignored); None: all.
     """
     grouped_table = np.asarray(label_counts, dtype=np.float64)
-    table = grouped_table.sum(axis=0)
-    result: dict[str, float] = {}
+    table = grouped_table.sum(axis=-3)
+    result: dict[str, Any] = {}
     for name in _selected(PRE_TRAINING_METRICS, names, grouped):
         result[name] = (
             conditional_demographic_disparity(grouped_table) if name == "CDDL" else _PRE[name](table)
@@ -403,19 +443,20 @@ def pre_training_metrics(
 
 def post_training_metrics(
     confusion_counts: np.ndarray, grouped: bool, names: Collection[str] | None = None
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Compute post-training metrics from label x prediction counts; returns {name: value} sorted by name.
 
-    :param confusion_counts: counts of shape (groups, 2, 2, 2) = [group][facet][label][predicted].
+    :param confusion_counts: counts of shape (..., groups, 2, 2, 2) = [group][facet][label][predicted]; with
+        leading axes the values are arrays over them.
     :param grouped: whether the group axis holds a real ``group_variable`` (else CDDPL is left out).
     :param names: the metric names to compute (others are ignored); None: all.
     """
     grouped_table = np.asarray(confusion_counts, dtype=np.float64)
-    table = grouped_table.sum(axis=0)
-    result: dict[str, float] = {}
+    table = grouped_table.sum(axis=-4)
+    result: dict[str, Any] = {}
     for name in _selected(POST_TRAINING_METRICS, names, grouped):
         if name == "CDDPL":
-            result[name] = conditional_demographic_disparity(grouped_table.sum(axis=2))
+            result[name] = conditional_demographic_disparity(grouped_table.sum(axis=-2))
         else:
             result[name] = _POST[name](table)
     return result

@@ -11,9 +11,9 @@ so):
   ``extra_column_check``.
 - ``data_type_check``: the share of present values of the expected type must be at least
   ``datatype_check_threshold`` (the built-in ``1.0`` reads "expected match: 100%"). Integral values also count
-  as Fractional; a String or Unknown expectation accepts anything. The share comes from the feature's
-  ``data_type_counts``; statistics without it fall back to the inferred type and, for String columns, to the
-  listed categorical values.
+  as Fractional; a String or Unknown expectation accepts anything. The share comes from per-kind counts of the
+  analysed values when the caller has them (``statistics.json`` has no place for them); otherwise from the
+  inferred type and, for String columns, from the listed categorical values.
 - ``completeness_check``: observed completeness below the feature's ``completeness``.
 - ``categorical_values_check``: for features with ``string_constraints.domains``, the share of present values
   inside the domain must be at least ``domain_content_threshold`` (our reading, by analogy with the data type
@@ -31,6 +31,13 @@ so):
 - ``missing_column_check`` / ``extra_column_check``: a constraint feature absent from the current statistics,
   or a current feature absent from the constraints (positional ``_cN`` names make this a column count
   comparison).
+
+Descriptions follow the built-in analyzer's texts where a public real output shows them: ``data_type_check``
+as in the executed model-monitor example notebook, ``completeness_check`` and ``categorical_values_check`` in
+the older Deequ form of the SageMaker SDK's test data (``Value: <measured share> does not meet the constraint
+requirement! ``), and ``baseline_drift_check`` as ``Baseline drift distance: <d> exceeds threshold: <t>``,
+the form AWS samples parse with ``distance: (.+) exceeds threshold: (.+)``. No real text is public for the
+column checks or for a ChiSquared drift, so those are our own wording.
 """
 
 from __future__ import annotations
@@ -61,12 +68,16 @@ def check(
     current_statistics: Mapping[str, Any],
     baseline_statistics: Mapping[str, Any],
     constraints: Mapping[str, Any],
+    type_counts: Mapping[str, Mapping[str, int]] | None = None,
 ) -> list[Violation]:
     """Evaluate the constraints on the current statistics.
 
     :param current_statistics: ``statistics.json`` of the analysed data.
     :param baseline_statistics: ``statistics.json`` of the baseline (for drift).
     :param constraints: ``constraints.json`` of the baseline.
+    :param type_counts: per feature name, how many present values fell in each kind (``Integral``,
+        ``Fractional``, ``String``), e.g. from ``DataQualityAccumulator.type_counts()``; features without
+        counts have their data type share estimated from the statistics.
     :return: violation records ``{"feature_name", "constraint_check_type", "description"}``, in
         constraint order, extra columns last.
     """
@@ -90,7 +101,8 @@ def check(
                 )
             )
             continue
-        violations += _feature_violations(constraint, current[name], baseline.get(name), config)
+        counts = (type_counts or {}).get(name)
+        violations += _feature_violations(constraint, current[name], baseline.get(name), config, counts)
     if global_config.get("evaluate_constraints") != DISABLED:
         known = {constraint["name"] for constraint in expected}
         violations += [
@@ -122,8 +134,14 @@ def _number(settings: Mapping[str, Any], key: str, default: float) -> float:
     return default if value is None else float(value)
 
 
-def _pct(share: float) -> str:
-    return f"{share * 100:.6g}%"
+def _percent(share: float) -> str:
+    """A share as a percentage in Java's double notation (``100.0``, ``99.64592817400101``)."""
+    return repr(float(share * 100))
+
+
+def _unmet(value: float) -> str:
+    """The analyzer's generic text for a measured value that fails its constraint."""
+    return f"Value: {float(value)!r} does not meet the constraint requirement! "
 
 
 def _feature_violations(
@@ -131,10 +149,11 @@ def _feature_violations(
     current: Mapping[str, Any],
     baseline: Mapping[str, Any] | None,
     config: Mapping[str, Any],
+    counts: Mapping[str, int] | None,
 ) -> list[Violation]:
     name = constraint["name"]
     found = [
-        _data_type(constraint, current, config),
+        _data_type(constraint, current, config, counts),
         _completeness(constraint, current),
         _categorical_values(constraint, current, config),
         _drift(current, baseline, config) if baseline is not None else None,
@@ -143,27 +162,36 @@ def _feature_violations(
 
 
 def _data_type(
-    constraint: Mapping[str, Any], current: Mapping[str, Any], config: Mapping[str, Any]
+    constraint: Mapping[str, Any],
+    current: Mapping[str, Any],
+    config: Mapping[str, Any],
+    counts: Mapping[str, int] | None,
 ) -> tuple[str, str] | None:
     expected = constraint.get("inferred_type")
-    share = type_match_share(expected, current)
+    share = type_match_share(expected, current, counts)
     threshold = _number(config, "datatype_check_threshold", 1.0)
     if share is None or share >= threshold:
         return None
     return (
         "data_type_check",
-        f"Type check failed: at least {_pct(threshold)} of the values should be {expected}, "
-        f"but {_pct(share)} of the present values are.",
+        f"Data type match requirement is not met. Expected data type: {expected}, "
+        f"Expected match: {_percent(threshold)}%. Observed: Only {_percent(share)}% of data is {expected}.",
     )
 
 
-def type_match_share(expected: str | None, current: Mapping[str, Any]) -> float | None:
-    """Share of present current values that fit ``expected``, or ``None`` when nothing can be measured."""
+def type_match_share(
+    expected: str | None, current: Mapping[str, Any], counts: Mapping[str, int] | None = None
+) -> float | None:
+    """Share of present current values that fit ``expected``, or ``None`` when nothing can be measured.
+
+    :param expected: the baseline's ``inferred_type``.
+    :param current: the current feature's ``statistics.json`` entry.
+    :param counts: how many present values fell in each kind, when known; else estimated from ``current``.
+    """
     accepted = _ACCEPTED_KINDS.get(expected or "")
     present = feature_common(current).get("num_present", 0)
     if accepted is None or not present:
         return None
-    counts = current.get("data_type_counts")
     if counts is not None:
         return sum(counts.get(kind, 0) for kind in accepted) / present
     observed = current.get("inferred_type")
@@ -189,11 +217,7 @@ def _completeness(constraint: Mapping[str, Any], current: Mapping[str, Any]) -> 
     observed = completeness(current)
     if observed >= float(required) - _TOLERANCE:
         return None
-    return (
-        "completeness_check",
-        f"Completeness check failed: {_pct(observed)} of the values are present, "
-        f"below the baseline completeness of {_pct(float(required))}.",
-    )
+    return "completeness_check", _unmet(observed)
 
 
 def _categorical_values(
@@ -211,11 +235,7 @@ def _categorical_values(
     threshold = _number(config, "domain_content_threshold", 1.0)
     if share >= threshold:
         return None
-    return (
-        "categorical_values_check",
-        f"Categorical values check failed: only {_pct(share)} of the values are in the baseline domain, "
-        f"at least {_pct(threshold)} are required.",
-    )
+    return "categorical_values_check", _unmet(share)
 
 
 def _categorical_buckets(feature: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -252,15 +272,13 @@ def _distance_verdict(
 ) -> tuple[str, str] | None:
     if distance is None:
         return None
-    method = "Robust" if robust else "Simple"
     if robust:
         distance = robust_distance(distance, n, m)
     if distance <= threshold:
         return None
     return (
         "baseline_drift_check",
-        f"Drift from the baseline: the {method} distribution distance {distance:.6g} is above the threshold "
-        f"{threshold:g}.",
+        f"Baseline drift distance: {float(distance)!r} exceeds threshold: {float(threshold)!r}",
     )
 
 

@@ -12,8 +12,9 @@ Rules this module applies (documented here because the real container does not p
 - Column type: strict, with no tolerance for stragglers: *Integral* if every present value is Integral,
   *Fractional* if every present value is Integral or Fractional and at least one is Fractional, *String* as
   soon as one present value is a String, *Unknown* when nothing is present. How many present values fell in
-  each kind is kept in the feature's extra ``data_type_counts`` object (the schema leaves room for custom
-  statistics per feature), which is what ``data_type_check`` measures.
+  each kind is what ``data_type_check`` measures; it is handed over by
+  :meth:`DataQualityAccumulator.type_counts`, not written: the real ``statistics.json`` features carry only
+  ``name``, ``inferred_type`` and their numerical or string statistics.
 - Numbers: ``sum`` is exact (Shewchuk partial sums, then rounded once), ``mean`` is that sum over the count
   and ``std_dev`` is the population standard deviation from running moments merged per chunk (Chan et al.).
 - Distribution: a deterministic KLL-style compactor sketch with ``k = 2048`` and ``c = 0.64`` (the parameters
@@ -332,7 +333,6 @@ class FeatureAccumulator:
                 "distinct_count": self.categories.distinct_count(),
                 "distribution": {"categorical": {"buckets": self.categories.buckets()}},
             }
-        feature["data_type_counts"] = dict(self.kind_counts)
         return feature
 
     def _numerical(self, common: dict[str, int]) -> dict[str, object]:
@@ -382,6 +382,10 @@ class DataQualityAccumulator:
     def retained(self) -> int:
         """Number of scalars held in all bounded structures (for memory checks)."""
         return sum(feature.retained() for feature in self.features)
+
+    def type_counts(self) -> dict[str, dict[str, int]]:
+        """Per feature name, how many present values fell in each kind (for ``data_type_check``)."""
+        return {feature.name: dict(feature.kind_counts) for feature in self.features}
 
     def statistics(self) -> dict[str, object]:
         """The ``statistics.json`` document for every row added so far."""

@@ -51,6 +51,7 @@ from airflow_mm_provider.analysis.records import (
 )
 
 __all__ = [
+    "BIAS_MODEL_UNSUPPORTED",
     "NO_DATA",
     "DatasetFormat",
     "JobOutcome",
@@ -451,7 +452,7 @@ def _data_quality_job(
         reports = {STATISTICS_FILE: statistics, CONSTRAINTS_FILE: dq.suggest_constraints(statistics)}
         return JobOutcome.completed(write_reports(output_dir, reports), 0, details)
     constraints = paths.read_json(environment["baseline_constraints"])
-    violations = dq.check(statistics, baseline_statistics or {}, constraints)
+    violations = dq.check(statistics, baseline_statistics or {}, constraints, accumulator.type_counts())
     reports = {
         STATISTICS_FILE: statistics,
         CONSTRAINTS_FILE: constraints,
@@ -536,6 +537,13 @@ SHAP_UNSUPPORTED = (
 )
 
 
+BIAS_MODEL_UNSUPPORTED = (
+    "ModelBias post-training metrics of this baseline need predictions made by invoking the model (the "
+    "analysis config's predictor); the local Model Monitor service has no model to invoke and does not fake "
+    "them: give the dataset's predicted labels (predicted_label) or run this baseline on SageMaker"
+)
+
+
 def _wants_shap(config: Mapping[str, Any]) -> bool:
     methods = config.get("methods")
     return isinstance(methods, Mapping) and "shap" in methods
@@ -611,18 +619,32 @@ def run_bias_job(
     :param probability_threshold: the probability at or above which a record is predicted positive.
 
     Merged records become rows ``features + [label]`` named by ``headers`` (label last, as Clarify requires
-    for JSON Lines); without predictions only pre-training metrics are computed. A CSV dataset has a header
-    line unless the config lists ``headers``; its predictions come from the config's ``predicted_label``
-    column when given.
+    for JSON Lines). Each record's prediction is the inference attribute's value (a label), else the
+    probability attribute's (a score), else the whole model output: a score when ``probability_threshold``
+    is given, a label otherwise. A CSV dataset has a header line unless the config lists ``headers``; its
+    predicted labels come from the config's ``predicted_label`` column when given.
+
+    Stages: a monitoring job computes pre- and post-training metrics (post-training ones whenever there are
+    predictions) and judges only the metrics its baseline holds, with their bootstrap confidence intervals
+    (:func:`~airflow_mm_provider.analysis.bias.bias_drift_violations`). A baseline computes the stages its
+    config's ``methods`` names (both without ``methods``, post-training ones only with predictions); when a
+    requested post-training stage has no predictions it fails, with :data:`BIAS_MODEL_UNSUPPORTED` when the
+    config names a ``predictor`` (the model would have to be invoked).
     """
-    from airflow_mm_provider.analysis.bias import bias_drift_violations, run_bias_analysis
+    from airflow_mm_provider.analysis.bias import bias_drift_violations, count_bias
 
     stats = ReadStats()
     config = dict(analysis_config)
     try:
         if dataset_type == CLARIFY_CAPTURE:
             headers, rows, predictions = _clarify_capture_rows(
-                config, Path(dataset), stats, features_attribute, inference_attribute, probability_attribute
+                config,
+                Path(dataset),
+                stats,
+                features_attribute,
+                inference_attribute,
+                probability_attribute,
+                score_output=probability_threshold is not None,
             )
         elif dataset_type in (CLARIFY_CSV, CLARIFY_JSON_LINES):
             headers, rows, predictions = _clarify_table_rows(config, Path(dataset), stats, dataset_type)
@@ -631,27 +653,47 @@ def run_bias_job(
         if not rows:
             raise JobError(NO_DATA)
         labels, scores = predictions
-        methods = ("pre_training", "post_training") if labels or scores else ("pre_training",)
-        analysis = run_bias_analysis(
+        counts = count_bias(
             config,
             rows,
             headers,
             predicted_labels=labels or None,
             probabilities=scores or None,
             probability_threshold=probability_threshold,
-            methods=methods,
+            methods=_bias_stages(config, bool(labels or scores), monitoring=baseline_analysis is not None),
         )
+        analysis = counts.analysis()
     except JobError as error:
         return JobOutcome.failed(str(error), {"read": stats.as_dict()})
     except ValueError as error:
         return JobOutcome.failed(f"ClientError: {error}", {"read": stats.as_dict()})
     reports: dict[str, Any] = {ANALYSIS_FILE: analysis}
-    violations = bias_drift_violations(analysis, baseline_analysis) if baseline_analysis is not None else []
+    violations = []
+    if baseline_analysis is not None:
+        violations = bias_drift_violations(analysis, baseline_analysis, counts.intervals())
     if violations:
         reports[VIOLATIONS_FILE] = {"version": "1.0", "violations": violations}
     return JobOutcome.completed(
         write_reports(output_dir, reports), len(violations), {"read": stats.as_dict()}
     )
+
+
+def _bias_stages(config: Mapping[str, Any], predictions: bool, monitoring: bool) -> tuple[str, ...]:
+    """The stages a bias job computes (see :func:`run_bias_job`); raises JobError when a baseline asks for
+    post-training metrics without predictions."""
+    from airflow_mm_provider.analysis.bias import POST_TRAINING, PRE_TRAINING, requested_stages
+
+    requested = None if monitoring else requested_stages(config)
+    if predictions:
+        return requested or (PRE_TRAINING, POST_TRAINING)
+    if not monitoring and "predictor" in config and POST_TRAINING in (requested or (POST_TRAINING,)):
+        raise JobError(f"ClientError: {BIAS_MODEL_UNSUPPORTED}")
+    if requested is not None and POST_TRAINING in requested:
+        raise JobError(
+            "ClientError: methods.post_training_bias needs predicted labels: give the dataset's "
+            "predicted_label column (or, on SageMaker, a predictor)"
+        )
+    return (PRE_TRAINING,)
 
 
 def _clarify_capture_rows(
@@ -661,8 +703,13 @@ def _clarify_capture_rows(
     features_attribute: str | None,
     inference_attribute: str | None,
     probability_attribute: str | None,
+    score_output: bool = False,
 ) -> tuple[list[str], list[list[Any]], tuple[list[Any], list[float]]]:
-    """Rows ``features + [label]`` and predictions (labels, probabilities) of merged records."""
+    """Rows ``features + [label]`` and predictions (labels, probabilities) of merged records.
+
+    Without an inference or probability attribute the whole (scalar) model output is the prediction: a
+    probability when ``score_output``, else a predicted label.
+    """
     features = _compile(features_attribute, "features_attribute")
     inference = _compile(inference_attribute, "inference_attribute")
     probability = _compile(probability_attribute, "probability_attribute")
@@ -682,6 +729,9 @@ def _clarify_capture_rows(
             label = label_path.select(truth) if use_path else scalar_payload(truth)
             predicted = None if inference is None else inference.select(output)
             score = None if probability is None else probability.select(output)
+            if inference is None and probability is None:
+                whole = scalar_payload(output)
+                predicted, score = (None, whole) if score_output else (whole, None)
             if values is MISSING or label is MISSING or predicted is MISSING or score is MISSING:
                 stats.bad("missing_attribute")
                 continue

@@ -68,4 +68,5 @@ def call(ctx: ServiceContext, target: str, body: bytes) -> tuple[int, bytes]:
         )
     ctx.faults.check(operation.name)
     request = parse_request(operation, body)
+    resources.check_request_tags(request)
     return 200, serialize_response(operation, handler(ctx, request))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from airflow_mm_provider.monitoring.errors import MonitoringValidationError
+
 
 class ServiceError(Exception):
     """An API error: ``code`` becomes the ``__type`` botocore reads, ``status`` the HTTP status."""
@@ -17,6 +22,16 @@ class ServiceError(Exception):
 def validation_error(message: str) -> ServiceError:
     """A ``ValidationException`` (HTTP 400)."""
     return ServiceError("ValidationException", message)
+
+
+@contextmanager
+def rules_as_validation_errors() -> Iterator[None]:
+    """Answer a request-model rule broken inside the block as a ``ValidationException`` carrying the rule's
+    message (field, rule statement and rule id)."""
+    try:
+        yield
+    except MonitoringValidationError as err:
+        raise validation_error(str(err)) from err
 
 
 def not_found(message: str) -> ServiceError:

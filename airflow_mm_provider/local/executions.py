@@ -23,13 +23,22 @@ from airflow_mm_provider.local.listing import paginate, time_filters
 from airflow_mm_provider.local.processing import image_mode, register_job, run_job, unsupported_image
 from airflow_mm_provider.local.resources import endpoint_capture, public
 from airflow_mm_provider.local.schedules import due_slots, expression_of, job_of
+from airflow_mm_provider.monitoring.images import (
+    GROUNDTRUTH_MERGER_REPOSITORY,
+    UnknownRegionError,
+    groundtruth_merger_image_uri,
+)
 from airflow_mm_provider.monitoring.paths import join_s3, merge_output_uri, report_uri
 from airflow_mm_provider.monitoring.schedule import HOUR, floor_hour
-from airflow_mm_provider.monitoring.windows import AnalysisWindow, analysis_window, validate_now_times
+from airflow_mm_provider.monitoring.windows import AnalysisWindow, analysis_window, now_window
 
 ANALYSIS_TYPES = {"DataQuality": "DATA_QUALITY", "ModelQuality": "MODEL_QUALITY", "ModelBias": "MODEL_BIAS"}
 EXPECTED_IMAGE = {"DataQuality": "analyzer", "ModelQuality": "analyzer", "ModelBias": "clarify"}
 MERGE_TYPES = ("ModelQuality", "ModelBias")
+MERGE_JOB = "groundtruth-merge"
+ANALYSIS_JOBS = {"ModelQuality": "model-quality-monitoring"}
+"""Job name prefix per monitoring type, as real CloudWatch logs show it; ``model-monitoring`` for the types
+whose real prefix no public source shows."""
 ATTRIBUTE_ENV = {
     "InferenceAttribute": "inference_attribute",
     "ProbabilityAttribute": "probability_attribute",
@@ -175,17 +184,23 @@ class ExecutionPlan:
 
 
 def _window(schedule: dict[str, Any], job: MonitoringJob, slot: datetime) -> AnalysisWindow:
-    """The analysis window of the run at ``slot``."""
+    """The analysis window of the run at ``slot``.
+
+    A ``NOW`` run analyses its analysis times from the moment the schedule was created (or updated). A
+    recurring run takes each edge from the schedule's analysis time when given, else from the job input's
+    offset, else the period before the slot.
+    """
     expression = expression_of(schedule)
     source = job.holder.get("EndpointInput") or job.holder.get("BatchTransformInput")
+    config = schedule["MonitoringScheduleConfig"].get("ScheduleConfig") or {}
+    start, end = config.get("DataAnalysisStartTime"), config.get("DataAnalysisEndTime")
     if expression.is_now:
-        config = schedule["MonitoringScheduleConfig"]["ScheduleConfig"]
-        start, end = validate_now_times(
-            config.get("DataAnalysisStartTime"), config.get("DataAnalysisEndTime")
-        )
-        return AnalysisWindow(slot + start, slot + end)
+        return now_window(schedule.get("_analysis_anchor", slot), start, end)
     return analysis_window(
-        slot, expression.period_before(slot), source.get("StartTimeOffset"), source.get("EndTimeOffset")
+        slot,
+        expression.period_before(slot),
+        start or source.get("StartTimeOffset"),
+        end or source.get("EndTimeOffset"),
     )
 
 
@@ -227,7 +242,7 @@ def plan(
         "sagemaker_monitoring_schedule_name": schedule_name,
         "start_time": _iso(window.start),
         "end_time": _iso(window.end),
-        "metric_time": _iso(slot),
+        "metric_time": _iso(window.start),
     }
     if endpoint:
         environment["sagemaker_endpoint_name"] = endpoint
@@ -257,7 +272,7 @@ def plan(
         merge = _job_request(
             ctx,
             job,
-            "groundtruth-merge",
+            MERGE_JOB,
             execution,
             [data_input, _s3_input("groundtruth", job.ground_truth_uri, gt_local)],
             _s3_output(merged_uri, f"{CONTAINER}/output"),
@@ -267,6 +282,7 @@ def plan(
                 "ground_truth_source": gt_local,
                 "output_path": f"{CONTAINER}/output",
             },
+            image_uri=_merger_image(ctx),
         )
         keep["groundtruth"] = _in_hours(_hours(window.start, slot + HOUR))
         analysis_options = RunOptions()
@@ -280,7 +296,7 @@ def plan(
     analysis = _job_request(
         ctx,
         job,
-        "model-monitoring",
+        ANALYSIS_JOBS.get(job.monitoring_type, "model-monitoring"),
         execution,
         inputs,
         _s3_output(report, output_path, job.output.get("S3UploadMode", "Continuous")),
@@ -298,20 +314,35 @@ def _job_request(
     inputs: list[dict[str, Any]],
     outputs: dict[str, Any],
     environment: dict[str, str],
+    image_uri: str | None = None,
 ) -> dict[str, Any]:
-    """A CreateProcessingJob-shaped request for one job of an execution."""
-    digest = hashlib.sha256(f"{execution['MonitoringScheduleName']}/{execution['_seq']}/{base}".encode())
-    name = f"{base}-{execution['ScheduledTime']:%Y%m%d%H%M}-{digest.hexdigest()[:8]}"
+    """A CreateProcessingJob-shaped request for one job of an execution.
+
+    Names are ``<base>-<yyyymmddHHMM of the slot>-<24 hex digits shared by the jobs of one execution>``, the
+    shape of real monitoring job names. ``image_uri`` replaces the job definition's app (the merge job).
+    """
+    digest = hashlib.sha256(f"{execution['MonitoringScheduleName']}/{execution['_seq']}".encode())
+    name = f"{base}-{execution['ScheduledTime']:%Y%m%d%H%M}-{digest.hexdigest()[:24]}"
+    app = {"ImageUri": image_uri} if image_uri else job.app
     return {
         "ProcessingJobName": name,
         "ProcessingInputs": inputs,
         "ProcessingOutputConfig": outputs,
         "AppSpecification": {
-            k: job.app[k] for k in ("ImageUri", "ContainerEntrypoint", "ContainerArguments") if k in job.app
+            k: app[k] for k in ("ImageUri", "ContainerEntrypoint", "ContainerArguments") if k in app
         },
         "Environment": {k: v[:256] for k, v in environment.items()},
         **job.rest,
     }
+
+
+def _merger_image(ctx: ServiceContext) -> str:
+    """The ground-truth merger image of the service's region (under the service's account elsewhere)."""
+    try:
+        return groundtruth_merger_image_uri(ctx.config.region)
+    except UnknownRegionError:
+        registry = f"{ctx.config.account_id}.dkr.ecr.{ctx.config.region}.amazonaws.com"
+        return f"{registry}/{GROUNDTRUTH_MERGER_REPOSITORY}"
 
 
 def _set_execution(ctx: ServiceContext, execution: dict[str, Any], **changes: Any) -> None:

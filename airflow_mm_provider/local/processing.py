@@ -6,30 +6,36 @@ import threading
 from typing import Any
 
 from airflow_mm_provider.local.context import ServiceContext
-from airflow_mm_provider.local.errors import in_use, not_found, validation_error
+from airflow_mm_provider.local.errors import in_use, validation_error
 from airflow_mm_provider.local.jobs import JobResult, RunOptions
 from airflow_mm_provider.local.listing import paginate, time_filters
 from airflow_mm_provider.local.resources import public, store_tags
-from airflow_mm_provider.monitoring.images import is_analyzer_image, is_clarify_image
+from airflow_mm_provider.monitoring.images import (
+    is_analyzer_image,
+    is_clarify_image,
+    is_groundtruth_merger_image,
+)
 
 TERMINAL = ("Completed", "Failed", "Stopped")
 JOB_SORT_FIELDS = {"Name": "ProcessingJobName", "Status": "ProcessingJobStatus"}
 
 
 def image_mode(image_uri: str) -> str | None:
-    """Engine entry point for an image: ``analyzer``, ``clarify``, or None for any other image."""
+    """Engine entry point for an image: ``analyzer``, ``clarify``, ``merge``, or None for any other image."""
     if is_analyzer_image(image_uri):
         return "analyzer"
     if is_clarify_image(image_uri):
         return "clarify"
+    if is_groundtruth_merger_image(image_uri):
+        return "merge"
     return None
 
 
 def unsupported_image(image_uri: str) -> str:
     """FailureReason for an image the local service cannot run."""
     return (
-        f"ClientError: image {image_uri} is not a Model Monitor analyzer or Clarify processing image; "
-        "the local service only runs those"
+        f"ClientError: image {image_uri} is not a Model Monitor analyzer, ground-truth merger or Clarify "
+        "processing image; the local service only runs those"
     )
 
 
@@ -131,10 +137,11 @@ def create_processing_job(ctx: ServiceContext, req: dict[str, Any]) -> dict[str,
 
 
 def _job(ctx: ServiceContext, name: str) -> dict[str, Any]:
-    """The processing job ``name`` or ResourceNotFound."""
+    """The processing job ``name``, or the ValidationException SageMaker's ``Describe*Job`` answer for a
+    missing job (not ResourceNotFound)."""
     record = ctx.store.processing_jobs.get(name)
     if record is None:
-        raise not_found(f"Could not find processing job '{name}'.")
+        raise validation_error(f"Could not find requested job with name {name}")
     return record
 
 

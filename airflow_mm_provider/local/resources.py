@@ -6,8 +6,17 @@ import time
 from typing import Any
 
 from airflow_mm_provider.local.context import ServiceContext
-from airflow_mm_provider.local.errors import in_use, limit_exceeded, not_found, validation_error
+from airflow_mm_provider.local.errors import (
+    in_use,
+    limit_exceeded,
+    not_found,
+    rules_as_validation_errors,
+    validation_error,
+)
 from airflow_mm_provider.local.listing import paginate, time_filters
+from airflow_mm_provider.monitoring.checks import check_tag_key_not_reserved, check_tags
+from airflow_mm_provider.monitoring.job_definitions import validate_job_definition_consistency
+from airflow_mm_provider.monitoring.windows import parse_input_offsets
 
 JOB_TYPES = {
     "DataQuality": "data-quality",
@@ -42,6 +51,24 @@ def check_one_input(holder: dict[str, Any], path: str) -> None:
         )
 
 
+def check_input_offsets(holder: dict[str, Any], path: str) -> None:
+    """The ``StartTimeOffset``/``EndTimeOffset`` of the input in ``holder`` must be look-back durations (the
+    request model's offset rules), else ValidationException."""
+    with rules_as_validation_errors():
+        for key in ("EndpointInput", "BatchTransformInput"):
+            if holder.get(key):
+                parse_input_offsets(holder[key], f"{path}.{key}")
+
+
+def check_request_tags(req: dict[str, Any]) -> None:
+    """Refuse reserved (``aws:``) tag keys in a request's ``Tags`` or ``TagKeys`` (ValidationException)."""
+    with rules_as_validation_errors():
+        if req.get("Tags"):
+            check_tags(req["Tags"])
+        for index, key in enumerate(req.get("TagKeys") or ()):
+            check_tag_key_not_reserved(key, f"TagKeys[{index}]")
+
+
 def store_tags(ctx: ServiceContext, arn: str, tags: list[dict[str, str]] | None) -> None:
     """Merge ``tags`` into the tags of ``arn``."""
     ctx.store.store_tags(arn, tags)
@@ -62,6 +89,9 @@ def create_job_definition(ctx: ServiceContext, req: dict[str, Any], job_type: st
     check_one_input(holder, f"{job_type}JobInput")
     if job_type in GROUND_TRUTH_TYPES and not holder.get("GroundTruthS3Input"):
         raise validation_error(f"{job_type}JobInput.GroundTruthS3Input is required for {job_type}")
+    check_input_offsets(holder, f"{job_type}JobInput")
+    with rules_as_validation_errors():
+        validate_job_definition_consistency(job_type, req)
     with ctx.store.lock:
         if name in ctx.store.job_definitions:
             raise in_use(f"Job definition with name {name} already exists.")

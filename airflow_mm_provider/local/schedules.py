@@ -2,6 +2,10 @@
 
 Create/Update/Start/Stop put a schedule in ``Pending`` for ``pending_seconds`` of real time; it then settles
 to its target status (``Scheduled`` or ``Stopped``). Settling happens lazily whenever the schedule is read.
+
+Slot bookkeeping depends only on when things happened, never on who looked when: a recurring schedule runs
+every slot after the end of its Pending period (``_pending_end``, in service time) up to its next change,
+and a change banks the slots it reached while ``Scheduled`` (``_owed``) before anything else moves.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from airflow_mm_provider.local.context import ServiceContext
 from airflow_mm_provider.local.errors import in_use, limit_exceeded, not_found, validation_error
 from airflow_mm_provider.local.listing import paginate, time_filters
 from airflow_mm_provider.local.resources import (
+    check_input_offsets,
     check_one_input,
     endpoint_exists,
     input_endpoint,
@@ -23,7 +28,7 @@ from airflow_mm_provider.local.resources import (
 )
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression
-from airflow_mm_provider.monitoring.windows import validate_now_times
+from airflow_mm_provider.monitoring.windows import validate_analysis_times, validate_now_times
 
 PENDING = "Pending"
 SCHEDULED = "Scheduled"
@@ -34,23 +39,47 @@ SCHEDULE_SORT_FIELDS = {"Name": "MonitoringScheduleName", "Status": "MonitoringS
 
 
 def settle(ctx: ServiceContext, schedule: dict[str, Any]) -> dict[str, Any]:
-    """Move a ``Pending`` schedule to its target status once its pending time is over (call under lock)."""
+    """Move a ``Pending`` schedule to its target status once its pending time is over (call under lock).
+
+    The change is dated when the Pending period ended, however late it is noticed, so no slot after that
+    moment is lost.
+    """
     if schedule["MonitoringScheduleStatus"] == PENDING and time.time() >= schedule["_pending_until"]:
+        now = ctx.clock.now()
+        ended = max(min(schedule.get("_pending_end", now), now), schedule["LastModifiedTime"])
         schedule["MonitoringScheduleStatus"] = schedule["_target"]
-        schedule["LastModifiedTime"] = ctx.clock.now()
+        schedule["LastModifiedTime"] = ended
         if schedule["_target"] == SCHEDULED:
-            schedule["_cursor"] = max(schedule["_cursor"], ctx.clock.now())
+            schedule["_cursor"] = max(schedule["_cursor"], ended)
         ctx.store.touch("schedules", schedule["MonitoringScheduleName"])
     return schedule
 
 
+def _bank_due(ctx: ServiceContext, schedule: dict[str, Any]) -> None:
+    """Before a change, keep the slots a ``Scheduled`` recurring schedule reached but has not run yet."""
+    if settle(ctx, schedule)["MonitoringScheduleStatus"] != SCHEDULED:
+        return
+    expression = expression_of(schedule)
+    if expression.is_now:
+        return
+    now = ctx.clock.now()
+    cursor = schedule["_cursor"]
+    reached = [s for s in expression.slots(cursor, now + timedelta(microseconds=1)) if s > cursor]
+    if reached:
+        schedule["_owed"] = [*schedule.get("_owed", []), *reached]
+        schedule["_cursor"] = reached[-1]
+        ctx.store.touch("schedules", schedule["MonitoringScheduleName"])
+
+
 def _make_pending(ctx: ServiceContext, schedule: dict[str, Any], target: str) -> None:
     """Enter ``Pending`` on the way to ``target``."""
+    now = ctx.clock.now()
     schedule.update(
         MonitoringScheduleStatus=PENDING,
         _target=target,
-        LastModifiedTime=ctx.clock.now(),
+        LastModifiedTime=now,
         _pending_until=time.time() + ctx.config.pending_seconds,
+        _pending_end=now + timedelta(seconds=ctx.config.pending_seconds),
     )
     ctx.store.touch("schedules", schedule["MonitoringScheduleName"])
     settle(ctx, schedule)
@@ -88,7 +117,9 @@ def _validate_config(ctx: ServiceContext, config: dict[str, Any]) -> tuple[str, 
         )
     if inline is not None:
         holder = inline["MonitoringInputs"][0]
-        check_one_input(holder, "MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringInputs[0]")
+        inputs_path = "MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringInputs[0]"
+        check_one_input(holder, inputs_path)
+        check_input_offsets(holder, inputs_path)
         runtime = (inline.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds")
     else:
         if "MonitoringType" not in config:
@@ -117,7 +148,8 @@ def _validate_config(ctx: ServiceContext, config: dict[str, Any]) -> tuple[str, 
 def _validate_timing(
     schedule_config: dict[str, Any] | None, monitoring_type: str, runtime: int | None
 ) -> None:
-    """Check the expression, NOW analysis times and MaxRuntimeInSeconds against the cadence."""
+    """Check the expression, the analysis times (required for NOW) and MaxRuntimeInSeconds against the
+    cadence."""
     if schedule_config is None:
         return
     prefix = "MonitoringScheduleConfig.ScheduleConfig"
@@ -125,12 +157,11 @@ def _validate_timing(
         expression = ScheduleExpression.parse(
             schedule_config["ScheduleExpression"], f"{prefix}.ScheduleExpression"
         )
+        times = (schedule_config.get("DataAnalysisStartTime"), schedule_config.get("DataAnalysisEndTime"))
         if expression.is_now:
-            validate_now_times(
-                schedule_config.get("DataAnalysisStartTime"),
-                schedule_config.get("DataAnalysisEndTime"),
-                prefix,
-            )
+            validate_now_times(*times, prefix)
+        else:
+            validate_analysis_times(*times, prefix)
     except MonitoringValidationError as err:
         raise validation_error(str(err)) from err
     if expression.is_now or runtime is None:
@@ -171,6 +202,7 @@ def create_schedule(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
             "MonitoringScheduleArn": ctx.arn("monitoring-schedule", name),
             "CreationTime": now,
             "_cursor": now,
+            "_analysis_anchor": now,
             "_seq": ctx.store.next_seq(),
         }
         _apply_config(ctx, schedule, req["MonitoringScheduleConfig"])
@@ -192,7 +224,9 @@ def update_schedule(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
     """UpdateMonitoringSchedule: replaces the whole config; a stopped schedule stays stopped."""
     with ctx.store.lock:
         schedule = _modifiable(ctx, req["MonitoringScheduleName"])
+        _bank_due(ctx, schedule)
         _apply_config(ctx, schedule, req["MonitoringScheduleConfig"])
+        schedule["_analysis_anchor"] = ctx.clock.now()
         target = STOPPED if schedule["MonitoringScheduleStatus"] == STOPPED else SCHEDULED
         _make_pending(ctx, schedule, target)
         return {"MonitoringScheduleArn": schedule["MonitoringScheduleArn"]}
@@ -210,7 +244,8 @@ def start_schedule(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
     """StartMonitoringSchedule: slots missed while stopped are not run."""
     with ctx.store.lock:
         schedule = get_schedule(ctx, req["MonitoringScheduleName"])
-        schedule["_cursor"] = ctx.clock.now()
+        _bank_due(ctx, schedule)
+        schedule["_cursor"] = max(schedule["_cursor"], ctx.clock.now())
         _make_pending(ctx, schedule, SCHEDULED)
     return {}
 
@@ -218,7 +253,9 @@ def start_schedule(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
 def stop_schedule(ctx: ServiceContext, req: dict[str, Any]) -> dict[str, Any]:
     """StopMonitoringSchedule: no further executions; a running one finishes."""
     with ctx.store.lock:
-        _make_pending(ctx, get_schedule(ctx, req["MonitoringScheduleName"]), STOPPED)
+        schedule = get_schedule(ctx, req["MonitoringScheduleName"])
+        _bank_due(ctx, schedule)
+        _make_pending(ctx, schedule, STOPPED)
     return {}
 
 
@@ -291,27 +328,38 @@ def skip_missed_slots(ctx: ServiceContext) -> None:
                 ctx.store.touch("schedules", name)
 
 
+def _started_by(ctx: ServiceContext, name: str, slot: datetime, until: datetime) -> bool:
+    """Whether the execution of ``slot`` has started by ``until`` (its slot plus the start delay)."""
+    return slot + ctx.clock.start_delay(name, slot) <= until
+
+
 def due_slots(ctx: ServiceContext, schedule: dict[str, Any], until: datetime) -> list[datetime]:
-    """Slots of a ``Scheduled`` schedule due by ``until``; advances its cursor (call under lock)."""
-    if settle(ctx, schedule)["MonitoringScheduleStatus"] != SCHEDULED:
-        return []
-    expression = expression_of(schedule)
+    """Slots due by ``until``: banked ones, then those of a ``Scheduled`` schedule; advances its cursor
+    (call under lock)."""
     name = schedule["MonitoringScheduleName"]
+    owed = schedule.get("_owed", [])
+    due = [slot for slot in owed if _started_by(ctx, name, slot, until)]
+    if due:
+        schedule["_owed"] = [slot for slot in owed if slot not in due]
+        ctx.store.touch("schedules", name)
+    if settle(ctx, schedule)["MonitoringScheduleStatus"] != SCHEDULED:
+        return due
+    expression = expression_of(schedule)
     if expression.is_now:
         slot = schedule["_cursor"].replace(minute=0, second=0, microsecond=0)
         if schedule["_now_done"] or schedule["_cursor"] > until:
-            return []
+            return due
         schedule["_now_done"] = True
         ctx.store.touch("schedules", name)
-        return [slot]
-    due = []
+        return [*due, slot]
+    fresh = []
     for slot in expression.slots(schedule["_cursor"], until + timedelta(microseconds=1)):
         if slot <= schedule["_cursor"]:
             continue
-        if slot + ctx.clock.start_delay(name, slot) > until:
+        if not _started_by(ctx, name, slot, until):
             break
-        due.append(slot)
-    if due:
-        schedule["_cursor"] = due[-1]
+        fresh.append(slot)
+    if fresh:
+        schedule["_cursor"] = fresh[-1]
         ctx.store.touch("schedules", name)
-    return due
+    return [*due, *fresh]

@@ -35,6 +35,7 @@ from airflow_mm_provider.monitoring.inputs import (
 )
 from airflow_mm_provider.monitoring.job_definitions import PROBLEM_TYPE, PROBLEM_TYPES
 from airflow_mm_provider.monitoring.paths import ANALYSIS_FILE, CONSTRAINTS_FILE, STATISTICS_FILE, join_s3
+from airflow_mm_provider.monitoring.prediction_attributes import PredictionFields, check_prediction_attributes
 from airflow_mm_provider.monitoring.rules import rule
 from airflow_mm_provider.monitoring.types import MONITORING_TYPE, MONITORING_TYPES
 
@@ -92,11 +93,10 @@ BASELINE_DATASET_FORMAT = rule(
     "{'parquet': {}} or {'sagemakerCaptureJson': {...}}",
     f"{_SDK} DatasetFormat.csv/json/sagemaker_capture_json; DG container contract dataset_format",
 )
-PREDICTION_ATTRIBUTE = rule(
-    "model-quality-prediction-attribute",
-    "Environment.inference_attribute, Environment.probability_attribute",
-    "needs inference_attribute or probability_attribute: the analyzer compares a prediction with the label",
-    f"{_SDK} ModelQualityMonitor.suggest_baseline; DG model-monitor-model-quality-baseline",
+_ENVIRONMENT_PREDICTION_FIELDS = PredictionFields(
+    "Environment.inference_attribute",
+    "Environment.probability_attribute",
+    "Environment.probability_threshold_attribute",
 )
 CLARIFY_DATASET_TYPE = rule(
     "clarify-dataset-type-enum",
@@ -390,9 +390,14 @@ class ModelQualityAttributes:
         for name in ("ground_truth_attribute", "inference_attribute", "probability_attribute"):
             if getattr(self, name) is not None:
                 checks.check_string_attribute(getattr(self, name), f"Environment.{name}")
-        if self.inference_attribute is None and self.probability_attribute is None:
-            fail("Environment.inference_attribute", PREDICTION_ATTRIBUTE)
         self.threshold_text()
+        check_prediction_attributes(
+            self.problem_type,
+            self.inference_attribute,
+            self.probability_attribute,
+            self.probability_threshold_attribute,
+            _ENVIRONMENT_PREDICTION_FIELDS,
+        )
 
     def threshold_text(self) -> str | None:
         """The probability threshold as the string the container reads, or None."""

@@ -113,6 +113,14 @@ TAG_KEY = rule(
     "must be 1 to 128 letters, digits, spaces or '_.:/=+-@' characters",
     f"{_BC}: TagKey length 1..128, pattern [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]*",
 )
+TAG_KEY_RESERVED = rule(
+    "tag-key-reserved-prefix",
+    "Tags[].Key; DeleteTags TagKeys",
+    "must not start with 'aws:' (in any letter case): that prefix is reserved for AWS",
+    "SageMaker answers ValidationException \"System prefix 'aws:' reserved for AWS usage in tag key\" "
+    "(sagemaker-python-sdk issue #1301, fixed by PR #1362); AWS tagging docs (e.g. ECS, Batch Tag: 'aws:, "
+    "AWS:, or any upper or lowercase combination')",
+)
 TAG_VALUE = rule(
     "tag-value",
     "Tags[].Value",
@@ -427,7 +435,8 @@ def _is_tag_text(value: Any, low: int, high: int) -> bool:
 
 
 def check_tags(value: Any, field: str = "Tags") -> None:
-    """Check an API tag list ``[{"Key": ..., "Value": ...}]``: ≤50 tags, keys 1..128, values ≤256.
+    """Check an API tag list ``[{"Key": ..., "Value": ...}]``: ≤50 tags, keys 1..128 not starting with
+    ``aws:``, values ≤256.
 
     :param value: the tag list.
     :param field: dotted API path named in the error.
@@ -439,8 +448,19 @@ def check_tags(value: Any, field: str = "Tags") -> None:
         tag = check_object(tag, path)
         if not _is_tag_text(require(tag, "Key", path), 1, 128):
             fail(join(path, "Key"), TAG_KEY, tag["Key"])
+        check_tag_key_not_reserved(tag["Key"], join(path, "Key"))
         if not _is_tag_text(require(tag, "Value", path), 0, 256):
             fail(join(path, "Value"), TAG_VALUE, tag["Value"])
+
+
+def check_tag_key_not_reserved(key: str, field: str) -> None:
+    """Refuse a tag key starting with the reserved ``aws:`` prefix, in any letter case.
+
+    :param key: the tag key.
+    :param field: dotted API path named in the error.
+    """
+    if key[:4].lower() == "aws:":
+        fail(field, TAG_KEY_RESERVED, key)
 
 
 def check_string_list(

@@ -3,7 +3,10 @@
 Data quality and model quality run the Model Monitor analyzer; model bias and model explainability run
 Clarify, for both baselining and scheduled jobs. The account ids come from the SageMaker Python SDK image
 configs (``model-monitor.json``, ``clarify.json``) and, for the analyzer in ``us-gov-west-1``, the Developer
-Guide.
+Guide. The ground-truth merge job of model quality and bias executions runs a third image,
+``sagemaker-model-monitor-groundtruth-merger``, published under the analyzer's account in each region (a
+real merge job request logged in CloudWatch, and public scripts running the merger with the analyzer's
+region map).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from airflow_mm_provider.monitoring.rules import rule
 from airflow_mm_provider.monitoring.types import MONITORING_TYPE
 
 ANALYZER_REPOSITORY = "sagemaker-model-monitor-analyzer"
+GROUNDTRUTH_MERGER_REPOSITORY = "sagemaker-model-monitor-groundtruth-merger"
 CLARIFY_REPOSITORY = "sagemaker-clarify-processing"
 CLARIFY_TAG = "1.0"
 
@@ -26,6 +30,17 @@ KNOWN_REGION = rule(
     "region (MonitoringAppSpecification.ImageUri, *AppSpecification.ImageUri)",
     "has no known Model Monitor / Clarify image account; pass image_uri explicitly",
     "SDK image_uri_config model-monitor.json and clarify.json region maps; DG pre-built container table",
+)
+
+IMAGE_MATCHES_TYPE = rule(
+    "image-matches-monitoring-type",
+    "<T>AppSpecification.ImageUri",
+    "must be the built-in image of the monitoring type: the Model Monitor analyzer for DataQuality and "
+    "ModelQuality, SageMaker Clarify for ModelBias and ModelExplainability (custom images are not checked)",
+    "SDK DefaultModelMonitor/ModelQualityMonitor retrieve the model-monitor image, ModelBiasMonitor/"
+    "ModelExplainabilityMonitor the clarify image; DG clarify-model-monitor-bias-drift and "
+    "clarify-model-monitor-feature-attribution-drift (Clarify computes them); not documented whether the "
+    "service refuses a mismatch",
 )
 
 ANALYZER_ACCOUNTS: dict[str, str] = {
@@ -129,6 +144,14 @@ def analyzer_image_uri(region: str) -> str:
     return _image_uri(ANALYZER_ACCOUNTS, region, ANALYZER_REPOSITORY, "Model Monitor analyzer")
 
 
+def groundtruth_merger_image_uri(region: str) -> str:
+    """The ground-truth merger image in ``region`` (untagged; same account as the analyzer).
+
+    :param region: an AWS region name, e.g. ``us-east-2``.
+    """
+    return _image_uri(ANALYZER_ACCOUNTS, region, GROUNDTRUTH_MERGER_REPOSITORY, "ground-truth merger")
+
+
 def clarify_image_uri(region: str) -> str:
     """The SageMaker Clarify processing image (tag ``1.0``) in ``region``.
 
@@ -167,9 +190,32 @@ def is_analyzer_image(uri: str) -> bool:
     return repository_name(uri) == ANALYZER_REPOSITORY
 
 
+def is_groundtruth_merger_image(uri: str) -> bool:
+    """True if ``uri`` names the ground-truth merger repository (any registry, account, region or tag).
+
+    :param uri: an image URI.
+    """
+    return repository_name(uri) == GROUNDTRUTH_MERGER_REPOSITORY
+
+
 def is_clarify_image(uri: str) -> bool:
     """True if ``uri`` names the Clarify processing repository (any registry, account, region or tag).
 
     :param uri: an image URI.
     """
     return repository_name(uri) == CLARIFY_REPOSITORY
+
+
+def check_image_matches_type(monitoring_type: str, uri: Any, field: str) -> None:
+    """Refuse the built-in image of the other family: Clarify for data / model quality, the analyzer for bias
+    and explainability. Custom images pass.
+
+    :param monitoring_type: ``DataQuality``, ``ModelQuality``, ``ModelBias`` or ``ModelExplainability``.
+    :param uri: the job definition's ImageUri.
+    :param field: dotted API path named in the error.
+    """
+    if not isinstance(uri, str):
+        return
+    wrong = is_clarify_image(uri) if monitoring_type in ANALYZER_TYPES else is_analyzer_image(uri)
+    if monitoring_type in ANALYZER_TYPES + CLARIFY_TYPES and wrong:
+        raise MonitoringValidationError(field, IMAGE_MATCHES_TYPE, f"{monitoring_type} with {uri}")

@@ -89,15 +89,9 @@ def _validate_captured_data(data: Mapping[str, Any], path: str) -> None:
         checks.check_exclude_features(
             data["ExcludeFeaturesAttribute"], join(path, "ExcludeFeaturesAttribute")
         )
-    _validate_offsets(data.get("StartTimeOffset"), data.get("EndTimeOffset"), path)
-
-
-def _validate_offsets(start: Any, end: Any, path: str) -> None:
-    start_field = join(path, "StartTimeOffset")
-    start_delta = None if start is None else windows.parse_offset(start, start_field)
-    end_delta = None if end is None else windows.parse_offset(end, join(path, "EndTimeOffset"))
+    start_delta, end_delta = windows.parse_input_offsets(data, path)
     if start_delta is not None and end_delta is not None and start_delta >= end_delta:
-        fail(start_field, windows.WINDOW_ORDER, start)
+        fail(join(path, "StartTimeOffset"), windows.WINDOW_ORDER, data["StartTimeOffset"])
 
 
 def validate_endpoint_input(data: Any, path: str = "EndpointInput") -> None:

@@ -12,7 +12,7 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from airflow_mm_provider.monitoring import checks, windows
+from airflow_mm_provider.monitoring import checks, images, windows
 from airflow_mm_provider.monitoring.checks import check_object, fail, join, require
 from airflow_mm_provider.monitoring.inputs import (
     BaselineConfig,
@@ -34,6 +34,7 @@ from airflow_mm_provider.monitoring.inputs import (
     validate_stopping_condition,
     without_none,
 )
+from airflow_mm_provider.monitoring.prediction_attributes import PredictionFields, check_prediction_attributes
 from airflow_mm_provider.monitoring.rules import rule
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression
 from airflow_mm_provider.monitoring.types import (
@@ -344,10 +345,46 @@ def _validate_baseline(api: MonitoringTypeApi, value: Any) -> None:
         fail(join(path, "StatisticsResource"), STATISTICS_DATA_QUALITY_ONLY, value["StatisticsResource"])
 
 
+def validate_job_definition_consistency(monitoring_type: str, request: Mapping[str, Any]) -> None:
+    """Check the members of a ``Create<T>JobDefinition`` request agree with each other and with the type.
+
+    The image must not be the other family's built-in image, and a model-quality input must carry the
+    prediction attributes its ``ProblemType`` needs. Members that are missing or of the wrong shape are left
+    to the other checks.
+
+    :param monitoring_type: one of :data:`MONITORING_TYPES`.
+    :param request: the API-shaped request.
+    """
+    api = monitoring_type_api(monitoring_type)
+    app = request.get(api.app_specification_key)
+    job_input = request.get(api.job_input_key)
+    if not isinstance(app, Mapping) or not isinstance(job_input, Mapping):
+        return
+    path = api.app_specification_key
+    images.check_image_matches_type(api.monitoring_type, app.get("ImageUri"), join(path, "ImageUri"))
+    problem_type = app.get("ProblemType")
+    given = [key for key in _INPUT_CHECKS if isinstance(job_input.get(key), Mapping)]
+    if not api.has_problem_type or problem_type not in PROBLEM_TYPES or len(given) != 1:
+        return
+    data, input_path = job_input[given[0]], join(api.job_input_key, given[0])
+    check_prediction_attributes(
+        problem_type,
+        data.get("InferenceAttribute"),
+        data.get("ProbabilityAttribute"),
+        data.get("ProbabilityThresholdAttribute"),
+        PredictionFields(
+            join(input_path, "InferenceAttribute"),
+            join(input_path, "ProbabilityAttribute"),
+            join(input_path, "ProbabilityThresholdAttribute"),
+        ),
+    )
+
+
 def _validate_members(api: MonitoringTypeApi, request: Mapping[str, Any]) -> None:
     """Every offline rule on a ``Create<T>JobDefinition`` request except its name."""
     _validate_app_specification(api, require(request, api.app_specification_key, ""))
     _validate_job_input(api, require(request, api.job_input_key, ""))
+    validate_job_definition_consistency(api.monitoring_type, request)
     validate_output_config(require(request, api.output_config_key, ""), api.output_config_key)
     validate_resources(require(request, "JobResources", ""), "JobResources")
     checks.check_role_arn(require(request, "RoleArn", ""))
@@ -411,12 +448,10 @@ def _schedule_config(
             )
         return None
     expression = ScheduleExpression.coerce(schedule, join(_SCHEDULE_CONFIG, "ScheduleExpression"))
-    if expression.is_now or (start is not None and end is not None):
+    if expression.is_now:
         windows.validate_now_times(start, end, _SCHEDULE_CONFIG)
-    elif start is not None:
-        windows.parse_offset(start, join(_SCHEDULE_CONFIG, "DataAnalysisStartTime"))
-    elif end is not None:
-        windows.parse_offset(end, join(_SCHEDULE_CONFIG, "DataAnalysisEndTime"))
+    else:
+        windows.validate_analysis_times(start, end, _SCHEDULE_CONFIG)
     return without_none(
         {
             "ScheduleExpression": expression.expression,
@@ -424,6 +459,20 @@ def _schedule_config(
             "DataAnalysisEndTime": end,
         }
     )
+
+
+def validate_schedule_config(
+    schedule: ScheduleExpression | str | None,
+    data_analysis_start_time: str | None = None,
+    data_analysis_end_time: str | None = None,
+) -> None:
+    """Check a schedule expression and its analysis times as :func:`schedule_request` does (NOW needs both).
+
+    :param schedule: an expression or its API string; None lets the service pick a daily time.
+    :param data_analysis_start_time: window start offset, e.g. ``-PT5H``.
+    :param data_analysis_end_time: window end offset, e.g. ``-PT1H``.
+    """
+    _schedule_config(schedule, data_analysis_start_time, data_analysis_end_time)
 
 
 def schedule_request(

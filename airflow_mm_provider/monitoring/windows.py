@@ -1,7 +1,8 @@
 """Analysis windows: ISO-8601 time offsets and the span of data a monitoring run analyses.
 
 Offsets (``StartTimeOffset`` / ``EndTimeOffset`` of a job input, ``DataAnalysisStartTime`` /
-``DataAnalysisEndTime`` of a ``NOW`` schedule) are ISO-8601 durations relative to the run's scheduled time.
+``DataAnalysisEndTime`` of a schedule) are ISO-8601 durations relative to the run's scheduled time; for a
+``NOW`` schedule, relative to the moment the schedule was created (taken to the whole second).
 The API text says jobs "subtract" them, yet every documented value is negative and the documented example
 (scheduled 2020-01-09T13:00 with ``-P8D`` / ``-P1D`` analyses 2020-01-01T13:00 .. 2020-01-08T13:00) adds the
 signed value. So here ``window edge = scheduled time + offset``, and an offset must be zero or negative: it
@@ -11,18 +12,19 @@ looks back.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.rules import rule
-from airflow_mm_provider.monitoring.schedule import HOUR, as_utc, floor_hour
+from airflow_mm_provider.monitoring.schedule import HOUR, as_utc
 
 OFFSET_FIELDS = (
     "StartTimeOffset, EndTimeOffset (job inputs); ScheduleConfig.DataAnalysisStartTime, "
     "ScheduleConfig.DataAnalysisEndTime"
 )
-MAX_NOW_WINDOW = timedelta(hours=24)
+MAX_ANALYSIS_TIMES_WINDOW = timedelta(hours=24)
 _MAX_OFFSET_LENGTH = 15
 _MICROS_PER = {"H": 3_600_000_000, "M": 60_000_000}
 
@@ -63,11 +65,11 @@ NOW_TIMES_REQUIRED = rule(
     "is required when ScheduleExpression is NOW",
     "botocore ScheduleConfig doc; SDK _check_monitoring_schedule_cron_validity",
 )
-NOW_WINDOW_LENGTH = rule(
-    "now-window-max-24h",
+ANALYSIS_TIMES_LENGTH = rule(
+    "analysis-times-max-24h",
     "ScheduleConfig.DataAnalysisStartTime",
-    "must not precede DataAnalysisEndTime by more than 24 hours",
-    "botocore ScheduleConfig.DataAnalysisStartTime doc",
+    "must not precede DataAnalysisEndTime by more than 24 hours (NOW and recurring schedules)",
+    "botocore ScheduleConfig.DataAnalysisStartTime doc: offsets apply to every scheduled run",
 )
 
 
@@ -115,6 +117,20 @@ def parse_offset(value: str, field: str) -> timedelta:
     if parsed > timedelta(0):
         raise MonitoringValidationError(field, OFFSET_SIGN, value)
     return parsed
+
+
+def parse_input_offsets(data: Mapping[str, Any], path: str) -> tuple[timedelta | None, timedelta | None]:
+    """The ``StartTimeOffset`` and ``EndTimeOffset`` of an EndpointInput or BatchTransformInput dict, each
+    parsed with :func:`parse_offset` (None when absent).
+
+    :param data: the input structure.
+    :param path: dotted path of the structure, named in errors, e.g. ``ModelQualityJobInput.EndpointInput``.
+    """
+    start, end = data.get("StartTimeOffset"), data.get("EndTimeOffset")
+    return (
+        None if start is None else parse_offset(start, _field(path, "StartTimeOffset")),
+        None if end is None else parse_offset(end, _field(path, "EndTimeOffset")),
+    )
 
 
 def format_offset(delta: timedelta, field: str = "TimeOffset") -> str:
@@ -174,6 +190,27 @@ def analysis_window(
     return AnalysisWindow(start, end)
 
 
+def validate_analysis_times(
+    start: str | None, end: str | None, field_prefix: str = "ScheduleConfig"
+) -> tuple[timedelta | None, timedelta | None]:
+    """Check the optional analysis times of a recurring schedule; return them as timedeltas (None if absent).
+
+    Each is an offset; when both are given, the start must come before the end and the window is at most
+    24 hours (the service documents both rules for every scheduled run).
+
+    :param start: ``DataAnalysisStartTime``, e.g. ``-PT3H``, or None.
+    :param end: ``DataAnalysisEndTime``, e.g. ``-PT0H``, or None.
+    :param field_prefix: path of the object holding them.
+    """
+    start_field = _field(field_prefix, "DataAnalysisStartTime")
+    end_field = _field(field_prefix, "DataAnalysisEndTime")
+    start_delta = None if start is None else parse_offset(start, start_field)
+    end_delta = None if end is None else parse_offset(end, end_field)
+    if start_delta is not None and end_delta is not None:
+        _check_times_window(start_delta, end_delta, start_field, start)
+    return start_delta, end_delta
+
+
 def validate_now_times(
     start: str | None, end: str | None, field_prefix: str = "ScheduleConfig"
 ) -> tuple[timedelta, timedelta]:
@@ -189,8 +226,31 @@ def validate_now_times(
     end_field = _field(field_prefix, "DataAnalysisEndTime")
     start_delta = parse_offset(_required(start, start_field), start_field)
     end_delta = parse_offset(_required(end, end_field), end_field)
-    _check_now_window(start_delta, end_delta, start_field, start)
+    _check_times_window(start_delta, end_delta, start_field, start)
     return start_delta, end_delta
+
+
+def now_anchor(created: datetime) -> datetime:
+    """The instant a ``NOW`` schedule's analysis times are relative to: its creation, to the whole second.
+
+    :param created: when the schedule was created (or last updated), timezone-aware.
+    """
+    return as_utc(created, "created").replace(microsecond=0)
+
+
+def now_window(
+    created: datetime, start: str | None, end: str | None, field_prefix: str = "ScheduleConfig"
+) -> AnalysisWindow:
+    """The window a ``NOW`` schedule created at ``created`` analyses: its analysis times from that moment.
+
+    :param created: when the schedule was created (or last updated), timezone-aware.
+    :param start: ``DataAnalysisStartTime``, e.g. ``-PT1H``.
+    :param end: ``DataAnalysisEndTime``, e.g. ``-PT0H``.
+    :param field_prefix: path of the object holding the analysis times, for errors.
+    """
+    anchor = now_anchor(created)
+    start_delta, end_delta = validate_now_times(start, end, field_prefix)
+    return AnalysisWindow(anchor + start_delta, anchor + end_delta)
 
 
 def now_analysis_times(
@@ -198,26 +258,25 @@ def now_analysis_times(
 ) -> tuple[str, str]:
     """The (DataAnalysisStartTime, DataAnalysisEndTime) strings that make a ``NOW`` run analyse a window.
 
-    The offsets are taken relative to ``now`` truncated down to the hour, the slot a ``NOW`` run is taken to
-    be scheduled at (executions carry top-of-hour ``ScheduledTime`` values; that a ``NOW`` run does too is an
-    assumption). Hour-aligned windows therefore give whole-hour offsets. The window must end no later than
-    that hour and last at most 24 hours.
+    The offsets are relative to ``now`` taken to the whole second (:func:`now_anchor`). The service
+    anchors them at the schedule's creation, which comes a moment later, so the analysed window is this one
+    shifted by that delay (see :func:`now_window`). The window must end no later than ``now`` and last at
+    most 24 hours.
 
     :param window_start: first instant to analyse, timezone-aware.
     :param window_end: end of the window (excluded), timezone-aware.
-    :param now: the time the schedule is created, timezone-aware.
+    :param now: the time the schedule is about to be created, timezone-aware.
     :param field_prefix: path of the object holding the analysis times, for errors.
     """
     start_field = _field(field_prefix, "DataAnalysisStartTime")
     end_field = _field(field_prefix, "DataAnalysisEndTime")
     start, end = as_utc(window_start, "window_start"), as_utc(window_end, "window_end")
-    anchor = floor_hour(now, "now")
+    anchor = now_anchor(now)
     if end > anchor:
-        when = "in the future" if end > as_utc(now, "now") else "after the NOW run's hour"
         raise MonitoringValidationError(
-            end_field, OFFSET_SIGN, f"window end {end.isoformat()} is {when} ({anchor.isoformat()})"
+            end_field, OFFSET_SIGN, f"window end {end.isoformat()} is after now ({anchor.isoformat()})"
         )
-    _check_now_window(start - anchor, end - anchor, start_field, start.isoformat())
+    _check_times_window(start - anchor, end - anchor, start_field, start.isoformat())
     return format_offset(start - anchor, start_field), format_offset(end - anchor, end_field)
 
 
@@ -227,8 +286,8 @@ def _required(value: str | None, field: str) -> str:
     return value
 
 
-def _check_now_window(start: timedelta, end: timedelta, start_field: str, shown: object) -> None:
+def _check_times_window(start: timedelta, end: timedelta, start_field: str, shown: object) -> None:
     if start >= end:
         raise MonitoringValidationError(start_field, WINDOW_ORDER, shown)
-    if end - start > MAX_NOW_WINDOW:
-        raise MonitoringValidationError(start_field, NOW_WINDOW_LENGTH, shown)
+    if end - start > MAX_ANALYSIS_TIMES_WINDOW:
+        raise MonitoringValidationError(start_field, ANALYSIS_TIMES_LENGTH, shown)

@@ -247,7 +247,8 @@ class SageMakerMonitoringScheduleOperator(_JobDefinitionArgs, SageMakerModelMoni
     :param job_definition: a typed spec (e.g. ``DataQualityJobDefinition``) or the API-shaped
         ``Create<T>JobDefinition`` dict without a name (templated when a dict).
     :param schedule: a :class:`ScheduleExpression` or its API string (templated); ``None`` lets the service
-        pick a daily time on create and keeps the current expression on update.
+        pick a daily time on create and keeps the current expression on update. ``NOW`` is refused, as it
+        needs analysis times: use :class:`SageMakerOneTimeMonitoringOperator`.
     :param baseline: the XCom dict of a baseline operator (templated / ``XComArg``), merged into the job
         definition's baseline config.
     :param constraints_uri: S3 URI of the baseline constraints (Clarify: ``analysis.json``) (templated).
@@ -308,7 +309,9 @@ class SageMakerMonitoringScheduleOperator(_JobDefinitionArgs, SageMakerModelMoni
         if is_literal(self.monitoring_type):
             monitoring_type_api(self.monitoring_type, TYPE_FIELD)
         if self.schedule is not None and is_literal(self.schedule):
-            ScheduleExpression.coerce(self.schedule, EXPRESSION_FIELD)
+            from airflow_mm_provider.monitoring.job_definitions import validate_schedule_config
+
+            validate_schedule_config(self.schedule)
         if is_literal(self.tags):
             _tags_request(self.tags)
         if self._job_definition_literal():
@@ -509,8 +512,10 @@ def check_window(window_start: datetime | str, window_end: datetime | str) -> tu
 class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonitorBaseOperator):
     """Analyse one window now: a ``NOW`` schedule, its single execution, then clean up.
 
-    The window (at most 24 hours, ending no later than the current hour) defaults to the DAG run's data
-    interval; it becomes the schedule's ``DataAnalysisStartTime`` / ``DataAnalysisEndTime`` offsets. The
+    The window (at most 24 hours, ending no later than now) defaults to the DAG run's data interval; it
+    becomes the schedule's ``DataAnalysisStartTime`` / ``DataAnalysisEndTime`` offsets from now. The service
+    takes those offsets from the moment it creates the schedule (to the whole second), so the analysed
+    window, logged and returned, is the requested one shifted by the time the create call took. The
     schedule name derives from the DAG, task and run, so a retry re-attaches to the schedule (and execution)
     of the earlier try. After the execution ends, and also when the task fails, the schedule and its job
     definition are deleted (``delete_after``); the execution history stays.
@@ -649,18 +654,21 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
         checks.check_name(name, SCHEDULE_NAME_FIELD)
         now = _utcnow()
         start_time, end_time = windows.now_analysis_times(window_start, window_end, now, NOW_TIMES_PREFIX)
-        self.log.info(
-            "One-time %s run %s analyses [%s, %s): DataAnalysisStartTime %s, DataAnalysisEndTime %s",
-            self.monitoring_type,
-            name,
-            window_start.isoformat(),
-            window_end.isoformat(),
-            start_time,
-            end_time,
-        )
         deferred = False
         try:
-            scheduled_after = self._ensure_schedule(name, definition, start_time, end_time, now)
+            schedule = self._ensure_schedule(name, definition, start_time, end_time)
+            created = now if schedule is None else schedule["CreationTime"]
+            scheduled_after = floor_hour(created, "CreationTime")
+            window = self._analysed_window(schedule, created, start_time, end_time)
+            self.log.info(
+                "One-time %s run %s analyses [%s, %s) (requested [%s, %s))",
+                self.monitoring_type,
+                name,
+                window.start.isoformat(),
+                window.end.isoformat(),
+                window_start.isoformat(),
+                window_end.isoformat(),
+            )
             self.persist_schedule_link(context, name)
             if not self.wait_for_completion:
                 return {
@@ -668,6 +676,8 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
                     "scheduled_after": scheduled_after.isoformat(),
                     "data_analysis_start_time": start_time,
                     "data_analysis_end_time": end_time,
+                    "analysis_window_start": window.start.isoformat(),
+                    "analysis_window_end": window.end.isoformat(),
                 }
             deadline = None if self.timeout is None else now + timedelta(seconds=self.timeout)
             if self.deferrable:
@@ -712,10 +722,24 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
         finally:
             self._clean_up(name)
 
+    @staticmethod
+    def _analysed_window(
+        schedule: Mapping[str, Any] | None, created: datetime, start_time: str, end_time: str
+    ) -> windows.AnalysisWindow:
+        """The window the service analyses: the schedule's analysis times from its creation."""
+        config = ((schedule or {}).get("MonitoringScheduleConfig") or {}).get("ScheduleConfig") or {}
+        return windows.now_window(
+            created,
+            config.get("DataAnalysisStartTime", start_time),
+            config.get("DataAnalysisEndTime", end_time),
+            NOW_TIMES_PREFIX,
+        )
+
     def _ensure_schedule(
-        self, name: str, definition: JobDefinition, start_time: str, end_time: str, now: datetime
-    ) -> datetime:
-        """Create the NOW schedule, or re-attach to one an earlier try created; return the earliest slot."""
+        self, name: str, definition: JobDefinition, start_time: str, end_time: str
+    ) -> dict[str, Any] | None:
+        """Create the NOW schedule, or re-attach to one an earlier try created; return its description
+        (None when it cannot be read back)."""
         existing = self.hook.describe_schedule_or_none(name)
         if existing is not None:
             config = existing["MonitoringScheduleConfig"]
@@ -727,7 +751,7 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
             )
             if expression == NOW and config.get("MonitoringJobDefinitionName") == wanted:
                 self.log.info("Re-attaching to one-time schedule %s created by an earlier try", name)
-                return floor_hour(existing["CreationTime"], "CreationTime")
+                return existing
             self.log.info("Replacing schedule %s, which does not run this one-time job", name)
             self.hook.delete_schedule_and_job_definitions(name, missing_ok=True)
         self.hook.create_or_update_schedule(
@@ -740,7 +764,7 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
             tags=_tags_request(self.tags),
             wait=True,
         )
-        return floor_hour(now, "now")
+        return self.hook.describe_schedule_or_none(name)
 
     def _wait(self, name: str, scheduled_after: datetime, deadline: datetime | None) -> dict[str, Any]:
         """Poll ListMonitoringExecutions (one call a poll) until the execution ends or the deadline passes."""

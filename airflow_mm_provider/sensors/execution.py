@@ -169,7 +169,8 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
         read from the schedule when not given.
     :param appear_buffer: how long after the slot to look first (timedelta or seconds; default 1 minute).
     :param end_time_offset: the monitoring job's ``EndTimeOffset`` (templated, e.g. ``"-PT1H"`` when labels
-        arrive an hour late), used by ``data_interval`` to find the covering execution; default ``-PT0H``.
+        arrive an hour late), or the schedule's ``DataAnalysisEndTime`` when it sets one (that one wins),
+        used by ``data_interval`` to find the covering execution; default ``-PT0H``.
     :param fail_on_violations: fail when the execution found constraint violations.
     :param fail_on_failed: fail when the execution ended ``Failed`` or ``Stopped``.
     :param deferrable: wait in the triggerer (default from ``[operators] default_deferrable``).

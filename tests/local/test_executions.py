@@ -107,12 +107,10 @@ def test_merge_job_runs_before_the_analysis_job(
     (execution,) = executions(sm)
     assert execution["MonitoringExecutionStatus"] == "Completed"
     assert [call[0] for call in engine.calls] == ["merge", analysis_mode]
-    assert job_name(execution["ProcessingJobArn"]).startswith("model-monitoring-202401010100-")
+    analysis_job = {"ModelQuality": "model-quality-monitoring", "ModelBias": "model-monitoring"}[job_type]
+    assert job_name(execution["ProcessingJobArn"]).startswith(f"{analysis_job}-202401010100-")
     jobs = sm.list_processing_jobs(SortBy="CreationTime", SortOrder="Ascending")["ProcessingJobSummaries"]
-    assert [j["ProcessingJobName"].split("-2024")[0] for j in jobs] == [
-        "groundtruth-merge",
-        "model-monitoring",
-    ]
+    assert [j["ProcessingJobName"].split("-2024")[0] for j in jobs] == ["groundtruth-merge", analysis_job]
     merged = s3.list_objects_v2(Bucket=BUCKET, Prefix="reports/merge/ep/sched/2024/01/01/01/")["Contents"]
     assert [o["Key"].rsplit("/", 1)[1] for o in merged] == ["merge.json"]
     merge_env, merge_files = engine.calls[0][1], engine.calls[0][2]
@@ -149,7 +147,7 @@ def test_unknown_image_fails_the_execution(mm: Any, sm: Any, s3: Any) -> None:
     mm.run_due(SLOT1)
     (execution,) = executions(sm)
     assert execution["MonitoringExecutionStatus"] == "Failed"
-    assert "not a Model Monitor analyzer or Clarify processing image" in execution["FailureReason"]
+    assert "is not a Model Monitor analyzer, ground-truth merger or Clarify" in execution["FailureReason"]
 
 
 def test_max_runtime_exceeded_stops_the_job(mm: Any, sm: Any, s3: Any, engine: FakeEngine) -> None:
@@ -218,8 +216,8 @@ def test_now_schedule_runs_once_over_its_window(mm: Any, sm: Any, s3: Any, engin
     assert execution["MonitoringExecutionStatus"] == "Completed"
     environment = engine.calls[0][1]
     assert (environment["start_time"], environment["end_time"]) == (
-        "2023-12-31T21:00:00Z",
-        "2023-12-31T23:00:00Z",
+        "2023-12-31T21:30:00Z",
+        "2023-12-31T23:30:00Z",
     )
 
 

@@ -148,7 +148,7 @@ def test_model_quality_merges_then_analyses(service: tuple[Any, Any, Any]) -> No
     names = sorted(
         j["ProcessingJobName"].split("-2024")[0] for j in sm.list_processing_jobs()["ProcessingJobSummaries"]
     )
-    assert names == ["groundtruth-merge", "model-monitoring"]
+    assert names == ["groundtruth-merge", "model-quality-monitoring"]
     merged = s3.list_objects_v2(Bucket=BUCKET, Prefix="reports/merge/ep/sched/2024/01/01/01/")["Contents"]
     assert len(merged) == 1 and merged[0]["Key"].endswith(".c000.jsonl")
     statistics = json.loads(

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.support.engine import FakeEngine
 from tests.support.service import ANALYZER, BUCKET, CLARIFY, ROLE, error_code
@@ -118,8 +119,10 @@ def test_stop_processing_job(sm: Any, s3: Any, engine: FakeEngine) -> None:
 
 
 def test_unknown_processing_job_is_not_found(sm: Any) -> None:
-    with pytest.raises(sm.exceptions.ResourceNotFound):
+    with pytest.raises(ClientError) as caught:
         sm.describe_processing_job(ProcessingJobName="nope")
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert "Could not find requested job" in caught.value.response["Error"]["Message"]
 
 
 def test_list_processing_jobs(sm: Any, s3: Any) -> None:

@@ -35,7 +35,7 @@ from airflow_mm_provider.monitoring.job_definitions import (
 )
 from airflow_mm_provider.monitoring.rules import all_rules, rules_table_markdown
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression
-from tests.support.monitoring import CAPTURE, request_dict, typed_spec
+from tests.support.monitoring import CAPTURE, request_dict, typed_input, typed_spec
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "validation-rules.md"
 
@@ -119,6 +119,7 @@ CASES: list[tuple[str, str, Callable[[], Any]]] = [
     ),
     ("tags-count", "Tags", lambda: Tags({f"k{i}": "v" for i in range(51)})),
     ("tag-key", "Tags[0].Key", lambda: Tags([{"Key": "", "Value": "v"}])),
+    ("tag-key-reserved-prefix", "Tags[0].Key", lambda: Tags({"aws:team": "ml"})),
     ("tag-value", "Tags[0].Value", lambda: Tags({"team": "a|b"})),
     ("security-group-ids", "VpcConfig.SecurityGroupIds", lambda: NetworkConfig(("sg-1",) * 6, ("subnet-1",))),
     ("subnets", "VpcConfig.Subnets", lambda: NetworkConfig(("sg-1",))),
@@ -227,7 +228,7 @@ CASES: list[tuple[str, str, Callable[[], Any]]] = [
     ),
     ("now-analysis-times-required", "ScheduleConfig.DataAnalysisEndTime", schedule("NOW", "-PT2H")),
     (
-        "now-window-max-24h",
+        "analysis-times-max-24h",
         "ScheduleConfig.DataAnalysisStartTime",
         schedule(ScheduleExpression.now(), "-P2D", "-PT0H"),
     ),
@@ -257,6 +258,30 @@ CASES: list[tuple[str, str, Callable[[], Any]]] = [
     ("schedule-interval-range", "ScheduleConfig.ScheduleExpression", schedule("cron(0 0/25 ? * * *)")),
     # images.py
     ("image-region-known", "region", lambda: images.image_uri_for("DataQuality", "mars-north-1")),
+    (
+        "image-matches-monitoring-type",
+        "ModelBiasAppSpecification.ImageUri",
+        lambda: typed_spec("ModelBias", image_uri=images.analyzer_image_uri("us-east-1")),
+    ),
+    # prediction_attributes.py
+    (
+        "model-quality-inference-attribute",
+        "EndpointInput.InferenceAttribute",
+        lambda: typed_spec(
+            "ModelQuality",
+            problem_type="Regression",
+            input=typed_input("endpoint", probability_attribute="0"),
+        ),
+    ),
+    (
+        "probability-threshold-binary-only",
+        "EndpointInput.ProbabilityThresholdAttribute",
+        lambda: typed_spec(
+            "ModelQuality",
+            problem_type="MulticlassClassification",
+            input=typed_input("endpoint", inference_attribute="0", probability_threshold_attribute=0.5),
+        ),
+    ),
     # baselining.py
     ("baseline-dataset-format", "dataset_format", lambda: baselining.container_dataset_format({"xml": {}})),
     (

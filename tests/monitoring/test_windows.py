@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.windows import (
+    ANALYSIS_TIMES_LENGTH,
     NOW_TIMES_REQUIRED,
-    NOW_WINDOW_LENGTH,
     OFFSET_CALENDAR,
     OFFSET_FORMAT,
     OFFSET_LENGTH,
@@ -19,6 +19,7 @@ from airflow_mm_provider.monitoring.windows import (
     analysis_window,
     format_offset,
     now_analysis_times,
+    now_window,
     parse_offset,
     validate_now_times,
 )
@@ -194,52 +195,52 @@ class TestNowTimes:
 
     def test_window_at_most_a_day(self) -> None:
         assert validate_now_times("-PT25H", "-PT1H")[0] == timedelta(hours=-25)
-        with raises_rule(NOW_WINDOW_LENGTH, START):
+        with raises_rule(ANALYSIS_TIMES_LENGTH, START):
             validate_now_times("-PT25H1S", "-PT1H")
 
-    def test_now_analysis_times_relative_to_hour_of_now(self) -> None:
+    def test_now_analysis_times_relative_to_now(self) -> None:
         times = now_analysis_times(at(2026, 1, 1, 5), at(2026, 1, 1, 9), at(2026, 1, 1, 10, 42))
-        assert times == ("-PT5H", "-PT1H")
-        assert validate_now_times(*times) == (timedelta(hours=-5), timedelta(hours=-1))
+        assert times == ("-PT5H42M", "-PT1H42M")
+        assert validate_now_times(*times) == (timedelta(minutes=-342), timedelta(minutes=-102))
 
-    def test_now_analysis_times_full_day_up_to_the_hour(self) -> None:
-        times = now_analysis_times(at(2025, 12, 31, 10), at(2026, 1, 1, 10), at(2026, 1, 1, 10, 0, 1))
+    def test_now_analysis_times_full_day_up_to_now(self) -> None:
+        times = now_analysis_times(at(2025, 12, 31, 10), at(2026, 1, 1, 10), at(2026, 1, 1, 10, 0, 0, 400))
         assert times == ("-PT24H", "-PT0H")
 
     def test_now_analysis_times_other_zone(self) -> None:
         plus_one = timezone(timedelta(hours=1))
         start, now = datetime(2026, 1, 1, 6, 30, tzinfo=plus_one), datetime(2026, 1, 1, 8, 5, tzinfo=plus_one)
         times = now_analysis_times(start, at(2026, 1, 1, 6), now)
-        assert times == ("-PT1H30M", "-PT1H")
+        assert times == ("-PT1H35M", "-PT1H5M")
 
     def test_now_window_too_long(self) -> None:
-        with raises_rule(NOW_WINDOW_LENGTH, START):
+        with raises_rule(ANALYSIS_TIMES_LENGTH, START):
             now_analysis_times(at(2026, 1, 1), at(2026, 1, 2, 1), at(2026, 1, 3))
 
     def test_now_window_reversed(self) -> None:
         with raises_rule(WINDOW_ORDER, START):
             now_analysis_times(at(2026, 1, 1, 3), at(2026, 1, 1, 2), at(2026, 1, 3))
 
-    def test_window_ending_in_future(self) -> None:
+    def test_window_ending_after_now(self) -> None:
         with raises_rule(OFFSET_SIGN, END) as info:
-            now_analysis_times(at(2026, 1, 1, 3), at(2026, 1, 1, 12), at(2026, 1, 1, 10, 30))
-        assert "in the future" in str(info.value)
+            now_analysis_times(at(2026, 1, 1, 3), at(2026, 1, 1, 10, 31), at(2026, 1, 1, 10, 30))
+        assert "after now" in str(info.value)
 
-    def test_window_ending_after_the_hour_of_now(self) -> None:
-        with raises_rule(OFFSET_SIGN, END) as info:
-            now_analysis_times(at(2026, 1, 1, 3), at(2026, 1, 1, 10, 15), at(2026, 1, 1, 10, 30))
-        assert "after the NOW run's hour" in str(info.value)
+    def test_now_window_is_the_analysis_times_from_creation(self) -> None:
+        created = at(2026, 1, 1, 10, 40, 12, 345678)
+        window = now_window(created, "-PT1H", "-PT0H")
+        assert window == AnalysisWindow(at(2026, 1, 1, 9, 40, 12), at(2026, 1, 1, 10, 40, 12))
+        with raises_rule(NOW_TIMES_REQUIRED, END):
+            now_window(created, "-PT1H", None)
 
     @given(
-        st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)),
-        st.integers(0, 24 * 30),
-        st.integers(1, 24),
+        st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)),
+        st.integers(0, 24 * 30 * 60),
+        st.integers(1, 24 * 60),
     )
-    def test_hour_aligned_windows_give_whole_hours(self, now: datetime, back: int, length: int) -> None:
-        anchor = now.replace(minute=0, second=0, microsecond=0)
-        end = anchor - timedelta(hours=back)
-        start_text, end_text = now_analysis_times(end - timedelta(hours=length), end, now)
-        assert start_text == f"-PT{back + length}H"
-        assert end_text == f"-PT{back}H"
-        start, stop = validate_now_times(start_text, end_text)
-        assert (anchor + start, anchor + stop) == (end - timedelta(hours=length), end)
+    def test_windows_round_trip_through_the_creation_second(
+        self, now: datetime, back: int, length: int
+    ) -> None:
+        end = now.replace(microsecond=0) - timedelta(minutes=back)
+        start = end - timedelta(minutes=length)
+        assert now_window(now, *now_analysis_times(start, end, now)) == AnalysisWindow(start, end)

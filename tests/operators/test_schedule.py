@@ -518,7 +518,7 @@ def test_one_time_window_longer_than_a_day_fails_at_construction() -> None:
     with pytest.raises(MonitoringValidationError) as error:
         one_time(window_start="2024-05-01T00:00:00Z", window_end="2024-05-02T01:00:00Z")
     assert error.value.field == NOW_FIELD
-    assert error.value.rule.id == "now-window-max-24h"
+    assert error.value.rule.id == "analysis-times-max-24h"
 
 
 def test_one_time_window_needs_both_ends() -> None:
@@ -541,7 +541,7 @@ def test_one_time_templated_window_is_checked_once_rendered(
     hook.find_execution.return_value = execution("Completed")
     with_hook(operator, hook).execute(context)
     kwargs = hook.create_or_update_schedule.call_args.kwargs
-    assert (kwargs["data_analysis_start_time"], kwargs["data_analysis_end_time"]) == ("-PT1H30M", "-PT30M")
+    assert (kwargs["data_analysis_start_time"], kwargs["data_analysis_end_time"]) == ("-PT1H35M", "-PT35M")
 
 
 def test_one_time_data_interval_longer_than_a_day_fails_before_any_call(
@@ -568,7 +568,7 @@ def test_one_time_run_over_the_data_interval(hook: mock.MagicMock, context: dict
     name = one_time_schedule_name("churn_monitoring", "check", "scheduled__2024-05-01T10:00:00+00:00")
     args, kwargs = hook.create_or_update_schedule.call_args
     assert args[0] == name and args[1] == "DataQuality" and args[3].is_now
-    assert (kwargs["data_analysis_start_time"], kwargs["data_analysis_end_time"]) == ("-PT1H", "-PT0H")
+    assert (kwargs["data_analysis_start_time"], kwargs["data_analysis_end_time"]) == ("-PT1H5M", "-PT5M")
     assert hook.find_execution.call_args == mock.call(
         name, scheduled_after=datetime(2024, 5, 1, 11, tzinfo=UTC)
     )
@@ -586,7 +586,7 @@ def test_one_time_window_ending_this_hour(hook: mock.MagicMock, context: dict, n
     hook.find_execution.return_value = execution("Completed")
     with_hook(one_time(), hook).execute(context)
     kwargs = hook.create_or_update_schedule.call_args.kwargs
-    assert (kwargs["data_analysis_start_time"], kwargs["data_analysis_end_time"]) == ("-PT30M", "-PT0H")
+    assert (kwargs["data_analysis_start_time"], kwargs["data_analysis_end_time"]) == ("-PT35M", "-PT5M")
 
 
 def test_one_time_failed_execution_fails_and_still_cleans_up(
@@ -694,8 +694,10 @@ def test_one_time_without_waiting_leaves_the_schedule(
     assert result == {
         "monitoring_schedule_name": "adhoc-check",
         "scheduled_after": "2024-05-01T11:00:00+00:00",
-        "data_analysis_start_time": "-PT1H",
-        "data_analysis_end_time": "-PT0H",
+        "data_analysis_start_time": "-PT1H5M",
+        "data_analysis_end_time": "-PT5M",
+        "analysis_window_start": "2024-05-01T10:00:00+00:00",
+        "analysis_window_end": "2024-05-01T11:00:00+00:00",
     }
     hook.find_execution.assert_not_called()
     hook.delete_schedule_and_job_definitions.assert_not_called()

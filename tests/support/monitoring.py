@@ -36,6 +36,10 @@ def raises_rule(
 
 ROLE = "arn:aws:iam::123456789012:role/MonitorRole"
 IMAGE = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
+CLARIFY_IMAGE = "205585389593.dkr.ecr.us-east-1.amazonaws.com/sagemaker-clarify-processing:1.0"
+CLARIFY_TYPES = ("ModelBias", "ModelExplainability")
+PREDICTION = {"inference_attribute": "0"}
+"""The prediction attribute of a model-quality spec (its problem type is BinaryClassification)."""
 CONFIG_URI = "s3://bucket/clarify/analysis_config.json"
 GROUND_TRUTH = "s3://bucket/ground-truth"
 REPORTS = "s3://bucket/reports"
@@ -69,13 +73,13 @@ def typed_spec(monitoring_type: str, kind: str = "endpoint", **overrides: Any) -
     """A minimal valid typed spec of ``monitoring_type``."""
     members: dict[str, Any] = {
         "role_arn": ROLE,
-        "image_uri": IMAGE,
-        "input": typed_input(kind),
+        "image_uri": CLARIFY_IMAGE if monitoring_type in CLARIFY_TYPES else IMAGE,
+        "input": typed_input(kind, **(PREDICTION if monitoring_type == "ModelQuality" else {})),
         "output": MonitoringOutput(REPORTS),
     }
     if monitoring_type == "ModelQuality":
         members["problem_type"] = "BinaryClassification"
-    if monitoring_type in ("ModelBias", "ModelExplainability"):
+    if monitoring_type in CLARIFY_TYPES:
         members["config_uri"] = CONFIG_URI
     if monitoring_type in ("ModelQuality", "ModelBias"):
         members["ground_truth"] = GROUND_TRUTH
@@ -84,11 +88,12 @@ def typed_spec(monitoring_type: str, kind: str = "endpoint", **overrides: Any) -
 
 def request_dict(monitoring_type: str, kind: str = "endpoint") -> dict[str, Any]:
     """The API-shaped request equal to ``typed_spec(monitoring_type, kind)``, without a name."""
-    app: dict[str, Any] = {"ImageUri": IMAGE}
+    app: dict[str, Any] = {"ImageUri": CLARIFY_IMAGE if monitoring_type in CLARIFY_TYPES else IMAGE}
     job_input = api_input(kind)
     if monitoring_type == "ModelQuality":
         app["ProblemType"] = "BinaryClassification"
-    if monitoring_type in ("ModelBias", "ModelExplainability"):
+        job_input[next(iter(job_input))]["InferenceAttribute"] = PREDICTION["inference_attribute"]
+    if monitoring_type in CLARIFY_TYPES:
         app["ConfigUri"] = CONFIG_URI
     if monitoring_type in ("ModelQuality", "ModelBias"):
         job_input["GroundTruthS3Input"] = {"S3Uri": GROUND_TRUTH}

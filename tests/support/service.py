@@ -68,13 +68,15 @@ def raw_client(mm: LocalModelMonitor) -> Any:
     return mm.client("sagemaker", parameter_validation=False, retries={"total_max_attempts": 1})
 
 
-def endpoint(sm: Any, name: str = "ep", capture: bool = True) -> None:
-    """Create an endpoint config and endpoint (capturing to s3://BUCKET/capture)."""
-    extra = {
+def endpoint(sm: Any, name: str = "ep", capture: bool = True, kms_key: str | None = None) -> None:
+    """Create an endpoint config and endpoint (capturing to s3://BUCKET/capture, encrypted with ``kms_key``
+    when given)."""
+    extra: dict[str, Any] = {
         "DataCaptureConfig": {
             "InitialSamplingPercentage": 100,
             "DestinationS3Uri": f"s3://{BUCKET}/capture",
             "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+            **({"KmsKeyId": kms_key} if kms_key else {}),
         }
     }
     sm.create_endpoint_config(
@@ -114,6 +116,8 @@ def job_definition(
                 "LocalPath": "/opt/ml/processing/input/batch",
             }
         }
+    if job_type == "ModelQuality":
+        source[next(iter(source))]["InferenceAttribute"] = "0"
     if job_type in ("ModelQuality", "ModelBias"):
         source["GroundTruthS3Input"] = {"S3Uri": f"s3://{BUCKET}/ground-truth"}
     if job_type == "DataQuality":
