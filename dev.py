@@ -93,13 +93,21 @@ def run_tests(airflow: str, pytest_args: list[str]) -> int:
         ).returncode
 
 
-def run_demo(airflow: str) -> int:
-    """Run the example DAGs end to end against the local Model Monitor service (``example_dags/demo.py``)."""
+def run_demo(airflow: str, keep: bool = False) -> int:
+    """Run the example DAGs end to end against the local Model Monitor service (``example_dags/demo.py``).
+
+    :param airflow: the Airflow line.
+    :param keep: keep the Airflow home and leave mm-local running with its state there, to look around after.
+    """
     python = ensure_env(airflow)
+    demo = [str(python), str(ROOT / "example_dags" / "demo.py"), *(["--keep"] if keep else [])]
+    if keep:
+        home = tempfile.mkdtemp(prefix="mm-demo-")
+        env = {**airflow_environment(home), "AIRFLOW__CORE__UNIT_TEST_MODE": "False"}
+        return subprocess.run(demo, cwd=ROOT, env=env).returncode
     with tempfile.TemporaryDirectory(prefix="mm-airflow-home-") as home:
         env = {**airflow_environment(home), "AIRFLOW__CORE__UNIT_TEST_MODE": "False"}
-        demo = ROOT / "example_dags" / "demo.py"
-        return subprocess.run([str(python), str(demo)], cwd=ROOT, env=env).returncode
+        return subprocess.run(demo, cwd=ROOT, env=env).returncode
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,10 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--airflow", choices=sorted(AIRFLOW_PINS), default="3", help="Airflow line (default 3)"
     )
+    parser.add_argument(
+        "--keep", action="store_true", help="demo: leave mm-local running and keep its state to look around"
+    )
     args, rest = parser.parse_known_args(argv)
     if args.job == "test":
         return run_tests(args.airflow, rest)
-    return run_demo(args.airflow)
+    return run_demo(args.airflow, args.keep)
 
 
 if __name__ == "__main__":

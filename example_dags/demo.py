@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -34,7 +35,7 @@ from cryptography.fernet import Fernet  # noqa: E402
 from mm_examples import ExampleSettings  # noqa: E402
 from mm_examples.demo_data import (  # noqa: E402
     DRIFT,
-    RETRAINED_SEED,
+    HOUR_SEEDS,
     V1_SEED,
     Hour,
     batch_objects,
@@ -58,9 +59,14 @@ BATCH_DAG, ON_DEMAND_DAG = "mm_batch_transform_monitoring", "mm_on_demand_check"
 class LocalService:
     """``mm-local serve`` as a subprocess (or one already running), with boto3 clients and its control."""
 
-    def __init__(self, endpoint_url: str | None = None) -> None:
-        """Start the service on a free port and wait for its JSON line; or use the one at ``endpoint_url``."""
+    def __init__(self, endpoint_url: str | None = None, state_dir: Path | None = None) -> None:
+        """Start the service on a free port and wait for its JSON line; or use the one at ``endpoint_url``.
+
+        :param endpoint_url: a running service to use instead.
+        :param state_dir: keep the service's state there and let it outlive the demo (``--keep``).
+        """
         self.process: subprocess.Popen[str] | None = None
+        self.state_dir = state_dir
         if endpoint_url is None:
             self._start()
         else:
@@ -77,23 +83,21 @@ class LocalService:
 
     def _start(self) -> None:
         """Run ``mm-local serve`` (slots run only when asked) and read where it listens."""
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "airflow_mm_provider.local",
-                "serve",
-                "--port",
-                "0",
-                "--no-auto-run",
-                "--pending-seconds",
-                "0",
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        ready = json.loads(self.process.stdout.readline())
+        command = [sys.executable, "-m", "airflow_mm_provider.local", "serve", "--port", "0", "--no-auto-run"]
+        command += ["--pending-seconds", "0"]
+        if self.state_dir is None:
+            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+            assert self.process.stdout is not None
+            ready = json.loads(self.process.stdout.readline())
+        else:  # it outlives the demo: its output goes to a file, not a pipe that closes with the demo
+            output = self.state_dir / "mm-local.out"
+            with output.open("w") as out:
+                command += ["--state-dir", str(self.state_dir)]
+                self.process = subprocess.Popen(command, stdout=out, text=True, start_new_session=True)
+            deadline = time.monotonic() + 60
+            while not output.read_text().strip() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            ready = json.loads(output.read_text().splitlines()[0])
         self.endpoint_url = ready["endpoint_url"]
         self.region = ready["region"]
 
@@ -118,8 +122,8 @@ class LocalService:
         return all(found.get(name) == "Scheduled" for name in names)
 
     def stop(self) -> None:
-        """Stop the service if this demo started it."""
-        if self.process is not None:
+        """Stop the service if this demo started it (and was not asked to keep it)."""
+        if self.process is not None and self.state_dir is None:
             self.process.terminate()
             self.process.wait(timeout=30)
 
@@ -145,6 +149,8 @@ class Airflow:
             "AIRFLOW__CORE__DAGS_FOLDER": str(HERE),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            # `dags test` resumes deferred tasks in-process: no worker exit to wait out before a first look
+            "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "0",
             "AIRFLOW__CORE__FERNET_KEY": os.environ.get("AIRFLOW__CORE__FERNET_KEY")
             or Fernet.generate_key().decode(),
             f"AIRFLOW_CONN_{CONNECTION_ID.upper()}": json.dumps(connection),
@@ -192,22 +198,26 @@ class Airflow:
             args += ["--conf", json.dumps(conf)]
         self.run(*args, name=name, driver=driver)
 
-    def task_states(self) -> dict[tuple[str, str], dict[str, str]]:
-        """(dag id, logical date ``YYYY-MM-DD HH``) -> task id -> state, from the metadata database."""
+    def task_states(self) -> dict[tuple[str, str], tuple[dict[str, str], str]]:
+        """(dag id, logical date ``YYYY-MM-DD HH``) -> (task id -> state, data interval ``HH:MM-HH:MM``),
+        from the metadata database."""
         database = next(
             path for name in ("airflow.db", "unittests.db") if (path := self.home / name).exists()
         )
-        states: dict[tuple[str, str], dict[str, str]] = {}
+        runs: dict[tuple[str, str], tuple[dict[str, str], str]] = {}
         with sqlite3.connect(database) as db:
             columns = {row[1] for row in db.execute("pragma table_info(dag_run)")}
             logical = "logical_date" if "logical_date" in columns else "execution_date"
             query = (
-                f"select r.dag_id, r.{logical}, t.task_id, t.state from task_instance t "
-                "join dag_run r on r.dag_id = t.dag_id and r.run_id = t.run_id"
+                f"select r.dag_id, r.{logical}, r.data_interval_start, r.data_interval_end, t.task_id, "
+                "t.state from task_instance t join dag_run r on r.dag_id = t.dag_id and r.run_id = t.run_id"
             )
-            for dag_id, date, task_id, state in db.execute(query):
-                states.setdefault((dag_id, str(date)[:13]), {})[task_id] = state
-        return states
+            for dag_id, date, start, end, task_id, state in db.execute(query):
+                interval = (
+                    "none" if start is None or start == end else f"{str(start)[11:16]}-{str(end)[11:16]}"
+                )
+                runs.setdefault((dag_id, str(date)[:13]), ({}, interval))[0][task_id] = state
+        return runs
 
 
 def run_slots_when_ready(service: LocalService, schedules: list[str], until: datetime | None):
@@ -277,30 +287,64 @@ def branch_taken(states: dict[str, str], candidates: list[str]) -> str:
     return ", ".join(taken) or "none"
 
 
-def report(service: LocalService, airflow: Airflow, runs: list[tuple[str, str]]) -> str:
-    """The demo's summary: each DAG run's branches, then each schedule's executions."""
-    states = airflow.task_states()
-    lines = ["", "=" * 100, "DAG runs"]
-    for dag_id, label in runs:
-        candidates = {
-            HOURLY_DAG: [
-                "done",
-                "trigger_retraining",
-                "alert",
-                "model_quality_violations",
-                "model_bias_violations",
-            ],
-            BATCH_DAG: ["done", "needs_attention"],
-            RETRAINING_DAG: ["promote"],
-            ON_DEMAND_DAG: ["model_quality_check", "model_bias_check", "judge"],
-        }[dag_id]
-        taken = branch_taken(states.get((dag_id, label), {}), candidates)
-        lines.append(f"  {dag_id:32} {label:26} -> {taken}")
-    schedules = {
-        SETTINGS.schedule_name("model-quality"): "ModelQuality",
-        SETTINGS.schedule_name("model-bias"): "ModelBias",
-        f"{SETTINGS.endpoint_name}-batch-model-quality": "ModelQuality",
+class DemoRun(NamedTuple):
+    """One DAG run of the demo: its DAG, logical date, the slot it awaits, its story and its schedules."""
+
+    dag_id: str
+    logical: datetime
+    slot: datetime | None
+    story: str
+    schedules: tuple[str, ...] = ()
+
+
+BRANCHES = {
+    HOURLY_DAG: ["done", "trigger_retraining", "alert", "model_quality_violations", "model_bias_violations"],
+    BATCH_DAG: ["done", "needs_attention"],
+    RETRAINING_DAG: ["promote"],
+    ON_DEMAND_DAG: ["model_quality_check", "model_bias_check", "judge"],
+}
+"""Per DAG, the tasks whose success shows the branch a run took."""
+MONITORED = {
+    SETTINGS.schedule_name("model-quality"): "ModelQuality",
+    SETTINGS.schedule_name("model-bias"): "ModelBias",
+    f"{SETTINGS.endpoint_name}-batch-model-quality": "ModelQuality",
+}
+"""The demo's schedules and their monitoring types."""
+
+
+def slot_statuses(service: LocalService, schedules: dict[str, str]) -> dict[tuple[str, datetime], str]:
+    """(schedule, scheduled time) -> ``<monitor type> <status>`` of every execution of the named schedules."""
+    return {
+        (schedule, execution["ScheduledTime"].astimezone(timezone.utc)): (
+            f"{kind} {execution['MonitoringExecutionStatus']}"
+        )
+        for schedule, kind in schedules.items()
+        for execution in executions(service, schedule)
     }
+
+
+def report(service: LocalService, airflow: Airflow, runs: list[DemoRun]) -> str:
+    """The demo's summary: each DAG run's data interval, branch and why; then each schedule's executions."""
+    states = airflow.task_states()
+    statuses = slot_statuses(service, MONITORED)
+    lines = [
+        "",
+        "=" * 100,
+        "DAG runs: the data interval each run covers (UTC, from Airflow's metadata database), the branch it",
+        "took and why. A monitoring run awaits the execution at its interval's end, which analyses it.",
+        "",
+        f"  {'DAG':30} {'data interval':13}  branch taken",
+        "      why",
+    ]
+    for run in runs:
+        tasks, interval = states.get((run.dag_id, run.logical.strftime("%Y-%m-%d %H")), ({}, "?"))
+        why = run.story
+        if run.slot is not None:
+            found = [statuses[key] for name in run.schedules if (key := (name, run.slot)) in statuses]
+            why = f"slot {run.slot:%H:%M}: {', '.join(found) or 'no execution'}; {run.story}"
+        lines.append(f"  {run.dag_id:30} {interval:13}  {branch_taken(tasks, BRANCHES[run.dag_id])}")
+        lines.append(f"      {why}")
+    schedules = dict(MONITORED)
     every = service.sagemaker.list_monitoring_executions(MaxResults=100)["MonitoringExecutionSummaries"]
     schedules.update(
         {
@@ -317,15 +361,18 @@ def report(service: LocalService, airflow: Airflow, runs: list[tuple[str, str]])
 
 
 def demo_hours(top: datetime) -> list[Hour]:
-    """The endpoint's traffic: two healthy hours, a drifted one, then three of the retrained model."""
+    """The endpoint's traffic, each hour a fresh sample: two healthy hours, a drifted one, then three of the
+    retrained model (healthy)."""
+    drifted = 2
     return [
-        Hour(top - 6 * HOUR, V1_SEED),
-        Hour(top - 5 * HOUR, V1_SEED),
-        Hour(top - 4 * HOUR, V1_SEED, DRIFT),
-        Hour(top - 3 * HOUR, RETRAINED_SEED),
-        Hour(top - 2 * HOUR, RETRAINED_SEED),
-        Hour(top - 1 * HOUR, RETRAINED_SEED),
+        Hour(top - (6 - index) * HOUR, seed, DRIFT if index == drifted else None)
+        for index, seed in enumerate(HOUR_SEEDS[:6])
     ]
+
+
+def batch_hours(top: datetime) -> list[Hour]:
+    """The batch jobs' output of the last two hours: fresh samples, drifted on purpose."""
+    return [Hour(top - k * HOUR, seed, DRIFT) for k, seed in zip((2, 1), HOUR_SEEDS[6:8], strict=True)]
 
 
 def seed(service: LocalService, top: datetime) -> None:
@@ -342,17 +389,62 @@ def seed(service: LocalService, top: datetime) -> None:
     put_objects(service.s3, validation_objects(SETTINGS, "v1", V1_SEED))
     for hour in hours:
         put_objects(service.s3, endpoint_objects(SETTINGS, hour))
-    for start in (top - 2 * HOUR, top - HOUR):
-        put_objects(service.s3, batch_objects(SETTINGS, Hour(start, V1_SEED, DRIFT)))
+    for hour in batch_hours(top):
+        put_objects(service.s3, batch_objects(SETTINGS, hour))
     service.set_clock(top - 5 * HOUR - timedelta(minutes=10))
 
 
-def main() -> int:
-    """Run the demo; print the report."""
+def keep_instructions(service: LocalService, airflow: Airflow) -> str:
+    """How to read the reports and open the Airflow UI on the runs once the demo has ended."""
+    env_file = airflow.home / "demo-env.sh"
+    names = [
+        "AIRFLOW_HOME",
+        "AIRFLOW__CORE__DAGS_FOLDER",
+        "AIRFLOW__CORE__LOAD_EXAMPLES",
+        "AIRFLOW__CORE__FERNET_KEY",
+        f"AIRFLOW_CONN_{CONNECTION_ID.upper()}",
+        "AIRFLOW_VAR_MM_EXAMPLES",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ]
+    env = {**airflow.env, "AIRFLOW_HOME": str(airflow.home)}
+    env_file.write_text("".join(f"export {name}={shlex.quote(env[name])}\n" for name in names))
+    assert service.process is not None
+    url, bucket = service.endpoint_url, SETTINGS.bucket
+    client = (
+        f"boto3.client('s3', endpoint_url='{url}', region_name='{service.region}', "
+        "aws_access_key_id='demo', aws_secret_access_key='demo')"
+    )
+    return "\n".join(
+        [
+            "",
+            f"[demo] mm-local keeps running at {url}, state in {service.state_dir}",
+            f"       stop it with: kill {service.process.pid}",
+            "List the reports (the AWS CLI, if installed):",
+            "  AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo aws s3 ls --recursive "
+            f"--region {service.region} --endpoint-url {url} s3://{bucket}/",
+            "Read one (boto3, in .venv):",
+            f"  .venv/bin/python -c \"import boto3; print({client}.get_object(Bucket='{bucket}', "
+            "Key='<key from the listing>')['Body'].read().decode())\"",
+            "Open the Airflow UI on these runs (leave the DAGs paused; the runs above are in its database):",
+            f"  source {env_file} && .venv/bin/airflow standalone",
+        ]
+    )
+
+
+def main(keep: bool = False) -> int:
+    """Run the demo; print the report; with ``keep``, leave the service running and say how to look around.
+
+    :param keep: keep mm-local running (state under ``$AIRFLOW_HOME/mm-local-state``) after the demo.
+    """
     started = time.monotonic()
     top = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
     print("[demo] starting mm-local", flush=True)
-    service = LocalService()
+    state_dir = None
+    if keep:
+        state_dir = Path(os.environ["AIRFLOW_HOME"]) / "mm-local-state"
+        state_dir.mkdir(parents=True, exist_ok=True)
+    service = LocalService(state_dir=state_dir)
     try:
         airflow = Airflow(service)
         print("[demo] airflow db migrate", flush=True)
@@ -361,17 +453,27 @@ def main() -> int:
         seed(service, top)
         hours = demo_hours(top)
         endpoint_schedules = [SETTINGS.schedule_name("model-quality"), SETTINGS.schedule_name("model-bias")]
-        runs: list[tuple[str, str]] = []
+        runs: list[DemoRun] = []
+        stories = [
+            "fresh healthy traffic of model v1",
+            "fresh healthy traffic of model v1",
+            "traffic seeded drifted (30 % of scores flipped, group 0 scores cut): retrain",
+            "fresh healthy traffic, judged against the retrained model's baselines",
+        ]
         for index, slot in enumerate([top - 5 * HOUR, top - 4 * HOUR, top - 3 * HOUR, top - 2 * HOUR]):
             logical = slot
-            print(f"[demo] {HOURLY_DAG}: data interval {slot - HOUR:%H:%M}-{slot:%H:%M}", flush=True)
+            print(
+                f"[demo] {HOURLY_DAG}: data interval {slot - HOUR:%H:%M}-{slot:%H:%M}, "
+                f"awaiting the execution of the slot {slot:%H:%M}",
+                flush=True,
+            )
             airflow.test_dag(
                 HOURLY_DAG,
                 logical,
                 f"hourly-{index}",
                 driver=run_slots_when_ready(service, endpoint_schedules, slot + SLOT_DELAY),
             )
-            runs.append((HOURLY_DAG, logical.strftime("%Y-%m-%d %H")))
+            runs.append(DemoRun(HOURLY_DAG, logical, slot, stories[index], tuple(endpoint_schedules)))
             if index == 2:
                 print(f"[demo] {RETRAINING_DAG}: triggered by the violations; running it", flush=True)
                 airflow.test_dag(
@@ -380,17 +482,36 @@ def main() -> int:
                     "retraining",
                     conf={"reason": "monitoring violations"},
                 )
-                runs.append((RETRAINING_DAG, (logical + timedelta(minutes=30)).strftime("%Y-%m-%d %H")))
+                runs.append(
+                    DemoRun(
+                        RETRAINING_DAG,
+                        logical + timedelta(minutes=30),
+                        None,
+                        f"started by the violations of the slot {slot:%H:%M}: new baselines, repointed",
+                    )
+                )
         batch_slot = top - HOUR
         batch_schedule = [f"{SETTINGS.endpoint_name}-batch-model-quality"]
-        print(f"[demo] {BATCH_DAG}: data interval {batch_slot - HOUR:%H:%M}-{batch_slot:%H:%M}", flush=True)
+        print(
+            f"[demo] {BATCH_DAG}: data interval {batch_slot - HOUR:%H:%M}-{batch_slot:%H:%M}, "
+            f"awaiting the execution of the slot {batch_slot:%H:%M}",
+            flush=True,
+        )
         airflow.test_dag(
             BATCH_DAG,
             batch_slot,
             "batch",
             driver=run_slots_when_ready(service, batch_schedule, batch_slot + SLOT_DELAY),
         )
-        runs.append((BATCH_DAG, batch_slot.strftime("%Y-%m-%d %H")))
+        runs.append(
+            DemoRun(
+                BATCH_DAG,
+                batch_slot,
+                batch_slot,
+                "the batch output was seeded drifted on purpose, so needs_attention is the expected branch",
+                tuple(batch_schedule),
+            )
+        )
         print(
             f"[demo] {ON_DEMAND_DAG}: model quality of {hours[2].start:%H:%M}-{hours[3].start:%H:%M}",
             flush=True,
@@ -411,9 +532,19 @@ def main() -> int:
             },
             driver=run_slots_when_ready(service, [], None),
         )
-        runs.append((ON_DEMAND_DAG, on_demand.strftime("%Y-%m-%d %H")))
+        runs.append(
+            DemoRun(
+                ON_DEMAND_DAG,
+                on_demand,
+                None,
+                f"one-time model-quality check of the drifted hour {hours[2].start:%H:%M}-"
+                f"{hours[3].start:%H:%M}",
+            )
+        )
         print(report(service, airflow, runs))
         print(f"\n[demo] done in {time.monotonic() - started:.0f} s")
+        if keep:
+            print(keep_instructions(service, airflow))
         return 0
     finally:
         service.stop()
@@ -436,4 +567,4 @@ def seed_only(endpoint_url: str) -> int:
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--seed":
         sys.exit(seed_only(sys.argv[2]))
-    sys.exit(main())
+    sys.exit(main(keep=sys.argv[1:] == ["--keep"]))

@@ -115,6 +115,16 @@ BAD_DAGS = {
         'monitoring_schedule_name="s", on_completed="a", on_violations="b", min_count=0)',
         "min_count",
     ),
+    "branch_check_types": (
+        'SageMakerMonitoringViolationBranchOperator(task_id="t", monitoring_type="ModelQuality", '
+        'monitoring_schedule_name="s", on_completed="a", on_violations="b", check_types="not_a_check")',
+        "check_types",
+    ),
+    "branch_subjects": (
+        'SageMakerMonitoringViolationBranchOperator(task_id="t", monitoring_type="ModelBias", '
+        'monitoring_schedule_name="s", on_completed="a", on_violations="b", subjects=["DPPL", "dppl"])',
+        "subjects",
+    ),
     "ground_truth_event_id": (
         'SageMakerUploadGroundTruthOperator(task_id="t", ground_truth_s3_uri="s3://bucket/gt", '
         'labels=[("e1", 1), ("e1", 0)])',

@@ -28,7 +28,7 @@ sys.path.insert(0, str(EXAMPLES))
 from mm_examples import ExampleSettings  # noqa: E402
 from mm_examples.demo_data import (  # noqa: E402
     DRIFT,
-    RETRAINED_SEED,
+    HOUR_SEEDS,
     V1_SEED,
     Hour,
     batch_objects,
@@ -53,6 +53,8 @@ def example_dags_db() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(EXAMPLES))
         patch.setenv("AIRFLOW_VAR_MM_EXAMPLES", FAST)
+        # dag.test() resumes in-process: no worker exit to wait out before the first look
+        patch.setenv("AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL", "0")
         if (
             not AIRFLOW_V_3_0_PLUS
         ):  # Airflow 2's unit-test config asks for LocalExecutor, which refuses SQLite
@@ -168,9 +170,9 @@ def test_hourly_monitoring_then_retraining(service: LocalModelMonitor) -> None:
     seed(
         service,
         endpoint_objects,
-        Hour(healthy, V1_SEED),
-        Hour(drifted, V1_SEED, DRIFT),
-        Hour(retrained, RETRAINED_SEED),
+        Hour(healthy, HOUR_SEEDS[0]),  # fresh samples of healthy traffic, never the validation records
+        Hour(drifted, HOUR_SEEDS[2], DRIFT),
+        Hour(retrained, HOUR_SEEDS[3]),
     )
     service.set_clock(healthy + HOUR - timedelta(minutes=10))
 
@@ -212,8 +214,8 @@ def test_hourly_monitoring_then_retraining(service: LocalModelMonitor) -> None:
 def test_batch_transform_monitoring_then_on_demand_check(service: LocalModelMonitor) -> None:
     top = top_of_hour()
     batch_hour, drifted = top - 2 * HOUR, top - 3 * HOUR
-    seed(service, batch_objects, Hour(batch_hour, V1_SEED, DRIFT))
-    seed(service, endpoint_objects, Hour(drifted, V1_SEED, DRIFT))
+    seed(service, batch_objects, Hour(batch_hour, HOUR_SEEDS[6], DRIFT))
+    seed(service, endpoint_objects, Hour(drifted, HOUR_SEEDS[2], DRIFT))
     service.set_clock(batch_hour + HOUR - timedelta(minutes=10))
 
     state, batch = run_dag(

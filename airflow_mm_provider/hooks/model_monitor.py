@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.exceptions import AirflowException
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
-from botocore.exceptions import ClientError
+from airflow.providers.amazon.aws.utils.waiter_with_logging import RETRIABLE_ERROR_CODES
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from airflow_mm_provider.monitoring import names
 from airflow_mm_provider.monitoring.outcomes import execution_label, failure_message
@@ -102,11 +104,34 @@ class ReportFileNotFoundError(ModelMonitorHookError):
         super().__init__(f"{uri} does not exist" + (f": {detail}" if detail else ""))
 
 
+class MalformedReportError(ModelMonitorHookError):
+    """A report file exists but cannot be read as the report the caller needs.
+
+    :param uri: the S3 URI that was read.
+    :param detail: what is wrong with it.
+    """
+
+    def __init__(self, uri: str, detail: str) -> None:
+        self.uri = uri
+        super().__init__(f"{uri} is not a readable report: {detail}")
+
+
 def error_code(exc: BaseException) -> str | None:
     """The service error code of a botocore ``ClientError`` (e.g. ``ResourceNotFound``), else ``None``."""
     if isinstance(exc, ClientError):
         return exc.response.get("Error", {}).get("Code")
     return None
+
+
+def is_transient_error(exc: BaseException) -> bool:
+    """Whether a failed call is worth repeating later: throttling, a transient service error or a network
+    error, even after botocore's own retries (the codes the Amazon provider's waiters retry on).
+
+    :param exc: the exception a boto3 or aiobotocore call raised.
+    """
+    if isinstance(exc, (BotocoreConnectionError, HTTPClientError)):
+        return True
+    return error_code(exc) in RETRIABLE_ERROR_CODES
 
 
 @contextmanager
@@ -185,6 +210,16 @@ def _pick_in_window(
 def _schedule_type(description: Mapping[str, Any]) -> str | None:
     """The monitoring type of a described schedule (read from its config, else from the top level)."""
     return description["MonitoringScheduleConfig"].get("MonitoringType") or description.get("MonitoringType")
+
+
+def expression_of(description: Mapping[str, Any]) -> ScheduleExpression | None:
+    """The ``ScheduleExpression`` of a described schedule; ``None`` when it has none.
+
+    :param description: the ``DescribeMonitoringSchedule`` answer.
+    """
+    config = description["MonitoringScheduleConfig"]
+    text = (config.get("ScheduleConfig") or {}).get("ScheduleExpression")
+    return None if text is None else ScheduleExpression.parse(text)
 
 
 def _same_schedule_config(current: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
@@ -349,10 +384,39 @@ class SageMakerModelMonitorHook(AwsBaseHook):
 
         :param name: the monitoring schedule name.
         """
-        config = self.describe_schedule(name)["MonitoringScheduleConfig"]
-        text = (config.get("ScheduleConfig") or {}).get("ScheduleExpression")
-        self.log.info("Schedule %s runs on %s", name, text or "a daily time the service picks")
-        return None if text is None else ScheduleExpression.parse(text)
+        expression = expression_of(self.describe_schedule(name))
+        self.log.info("Schedule %s runs on %s", name, expression or "a daily time the service picks")
+        return expression
+
+    async def describe_schedule_or_none_async(self, name: str) -> dict[str, Any] | None:
+        """Asynchronous :meth:`describe_schedule_or_none`.
+
+        :param name: the monitoring schedule name.
+        """
+        async with await self.get_async_conn() as client:
+            try:
+                return await client.describe_monitoring_schedule(MonitoringScheduleName=name)
+            except ClientError as exc:
+                if error_code(exc) == RESOURCE_NOT_FOUND:
+                    return None
+                raise
+
+    def max_runtime_seconds(self, description: Mapping[str, Any]) -> float | None:
+        """The ``StoppingCondition.MaxRuntimeInSeconds`` of the job a described schedule runs, or ``None``.
+
+        Reads the referenced job definition (one ``Describe<T>JobDefinition`` call), or the inline
+        ``MonitoringJobDefinition``; ``None`` when neither sets one.
+
+        :param description: the schedule's ``DescribeMonitoringSchedule`` answer.
+        """
+        config = description["MonitoringScheduleConfig"]
+        definition_name = config.get("MonitoringJobDefinitionName")
+        monitoring_type = _schedule_type(description)
+        if definition_name and monitoring_type:
+            definition = self.describe_job_definition(monitoring_type, definition_name)
+        else:
+            definition = config.get("MonitoringJobDefinition") or {}
+        return (definition.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds")
 
     def list_schedules(self, *, max_items: int | None = None, **filters: Any) -> list[dict[str, Any]]:
         """Return every ``MonitoringScheduleSummaries`` item of ``ListMonitoringSchedules``, across pages.
@@ -926,7 +990,9 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         """Read an execution's ``constraint_violations.json``.
 
         A missing file reads as no violations when the execution ended ``Completed`` (or when only a URI is
-        given); for any other status it raises :class:`ReportFileNotFoundError` naming the URI.
+        given); for any other status it raises :class:`ReportFileNotFoundError` naming the URI. A file that is
+        not a violations report, or, for a ``CompletedWithViolations`` execution, lists no violation (or one
+        without its ``constraint_check_type``), raises :class:`MalformedReportError` naming the URI.
 
         :param execution_or_uri: a ``MonitoringExecutionSummary``, a report prefix or the file's S3 URI.
         :param monitoring_type: the monitor type that wrote the report.
@@ -941,7 +1007,12 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         uri = _file_uri(report_uri, CONSTRAINT_VIOLATIONS_FILE)
         text = self._read_text_or_none(uri)
         if text is not None:
-            return ViolationReport.from_json(monitoring_type, text)
+            required = status == EXECUTION_COMPLETED_WITH_VIOLATIONS
+            try:
+                return ViolationReport.from_json(monitoring_type, text, require_violations=required)
+            except ValueError as exc:
+                detail = f"{exc} (the execution status is {status})" if required else str(exc)
+                raise MalformedReportError(uri, detail) from exc
         if status == EXECUTION_COMPLETED_WITH_VIOLATIONS:
             raise ReportFileNotFoundError(uri, f"the execution status is {status}, so this file should exist")
         if status not in (None, EXECUTION_COMPLETED):

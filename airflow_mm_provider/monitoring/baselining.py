@@ -37,6 +37,7 @@ from airflow_mm_provider.monitoring.job_definitions import PROBLEM_TYPE, PROBLEM
 from airflow_mm_provider.monitoring.paths import ANALYSIS_FILE, CONSTRAINTS_FILE, STATISTICS_FILE, join_s3
 from airflow_mm_provider.monitoring.prediction_attributes import PredictionFields, check_prediction_attributes
 from airflow_mm_provider.monitoring.rules import rule
+from airflow_mm_provider.monitoring.tolerance import SUGGESTED_FOLDER
 from airflow_mm_provider.monitoring.types import MONITORING_TYPE, MONITORING_TYPES
 
 _SDK = "SageMaker Python SDK"
@@ -824,24 +825,28 @@ def validate_analysis_config(monitoring_type: str, data: Any, path: str = "analy
 
 
 def baseline_result(
-    monitoring_type: str, job_name: str, output_s3_uri: str, status: str | None
+    monitoring_type: str, job_name: str, output_s3_uri: str, status: str | None, suggested: bool = False
 ) -> dict[str, Any]:
     """The JSON-safe summary of a baseline job that downstream tasks (the schedule operator) read.
 
     Keys, always all present: ``job_name``, ``monitoring_type``, ``status`` (the job status when the summary
     was made), ``output_s3_uri``, ``statistics_uri`` (data / model quality, else None), ``constraints_uri``
     (``constraints.json``; Clarify: ``analysis.json``), ``analysis_uri`` (Clarify ``analysis.json``, else
-    None) and ``analysis_config_uri`` (Clarify ``analysis_config.json``, else None).
+    None), ``analysis_config_uri`` (Clarify ``analysis_config.json``, else None) and
+    ``suggested_constraints_uri`` (the job's own suggestion, ``suggested/<constraints file>``, when a
+    tolerance rewrote ``constraints_uri``; else None).
 
     :param monitoring_type: one of :data:`MONITORING_TYPES`.
     :param job_name: the processing job name.
     :param output_s3_uri: the job's output prefix.
     :param status: the job's ``ProcessingJobStatus``.
+    :param suggested: whether a tolerance rewrote the constraints and kept the suggestion beside them.
     """
     if monitoring_type not in MONITORING_TYPES:
         fail("monitoring_type", MONITORING_TYPE, monitoring_type)
     clarify = monitoring_type in CLARIFY_BASELINE_TYPES
     analysis_uri = join_s3(output_s3_uri, ANALYSIS_FILE) if clarify else None
+    constraints_file = ANALYSIS_FILE if clarify else CONSTRAINTS_FILE
     return {
         "job_name": job_name,
         "monitoring_type": monitoring_type,
@@ -851,4 +856,7 @@ def baseline_result(
         "constraints_uri": analysis_uri if clarify else join_s3(output_s3_uri, CONSTRAINTS_FILE),
         "analysis_uri": analysis_uri,
         "analysis_config_uri": analysis_config_uri(output_s3_uri) if clarify else None,
+        "suggested_constraints_uri": (
+            join_s3(output_s3_uri, SUGGESTED_FOLDER, constraints_file) if suggested else None
+        ),
     }

@@ -91,6 +91,13 @@ MAX_RUNTIME_INTERVAL = rule(
     "must not exceed the shortest time between two runs of the schedule (3600 for hourly)",
     f"{_BC}: MonitoringStoppingCondition doc: 'cannot exceed the frequency of the job', up to 3600 hourly",
 )
+IMAGE_OR_REGION = rule(
+    "image-or-region",
+    "<T>AppSpecification.ImageUri of a typed job definition (image_uri, region)",
+    "must be given as image_uri, or picked for a region: pass region='us-east-1' (for example) to use the "
+    "built-in Model Monitor analyzer or Clarify image of that region",
+    f"{_BC}: ImageUri is required; the SDK's image_uris.retrieve picks the built-in image of a region",
+)
 TIMES_NEED_SCHEDULE = rule(
     "analysis-times-need-schedule",
     "ScheduleConfig.DataAnalysisStartTime, ScheduleConfig.DataAnalysisEndTime",
@@ -111,7 +118,8 @@ class JobDefinitionSpec:
     """Members every job definition shares; use one of the four subclasses.
 
     :param role_arn: IAM role the monitoring jobs run as.
-    :param image_uri: the analyzer image (Model Monitor analyzer or Clarify, per region).
+    :param image_uri: the container image; default: the built-in image of ``region`` (the Model Monitor
+        analyzer for data and model quality, SageMaker Clarify for bias and explainability).
     :param input: the monitored data: an endpoint's or a batch transform's capture.
     :param output: where reports go.
     :param resources: the processing cluster (default one ml.m5.xlarge with 30 GB).
@@ -120,12 +128,14 @@ class JobDefinitionSpec:
     :param network: isolation, encryption and VPC.
     :param stopping_condition: the runtime limit of each execution.
     :param tags: tags of the job definition, as a mapping or an API tag list.
+    :param region: the AWS region whose built-in image to use when ``image_uri`` is not given; it is not
+        part of the request.
     """
 
     monitoring_type: ClassVar[str]
 
     role_arn: str
-    image_uri: str
+    image_uri: str | None = None
     input: EndpointInput | BatchTransformInput
     output: MonitoringOutput
     resources: ClusterResources = field(default_factory=ClusterResources)
@@ -134,9 +144,14 @@ class JobDefinitionSpec:
     network: NetworkConfig | None = None
     stopping_condition: StoppingCondition | None = None
     tags: Tags | Mapping[str, str] | Sequence[Mapping[str, str]] | None = None
+    region: str | None = None
 
     def __post_init__(self) -> None:
         api = MONITORING_TYPE_APIS[self.monitoring_type]
+        if self.image_uri is None:
+            if self.region is None:
+                fail(join(api.app_specification_key, "ImageUri"), IMAGE_OR_REGION)
+            object.__setattr__(self, "image_uri", images.image_uri_for(self.monitoring_type, self.region))
         if not isinstance(self.input, (EndpointInput, BatchTransformInput)):
             fail(api.job_input_key, INPUT_ONE_OF, self.input)
         if self.tags is not None and not isinstance(self.tags, Tags):

@@ -23,6 +23,8 @@ RUNNING_STATUSES = frozenset({PENDING, IN_PROGRESS, STOPPING})
 """Execution statuses that still change."""
 TERMINAL_STATUSES = frozenset({COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED, STOPPED})
 """Execution statuses that never change again (the set the SDK tests and AWS notebooks wait for)."""
+EXECUTION_STATUSES = RUNNING_STATUSES | TERMINAL_STATUSES
+"""Every ``MonitoringExecutionStatus`` the API defines (botocore's ``ExecutionStatus`` enum)."""
 
 STATUS_KEY = "MonitoringExecutionStatus"
 
@@ -30,6 +32,8 @@ TIMEOUT = "timeout"
 """Trigger event status, besides the :class:`Outcome` values: the deadline passed first."""
 ERROR = "error"
 """Trigger event status when a call to the service failed."""
+UNREACHABLE = "unreachable"
+"""Trigger event status when the awaited execution can never run (schedule deleted, stopped or Failed)."""
 
 NO_DATA_MARKER = "had no data"
 NO_DATA_HINT = (
@@ -39,7 +43,9 @@ NO_DATA_HINT = (
     "point at hours that hold data."
 )
 STOPPED_HINT = (
-    "Hint: a Stopped execution ran longer than StoppingCondition.MaxRuntimeInSeconds or was stopped by hand."
+    "Hint: a Stopped execution ran longer than StoppingCondition.MaxRuntimeInSeconds or was stopped by hand. "
+    "A stopped execution is not run again: raise MaxRuntimeInSeconds if it ran out of time, and analyse the "
+    "window again with a one-time (NOW) schedule if its verdict is needed."
 )
 
 

@@ -31,6 +31,28 @@ PROBLEM_TYPE_KEYS: dict[str, str] = {
     "MulticlassClassification": "multiclass_classification",
 }
 
+_BINARY_SCORES = ("recall", "precision", "accuracy", "f0_5", "f1", "f2")
+_MULTICLASS_SCORES = ("accuracy", *(f"weighted_{name}" for name in _BINARY_SCORES if name != "accuracy"))
+#: ``ProblemType`` -> the scalar metrics of its ``<stem>_metrics`` section (Developer Guide, model quality
+#: metrics), which are also the metrics its ``<stem>_constraints`` and violations can name.
+MODEL_QUALITY_METRICS: dict[str, frozenset[str]] = {
+    "Regression": frozenset({"mae", "mse", "rmse", "r2"}),
+    "BinaryClassification": frozenset(
+        {
+            *_BINARY_SCORES,
+            *(f"{name}_best_constant_classifier" for name in _BINARY_SCORES),
+            "true_positive_rate",
+            "true_negative_rate",
+            "false_positive_rate",
+            "false_negative_rate",
+            "auc",
+        }
+    ),
+    "MulticlassClassification": frozenset(
+        {*_MULTICLASS_SCORES, *(f"{name}_best_constant_classifier" for name in _MULTICLASS_SCORES)}
+    ),
+}
+
 
 def detect_problem_type(document: Mapping[str, Any], suffix: str, what: str) -> tuple[str, Mapping[str, Any]]:
     """Find the one ``<stem><suffix>`` section of a model-quality file; return its problem type and content.

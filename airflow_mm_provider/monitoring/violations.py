@@ -246,13 +246,22 @@ class ViolationReport:
         return cls(monitoring_type)
 
     @classmethod
-    def from_json(cls, monitoring_type: str, data: Mapping[str, Any] | str | bytes) -> ViolationReport:
+    def from_json(
+        cls,
+        monitoring_type: str,
+        data: Mapping[str, Any] | str | bytes,
+        *,
+        require_violations: bool = False,
+    ) -> ViolationReport:
         """Read ``constraint_violations.json`` of any monitor type, with or without ``version``.
 
-        A missing or ``null`` ``violations`` key reads as no violations.
+        A missing or ``null`` ``violations`` key reads as no violations unless ``require_violations``.
 
         :param monitoring_type: the monitor type that wrote the file.
         :param data: the file content, parsed or as JSON text/bytes.
+        :param require_violations: the file must list at least one violation, each naming its
+            ``constraint_check_type``, as the report of an execution that ended ``CompletedWithViolations``
+            does; anything else raises ``ValueError``.
         """
         check_monitoring_type(monitoring_type)
         document = load_json_object(data, CONSTRAINT_VIOLATIONS_FILE)
@@ -261,12 +270,18 @@ class ViolationReport:
             raise ValueError(
                 f"{CONSTRAINT_VIOLATIONS_FILE}: violations must be a list (got {type(items).__name__})"
             )
+        if require_violations and not items:
+            found = f"got {document['violations']!r}" if "violations" in document else "the key is missing"
+            raise ValueError(f"{CONSTRAINT_VIOLATIONS_FILE}: violations must be a non-empty list ({found})")
         violations = []
         for index, item in enumerate(items):
             try:
-                violations.append(Violation.from_json(monitoring_type, item))
+                violation = Violation.from_json(monitoring_type, item)
+                if require_violations and not violation.check_type:
+                    raise ValueError(f"violation must name its constraint_check_type (got {item!r})")
             except ValueError as exc:
                 raise ValueError(f"{CONSTRAINT_VIOLATIONS_FILE}: violations[{index}]: {exc}") from exc
+            violations.append(violation)
         return cls(monitoring_type, tuple(violations), optional_text(document.get("version")))
 
     @property

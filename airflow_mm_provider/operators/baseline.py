@@ -2,7 +2,10 @@
 
 Each operator starts one SageMaker processing job shaped as the SageMaker Python SDK's ``suggest_baseline``
 shapes it (see :mod:`airflow_mm_provider.monitoring.baselining`), waits for it (in the worker, or deferred to
-the triggerer with the Amazon provider's ``SageMakerTrigger``) and returns a summary for downstream tasks.
+the triggerer with :class:`~airflow_mm_provider.triggers.processing_job.SageMakerProcessingJobTrigger`, the
+Amazon provider's ``SageMakerTrigger`` looking first one ``check_interval`` later) and returns a summary for
+downstream tasks. A deferrable operator reads the job's status just before deferring and does not defer for a
+job that has already ended.
 
 Idempotent: the job is named after the DAG run and the task (``names.run_scoped_name``) unless ``job_name``
 is given. On execute, an existing job of that name is never started again: ``InProgress`` / ``Stopping`` →
@@ -22,6 +25,15 @@ Returned value (XCom), a JSON-safe dict whose keys are stable and always all pre
   which is what a Clarify job definition takes as ``ConstraintsResource``.
 - ``analysis_uri``: ``<output>/analysis.json`` (Clarify; None otherwise).
 - ``analysis_config_uri``: ``<output>/analysis_config.json`` uploaded before the Clarify job (None otherwise).
+- ``suggested_constraints_uri``: ``<output>/suggested/constraints.json`` (bias: ``suggested/analysis.json``),
+  the job's own suggestion, when a tolerance rewrote ``constraints_uri``; else None.
+
+Tolerance (data quality, model quality, bias): once the job has completed, the operator reads the suggested
+``constraints.json`` (bias: ``analysis.json``), keeps it unchanged under ``<output>/suggested/`` (tagged with
+the job name) and writes the loosened version where the job wrote it, which is what the schedule uses (see
+:mod:`airflow_mm_provider.monitoring.tolerance`). A retry adjusts the kept suggestion again, never the already
+loosened file, so it writes the same result. Model quality and bias apply the measured default tolerance
+unless ``tolerance=None``; data quality applies none unless given.
 
 Literal parameter values are validated when the operator is built (DAG parse time); templated values are
 validated after rendering, before any AWS call. Errors are ``MonitoringValidationError`` naming the field.
@@ -42,9 +54,17 @@ from airflow.providers.amazon.aws.utils import validate_execute_complete_event
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.providers.common.compat.sdk import AirflowException, conf
 
-from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
+from airflow_mm_provider.hooks.model_monitor import PROCESSING_JOB_RUNNING, SageMakerModelMonitorHook
 from airflow_mm_provider.monitoring import names
 from airflow_mm_provider.monitoring.paths import split_s3_uri
+from airflow_mm_provider.monitoring.tolerance import (
+    DEFAULT_BIAS_TOLERANCE,
+    DEFAULT_MODEL_QUALITY_TOLERANCE,
+    BiasTolerance,
+    DataQualityTolerance,
+    ModelQualityTolerance,
+    ToleranceError,
+)
 from airflow_mm_provider.operators.templating import is_literal
 
 if TYPE_CHECKING:
@@ -66,6 +86,8 @@ DEFAULT_WAIT_SECONDS = 2 * 86400
 """How long a deferred wait may take when ``max_ingestion_time`` is not set (two days)."""
 
 _FAILED = ("Failed", "Stopped")
+_JOB_METADATA = "baselining-job-name"
+"""S3 metadata key naming the job whose suggestion a kept ``suggested/`` file is."""
 _PLACEHOLDERS: dict[str, Any] = {
     "baseline_dataset": "s3://template-placeholder/dataset",
     "output_s3_uri": "s3://template-placeholder/output",
@@ -76,6 +98,13 @@ _PLACEHOLDERS: dict[str, Any] = {
     "record_preprocessor_script": "s3://template-placeholder/preprocessor.py",
     "post_analytics_processor_script": "s3://template-placeholder/postprocessor.py",
 }
+
+
+def _checked_tolerance(value: Any, kind: type) -> Any:
+    """``value`` when it is a ``kind`` or None; else :class:`ToleranceError` naming ``tolerance``."""
+    if value is not None and not isinstance(value, kind):
+        raise ToleranceError("tolerance", f"must be a {kind.__name__} or None", value)
+    return value
 
 
 class _BaselineOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
@@ -110,6 +139,7 @@ class _BaselineOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
 
     aws_hook_class = SageMakerModelMonitorHook
     monitoring_type: ClassVar[str]
+    tolerance: ModelQualityTolerance | DataQualityTolerance | BiasTolerance | None = None
     template_fields: Sequence[str] = aws_template_fields(
         "baseline_dataset", "output_s3_uri", "role_arn", "job_name", "image_uri", "environment"
     )
@@ -245,14 +275,48 @@ class _BaselineOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
         return request
 
     def _summary(self, job: Mapping[str, Any]) -> dict[str, Any]:
-        """The XCom summary of a described (or just created) job."""
+        """The XCom summary of a described (or just created) job; applies the tolerance once it completed."""
         from airflow_mm_provider.monitoring import baselining
 
         outputs = (job.get("ProcessingOutputConfig") or {}).get("Outputs") or []
         output_uri = outputs[0]["S3Output"]["S3Uri"] if outputs else self.output_s3_uri
-        return baselining.baseline_result(
-            self.monitoring_type, job["ProcessingJobName"], output_uri, job.get("ProcessingJobStatus")
+        status = job.get("ProcessingJobStatus")
+        adjusted = self.tolerance is not None and status == "Completed"
+        summary = baselining.baseline_result(
+            self.monitoring_type, job["ProcessingJobName"], output_uri, status, suggested=adjusted
         )
+        if adjusted:
+            self._apply_tolerance(summary)
+        elif self.tolerance is not None:
+            self.log.warning(
+                "Baseline job %s is %s: its constraints are not loosened by the tolerance, because the "
+                "task did not wait for it to complete",
+                summary["job_name"],
+                status,
+            )
+        return summary
+
+    def _apply_tolerance(self, summary: Mapping[str, Any]) -> None:
+        """Keep the job's suggestion under ``suggested/``; write it, loosened by the tolerance, in place."""
+        assert self.tolerance is not None
+        target, kept = summary["constraints_uri"], summary["suggested_constraints_uri"]
+        target_bucket, target_key = split_s3_uri(target)
+        kept_bucket, kept_key = split_s3_uri(kept)
+        s3 = self.hook.s3_hook
+        head = s3.head_object(kept_key, kept_bucket) or {}
+        if (head.get("Metadata") or {}).get(_JOB_METADATA) != summary["job_name"]:
+            s3.copy_object(
+                target_key,
+                kept_key,
+                target_bucket,
+                kept_bucket,
+                Metadata={_JOB_METADATA: summary["job_name"]},
+                MetadataDirective="REPLACE",
+            )
+            self.log.info("Kept the suggestion of baseline job %s at %s", summary["job_name"], kept)
+        adjusted = self.tolerance.apply(self.hook.read_json(kept))
+        s3.load_string(json.dumps(adjusted), target_key, bucket_name=target_bucket, replace=True)
+        self.log.info("Wrote the suggestion loosened by %s to %s", self.tolerance, target)
 
     def _raise_failed(self, job: Mapping[str, Any], attached: bool = False) -> None:
         """Fail the task for a job that ended Failed or Stopped, quoting its reasons."""
@@ -293,17 +357,21 @@ class _BaselineOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
                 self.log.warning("deferrable has no effect when wait_for_completion is False")
             return self._summary(job)
         if self.deferrable:
-            self._defer(job_name)
+            current = self.hook.describe_processing_job(job_name)
+            if current.get("ProcessingJobStatus") in PROCESSING_JOB_RUNNING:
+                self._defer(job_name)
+            self.log.info("Baseline job %s has already ended; not deferring", job_name)
+            return self._finish(current)
         final = self.hook.wait_for_processing_job(job_name, self.check_interval, self.max_ingestion_time)
         return self._finish(final)
 
     def _defer(self, job_name: str) -> None:
-        """Hand the wait to the triggerer with the Amazon provider's processing-job trigger."""
-        from airflow.providers.amazon.aws.triggers.sagemaker import SageMakerTrigger
+        """Hand the wait to the triggerer with the processing-job trigger."""
+        from airflow_mm_provider.triggers.processing_job import SageMakerProcessingJobTrigger
 
         limit = self.max_ingestion_time or DEFAULT_WAIT_SECONDS
         self.defer(
-            trigger=SageMakerTrigger(
+            trigger=SageMakerProcessingJobTrigger(
                 job_name=job_name,
                 job_type="Processing",
                 waiter_delay=self.check_interval,
@@ -338,6 +406,8 @@ class SageMakerDataQualityBaselineOperator(_BaselineOperator):
 
     :param record_preprocessor_script: S3 URI of a record preprocessor script (templated).
     :param post_analytics_processor_script: S3 URI of a post-analytics processor script (templated).
+    :param tolerance: loosens the suggested ``constraints.json`` once the job completed (drift distance, type
+        match, completeness); None (default) keeps the suggestion as it is.
     :param kwargs: the shared parameters of :class:`_BaselineOperator`.
     """
 
@@ -353,11 +423,13 @@ class SageMakerDataQualityBaselineOperator(_BaselineOperator):
         *,
         record_preprocessor_script: str | None = None,
         post_analytics_processor_script: str | None = None,
+        tolerance: DataQualityTolerance | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.record_preprocessor_script = record_preprocessor_script
         self.post_analytics_processor_script = post_analytics_processor_script
+        self.tolerance = _checked_tolerance(tolerance, DataQualityTolerance)
         self._check_literals()
 
     def _build_request(self, settings: BaselineJobSettings, rendered: bool) -> dict[str, Any]:
@@ -385,6 +457,8 @@ class SageMakerModelQualityBaselineOperator(_BaselineOperator):
     :param probability_attribute: column of the predicted probability (binary classification).
     :param probability_threshold_attribute: probability cut-off in [0, 1] (a number or its text).
     :param post_analytics_processor_script: S3 URI of a post-analytics processor script (templated).
+    :param tolerance: margins that loosen the suggested thresholds once the job completed; default: the
+        measured default (0.06 on every metric); None keeps the suggestion, which healthy hours often break.
     :param kwargs: the shared parameters of :class:`_BaselineOperator`.
     """
 
@@ -400,6 +474,7 @@ class SageMakerModelQualityBaselineOperator(_BaselineOperator):
         probability_attribute: str | None = None,
         probability_threshold_attribute: float | str | None = None,
         post_analytics_processor_script: str | None = None,
+        tolerance: ModelQualityTolerance | None = DEFAULT_MODEL_QUALITY_TOLERANCE,
         **kwargs: Any,
     ) -> None:
         from airflow_mm_provider.monitoring.baselining import ModelQualityAttributes
@@ -413,6 +488,7 @@ class SageMakerModelQualityBaselineOperator(_BaselineOperator):
             probability_threshold_attribute=probability_threshold_attribute,
         )
         self.post_analytics_processor_script = post_analytics_processor_script
+        self.tolerance = _checked_tolerance(tolerance, ModelQualityTolerance)
         self._check_literals()
 
     def _build_request(self, settings: BaselineJobSettings, rendered: bool) -> dict[str, Any]:
@@ -517,6 +593,9 @@ class SageMakerModelBiasBaselineOperator(_ClarifyBaselineOperator):
     :param post_training_methods: ``"all"``, a list of post-training metric names, or None to skip.
     :param predicted_label: the dataset column already holding predicted labels (instead of a model).
     :param excluded_columns: columns that are neither features nor label.
+    :param tolerance: a margin that moves each baseline value away from its fair value once the job completed,
+        on top of the bootstrap interval the monitor judges with; default: the measured default (0.02); None
+        keeps the job's values.
     :param kwargs: the shared Clarify parameters of :class:`_ClarifyBaselineOperator`.
     """
 
@@ -534,6 +613,7 @@ class SageMakerModelBiasBaselineOperator(_ClarifyBaselineOperator):
         post_training_methods: str | list[str] | None = "all",
         predicted_label: str | int | None = None,
         excluded_columns: Sequence[str | int] | None = None,
+        tolerance: BiasTolerance | None = DEFAULT_BIAS_TOLERANCE,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -546,6 +626,7 @@ class SageMakerModelBiasBaselineOperator(_ClarifyBaselineOperator):
         self.post_training_methods = post_training_methods
         self.predicted_label = predicted_label
         self.excluded_columns = excluded_columns
+        self.tolerance = _checked_tolerance(tolerance, BiasTolerance)
         self._check_literals()
 
     def _config_from_parts(self) -> dict[str, Any]:

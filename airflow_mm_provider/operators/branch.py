@@ -17,8 +17,14 @@ from airflow.providers.common.compat.sdk import (
     BaseBranchOperator,
 )
 
-from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
+from airflow_mm_provider.hooks.model_monitor import (
+    MalformedReportError,
+    ReportFileNotFoundError,
+    SageMakerModelMonitorHook,
+)
 from airflow_mm_provider.monitoring.outcomes import (
+    EXECUTION_STATUSES,
+    RUNNING_STATUSES,
     STATUS_KEY,
     Outcome,
     classify,
@@ -71,13 +77,17 @@ def _branch(value: Any, name: str, required: bool = True) -> Branch | None:
 
 
 def _violation_filter(
-    check_types: Any, subjects: Any, facets: Any, labels: Any, min_count: int
+    monitoring_type: str, check_types: Any, subjects: Any, facets: Any, labels: Any, min_count: int
 ) -> ViolationFilter | None:
+    """The filter of the given criteria, checked against the names ``monitoring_type`` violations carry."""
     if (check_types, subjects, facets, labels, min_count) == (None, None, None, None, 1):
         return None
+    from airflow_mm_provider.monitoring.violation_names import check_filter_names
     from airflow_mm_provider.monitoring.violations import ViolationFilter
 
-    return ViolationFilter(check_types, subjects, facets, labels, min_count)
+    violation_filter = ViolationFilter(check_types, subjects, facets, labels, min_count)
+    check_filter_names(monitoring_type, violation_filter.check_types, violation_filter.subjects)
+    return violation_filter
 
 
 class SageMakerMonitoringViolationBranchOperator(
@@ -97,10 +107,12 @@ class SageMakerMonitoringViolationBranchOperator(
     - ``CompletedWithViolations`` follows ``on_violations``. When a filter is given (``check_types``,
       ``subjects``, ``facets``, ``labels``, ``min_count``), the violations count only if at least
       ``min_count`` of them match it; otherwise the execution is treated as clean and ``on_completed`` is
-      followed.
+      followed. Its ``constraint_violations.json`` must list at least one violation, each naming its
+      ``constraint_check_type``: a missing, unreadable or empty report fails the task, naming the report URI.
     - ``Failed`` and ``Stopped`` follow ``on_failed``; without ``on_failed`` the task fails (no retries, the
       execution will not change). The message carries ``FailureReason`` and the processing job's exit text;
       it is logged and pushed to XCom under ``execution_failure``.
+    - A running execution is an error (retried); a status the API does not define fails the task, naming it.
 
     For completed executions the violations are read through the hook, logged as a table and pushed to XCom
     under ``violation_report`` (``ViolationReport.summary()``: type, count, counts per check type and per
@@ -125,8 +137,12 @@ class SageMakerMonitoringViolationBranchOperator(
     :param wait_for: ``data_interval`` or ``latest``: which execution of the schedule to take (named as in
         the execution sensor).
     :param end_time_offset: the job's ``EndTimeOffset`` for ``data_interval`` (see the execution sensor).
-    :param check_types: only these ``constraint_check_type`` values count.
-    :param subjects: only violations of these features, metrics or subjects count.
+    :param check_types: only these ``constraint_check_type`` values count; each must be one the monitor type
+        writes (e.g. ``baseline_drift_check``, ``LessThanThreshold``, ``bias_drift_check``), checked at
+        construction.
+    :param subjects: only violations of these features, metrics or subjects count; for model quality each
+        must be a model-quality metric (e.g. ``f2``), for bias a bias metric (e.g. ``DPPL``) or a subject
+        ``<facet>=<value>:<metric>``, checked at construction.
     :param facets: only bias violations of these facets (``facet`` or ``facet=value``) count.
     :param labels: only explainability violations of these labels count.
     :param min_count: how many matching violations are needed to follow ``on_violations``.
@@ -183,22 +199,37 @@ class SageMakerMonitoringViolationBranchOperator(
         self.monitoring_schedule_name = monitoring_schedule_name
         self.wait_for = wait_for
         self.end_time_offset = end_time_offset
-        self.violation_filter = _violation_filter(check_types, subjects, facets, labels, min_count)
+        self.violation_filter = _violation_filter(
+            self.monitoring_type, check_types, subjects, facets, labels, min_count
+        )
         self.emit_asset = emit_asset
         self.asset_alias = asset_alias
 
     def choose_branch(self, context: Context) -> Branch:
         """Find the execution, read its violations and pick the branch (see the class docstring)."""
         summary = self._execution(context)
-        outcome = classify(summary.get(STATUS_KEY))
-        if outcome is None:
+        status = summary.get(STATUS_KEY)
+        outcome = classify(status)
+        if status in RUNNING_STATUSES:
             raise AirflowException(
-                f"The {execution_label(summary)} is {summary.get(STATUS_KEY)} and has not ended; wait for it "
+                f"The {execution_label(summary)} is {status} and has not ended; wait for it "
                 "with SageMakerMonitoringExecutionSensor before branching"
+            )
+        if outcome is None:
+            raise AirflowFailException(
+                f"The {execution_label(summary)} has the unknown status {status!r}; a "
+                f"MonitoringExecutionStatus is one of {', '.join(sorted(EXECUTION_STATUSES))}, so there is "
+                "no branch to follow"
             )
         if outcome is Outcome.FAILED:
             return self._on_failure(context, summary)
-        report = self.hook.read_violations(summary, self.monitoring_type)
+        try:
+            report = self.hook.read_violations(summary, self.monitoring_type)
+        except (MalformedReportError, ReportFileNotFoundError) as exc:
+            raise AirflowFailException(
+                f"The {execution_label(summary)} ended {status}, but its violations report cannot be "
+                f"used, so there is no branch to follow: {exc}"
+            ) from exc
         self.log.info("Violations of the %s:\n%s", execution_label(summary), report.to_table())
         context["ti"].xcom_push(key=VIOLATION_REPORT_KEY, value=report.summary())
         counted = self._counted(outcome, report)

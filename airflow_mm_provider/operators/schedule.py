@@ -541,7 +541,8 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
     :param tags: tags of the schedule (templated).
     :param wait_for_completion: wait for the execution; when False, return once the schedule exists and
         leave it in place.
-    :param deferrable: wait in the triggerer (default from ``[operators] default_deferrable``).
+    :param deferrable: wait in the triggerer (default from ``[operators] default_deferrable``); an execution
+        found ended by one ListMonitoringExecutions call just before is not deferred for.
     :param fail_on_violations: fail when the execution found constraint violations.
     :param fail_on_failed: fail when the execution ended ``Failed`` or ``Stopped``.
     :param poll_interval: seconds between two ListMonitoringExecutions calls while waiting.
@@ -681,29 +682,35 @@ class SageMakerOneTimeMonitoringOperator(_JobDefinitionArgs, SageMakerModelMonit
                 }
             deadline = None if self.timeout is None else now + timedelta(seconds=self.timeout)
             if self.deferrable:
-                from airflow_mm_provider.triggers.execution import SageMakerMonitoringExecutionTrigger
-
-                trigger = SageMakerMonitoringExecutionTrigger(
-                    monitoring_schedule_name=name,
-                    scheduled_after=scheduled_after,
-                    deadline=deadline,
-                    poll_interval=self.poll_interval,
-                    aws_conn_id=self.aws_conn_id,
-                    region_name=self.region_name,
-                    verify=self.verify,
-                    botocore_config=self.botocore_config,
-                )
-                deferred = True
-                self.defer(
-                    trigger=trigger,
-                    method_name="execute_complete",
-                    kwargs={"monitoring_schedule_name": name},
-                )
-            summary = self._wait(name, scheduled_after, deadline)
+                summary = self.hook.find_execution(name, scheduled_after=scheduled_after)
+                if summary is None or classify(summary.get(STATUS_KEY)) is None:
+                    deferred = True
+                    self._defer(name, scheduled_after, deadline)
+                self.log.info("The %s has already ended; not deferring", execution_label(summary))
+            else:
+                summary = self._wait(name, scheduled_after, deadline)
             return self._conclude(context, execution_summary(summary))
         finally:
             if not deferred and self.wait_for_completion:
                 self._clean_up(name)
+
+    def _defer(self, name: str, scheduled_after: datetime, deadline: datetime | None) -> None:
+        """Hand the wait to the execution trigger, whose first look comes one poll interval from now."""
+        from airflow_mm_provider.triggers.execution import SageMakerMonitoringExecutionTrigger
+        from airflow_mm_provider.triggers.resume import first_look
+
+        trigger = SageMakerMonitoringExecutionTrigger(
+            monitoring_schedule_name=name,
+            scheduled_after=scheduled_after,
+            wake_at=first_look(_utcnow(), self.poll_interval),
+            deadline=deadline,
+            poll_interval=self.poll_interval,
+            aws_conn_id=self.aws_conn_id,
+            region_name=self.region_name,
+            verify=self.verify,
+            botocore_config=self.botocore_config,
+        )
+        self.defer(trigger=trigger, method_name="execute_complete", kwargs={"monitoring_schedule_name": name})
 
     def execute_complete(
         self, context: Context, event: Mapping[str, Any] | None = None, monitoring_schedule_name: str = ""

@@ -10,11 +10,12 @@ from typing import Any
 from airflow.providers.common.compat.sdk import timezone
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
+from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook, is_transient_error
 from airflow_mm_provider.monitoring.outcomes import (
     ERROR,
     STATUS_KEY,
     TIMEOUT,
+    UNREACHABLE,
     Outcome,
     classify,
     execution_label,
@@ -23,6 +24,7 @@ from airflow_mm_provider.monitoring.outcomes import (
     outcome_message,
 )
 from airflow_mm_provider.monitoring.schedule import parse_time
+from airflow_mm_provider.monitoring.waiting import timeout_message, unreachable_reason
 
 _TIME_FIELDS = ("scheduled_after", "scheduled_before", "wake_at", "deadline")
 
@@ -32,9 +34,13 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
 
     Nothing is called before ``wake_at``; then each poll is one list call (the newest execution whose
     ``ScheduledTime`` is in ``[scheduled_after, scheduled_before)``), ``poll_interval`` seconds apart, until
-    ``deadline``. The single event carries ``status`` (``success``, ``violations``, ``failed``, ``timeout`` or
-    ``error``), ``execution`` (the JSON-safe summary, ``None`` when none was found) and ``message``. A plain
-    ``BaseTrigger``: no botocore waiter can pick an execution by ``ScheduledTime``.
+    ``deadline``; while none is listed, each poll also reads the schedule and ends the wait when it can no
+    longer run the execution (deleted, ``Failed``, or stopped before ``scheduled_after``). Throttling and
+    transient errors, after botocore's own retries, are logged and the next poll tries again, as in the
+    sensor's poke mode; other errors end the wait. The single event carries ``status`` (``success``,
+    ``violations``, ``failed``, ``unreachable``, ``timeout`` or ``error``), ``execution`` (the JSON-safe
+    summary, ``None`` when none was found) and ``message``. A plain ``BaseTrigger``: no botocore waiter can
+    pick an execution by ``ScheduledTime``.
 
     :param monitoring_schedule_name: the monitoring schedule.
     :param scheduled_after: inclusive lower bound of ``ScheduledTime`` (datetime or ISO string), or ``None``.
@@ -42,6 +48,8 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
     :param wake_at: make no call before this time (e.g. when the awaited slot opens), or ``None``.
     :param deadline: give up with a ``timeout`` event at this time, or ``None`` to wait without end. An
         absolute time, so a triggerer restart does not extend the wait.
+    :param deadline_reason: how the deadline was chosen, for the timeout message.
+    :param awaited: what is awaited, for messages (e.g. ``the execution of 2024-05-01T13:00:00+00:00``).
     :param poll_interval: seconds between two polls.
     :param aws_conn_id: the Airflow connection used for AWS credentials.
     :param region_name: the AWS region of the schedule.
@@ -57,6 +65,8 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
         scheduled_before: datetime | str | None = None,
         wake_at: datetime | str | None = None,
         deadline: datetime | str | None = None,
+        deadline_reason: str | None = None,
+        awaited: str | None = None,
         poll_interval: float = 60.0,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
@@ -71,6 +81,8 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
         self.scheduled_before = parse_time(scheduled_before, "scheduled_before")
         self.wake_at = parse_time(wake_at, "wake_at")
         self.deadline = parse_time(deadline, "deadline")
+        self.deadline_reason = deadline_reason
+        self.awaited = awaited
         self.poll_interval = poll_interval
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
@@ -89,6 +101,8 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
             if value is not None:
                 kwargs[name] = value.isoformat()
         optional = {
+            "deadline_reason": self.deadline_reason,
+            "awaited": self.awaited,
             "region_name": self.region_name,
             "verify": self.verify,
             "botocore_config": self.botocore_config,
@@ -111,31 +125,50 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Sleep until ``wake_at``, then poll until the execution ends or the deadline passes."""
         hook = self.hook()
-        summary = None
+        summary, error = None, None
         if self.wake_at is not None:
             start = self.wake_at if self.deadline is None else min(self.wake_at, self.deadline)
             self.log.info("Making no call before %s", start.isoformat())
             await sleep(max(self._seconds_until(start), 0.0))
         while self.deadline is None or self._seconds_until(self.deadline) > 0:
             try:
-                summary = await hook.find_execution_async(
-                    self.monitoring_schedule_name,
-                    scheduled_after=self.scheduled_after,
-                    scheduled_before=self.scheduled_before,
-                )
+                event, summary = await self._poll(hook)
+                error = None
             except Exception as exc:
-                yield TriggerEvent({"status": ERROR, "execution": None, "message": str(exc)})
-                return
-            event = self._terminal_event(summary)
+                if not is_transient_error(exc):
+                    yield TriggerEvent({"status": ERROR, "execution": None, "message": str(exc)})
+                    return
+                error = exc
+                self.log.warning("%s; trying again in %g s", exc, self.poll_interval)
+                event = None
             if event is not None:
                 yield event
                 return
-            self.log.info(self._progress(summary))
+            self.log.info(self._progress(summary, error))
             pause = self.poll_interval
             if self.deadline is not None:
                 pause = min(pause, self._seconds_until(self.deadline))
             await sleep(pause)
-        yield self._timeout_event(summary)
+        yield self._timeout_event(summary, error)
+
+    async def _poll(
+        self, hook: SageMakerModelMonitorHook
+    ) -> tuple[TriggerEvent | None, dict[str, Any] | None]:
+        """One poll: the final event if there is one, and the execution found (``None`` if none is listed)."""
+        summary = await hook.find_execution_async(
+            self.monitoring_schedule_name,
+            scheduled_after=self.scheduled_after,
+            scheduled_before=self.scheduled_before,
+        )
+        if summary is not None:
+            return self._terminal_event(summary), summary
+        description = await hook.describe_schedule_or_none_async(self.monitoring_schedule_name)
+        reason = unreachable_reason(
+            self.monitoring_schedule_name, description, self.scheduled_after, timezone.utcnow()
+        )
+        if reason is None:
+            return None, None
+        return TriggerEvent({"status": UNREACHABLE, "execution": None, "message": reason}), None
 
     def _terminal_event(self, summary: dict[str, Any] | None) -> TriggerEvent | None:
         """The event for a terminal execution, else ``None``."""
@@ -146,12 +179,27 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
         message = failure_message(safe) if outcome is Outcome.FAILED else outcome_message(safe)
         return TriggerEvent({"status": outcome.value, "execution": safe, "message": message})
 
-    def _timeout_event(self, summary: dict[str, Any] | None) -> TriggerEvent:
-        message = f"Gave up at the deadline {self.deadline.isoformat()}: {self._progress(summary)}"
+    def _timeout_event(self, summary: dict[str, Any] | None, error: BaseException | None) -> TriggerEvent:
+        message = timeout_message(
+            self.monitoring_schedule_name,
+            self.awaited or self._window(),
+            self.deadline,
+            self._progress(summary, error),
+            self.deadline_reason or "the deadline given",
+        )
         safe = None if summary is None else execution_summary(summary)
         return TriggerEvent({"status": TIMEOUT, "execution": safe, "message": message})
 
-    def _progress(self, summary: dict[str, Any] | None) -> str:
-        if summary is None:
-            return f"no execution of {self.monitoring_schedule_name} in the awaited window yet"
-        return f"the {execution_label(summary)} is {summary.get(STATUS_KEY)}"
+    def _window(self) -> str:
+        after = "" if self.scheduled_after is None else f" from {self.scheduled_after.isoformat()}"
+        before = "" if self.scheduled_before is None else f" before {self.scheduled_before.isoformat()}"
+        return f"the execution scheduled{after}{before}" if after or before else "the latest execution"
+
+    def _progress(self, summary: dict[str, Any] | None, error: BaseException | None = None) -> str:
+        if error is not None:
+            seen = f"the last poll failed: {error}"
+        elif summary is None:
+            seen = f"no execution of {self.monitoring_schedule_name} in the awaited window yet"
+        else:
+            seen = f"the {execution_label(summary)} is {summary.get(STATUS_KEY)}"
+        return seen

@@ -31,9 +31,12 @@ BIAS_VALIDATION_RECORDS = 5000
 so fresh healthy hours would often look worse than it (measured: 85.5 % of fresh healthy hours pass against
 1000 baseline records, 96 % against 5000; ``tests/fidelity/test_bias_drift_rates.py``)."""
 V1_SEED = 7
-"""Seed of the deployed model's validation predictions; healthy hours replay the same records."""
+"""Seed of the deployed model's validation predictions (the baselines read them; no hour replays them)."""
 RETRAINED_SEED = 8
 """Seed of the retrained model's validation predictions (``mm_retraining`` writes them)."""
+HOUR_SEEDS = range(101, 111)
+"""Seeds of the demo's hours: each hour is a fresh sample of the healthy distribution (then bent by any
+degradation), never the validation records the baselines were computed from."""
 DRIFT = Degradation(flip_fraction=0.3, facet_value=0, facet_scale=0.3)
 """The degraded traffic: 30 % of scores flipped and the watched group's scores cut to 30 %."""
 

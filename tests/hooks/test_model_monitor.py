@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from airflow_mm_provider.hooks.model_monitor import (
+    MalformedReportError,
     ModelMonitorHookError,
     ProcessingJobWaitTimeoutError,
     ReportFileNotFoundError,
@@ -504,6 +505,41 @@ def test_missing_violations_on_run_with_violations_is_an_error(hook, stubber, s3
         hook.read_violations(summary, "DataQuality")
     assert info.value.uri == f"{REPORT_URI}/constraint_violations.json"
     assert info.value.uri in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        ({}, "violations must be a non-empty list (the key is missing)"),
+        ({"violations": None}, "violations must be a non-empty list (got None)"),
+        ({"violations": [{}]}, "violations[0]: violation must name its constraint_check_type (got {})"),
+    ],
+)
+def test_run_with_violations_needs_a_listed_violation(hook, stubber, s3, document, problem):
+    put(s3, "constraint_violations.json", document)
+    stubber.add_response("describe_processing_job", processing_job(), {"ProcessingJobName": JOB_NAME})
+    summary = execution(T0, "CompletedWithViolations", ProcessingJobArn=JOB_ARN)
+    with pytest.raises(MalformedReportError) as info:
+        hook.read_violations(summary, "DataQuality")
+    assert info.value.uri == f"{REPORT_URI}/constraint_violations.json"
+    assert str(info.value) == (
+        f"{info.value.uri} is not a readable report: constraint_violations.json: {problem} "
+        "(the execution status is CompletedWithViolations)"
+    )
+
+
+def test_unparsable_violations_file_names_the_uri(hook, s3):
+    put(s3, "constraint_violations.json", {"violations": {"a": 1}})
+    with pytest.raises(MalformedReportError, match=f"^{REPORT_URI}/constraint_violations.json is not a"):
+        hook.read_violations(REPORT_URI, "DataQuality")
+
+
+def test_empty_violations_file_of_a_completed_run_is_no_violations(hook, stubber, s3):
+    put(s3, "constraint_violations.json", {})
+    stubber.add_response("describe_processing_job", processing_job(), {"ProcessingJobName": JOB_NAME})
+    assert (
+        hook.read_violations(execution(T0, "Completed", ProcessingJobArn=JOB_ARN), "DataQuality").count == 0
+    )
 
 
 def test_missing_violations_on_failed_run_is_an_error(hook, stubber, s3):

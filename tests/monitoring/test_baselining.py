@@ -535,8 +535,13 @@ def test_baseline_result_has_stable_keys(monitoring_type):
         "constraints_uri",
         "analysis_uri",
         "analysis_config_uri",
+        "suggested_constraints_uri",
     }
     json.dumps(result)
+    assert result["suggested_constraints_uri"] is None
+    kept = baselining.baseline_result(monitoring_type, "job", OUTPUT, "Completed", suggested=True)
+    file_name = "constraints.json" if monitoring_type in ("DataQuality", "ModelQuality") else "analysis.json"
+    assert kept["suggested_constraints_uri"] == f"{OUTPUT}/suggested/{file_name}"
     if monitoring_type in ("DataQuality", "ModelQuality"):
         assert result["statistics_uri"] == f"{OUTPUT}/statistics.json"
         assert result["constraints_uri"] == f"{OUTPUT}/constraints.json"

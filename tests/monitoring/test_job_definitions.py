@@ -30,6 +30,7 @@ from airflow_mm_provider.monitoring.schedule import ScheduleExpression
 from airflow_mm_provider.monitoring.types import MONITORING_TYPES
 from tests.support.monitoring import (
     GROUND_TRUTH,
+    IMAGE,
     KINDS,
     REPORTS,
     request_dict,
@@ -236,3 +237,50 @@ def test_request_does_not_alias_the_spec_environment():
     request = spec.to_request("jd")
     request["DataQualityAppSpecification"]["Environment"]["extra"] = "x"
     assert spec.to_request("jd")["DataQualityAppSpecification"]["Environment"] == environment
+
+
+@pytest.mark.parametrize(
+    ("monitoring_type", "region", "image"),
+    [
+        (
+            "DataQuality",
+            "eu-west-1",
+            "468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer",
+        ),
+        (
+            "ModelQuality",
+            "us-east-2",
+            "777275614652.dkr.ecr.us-east-2.amazonaws.com/sagemaker-model-monitor-analyzer",
+        ),
+        (
+            "ModelBias",
+            "us-west-2",
+            "306415355426.dkr.ecr.us-west-2.amazonaws.com/sagemaker-clarify-processing:1.0",
+        ),
+        (
+            "ModelExplainability",
+            "cn-north-1",
+            "122526803553.dkr.ecr.cn-north-1.amazonaws.com.cn/sagemaker-clarify-processing:1.0",
+        ),
+    ],
+)
+def test_region_picks_the_built_in_image_of_the_type(monitoring_type, region, image):
+    spec = typed_spec(monitoring_type, image_uri=None, region=region)
+    request = job_definition_request(monitoring_type, spec, "jd-1")
+    assert request[f"{monitoring_type}AppSpecification"]["ImageUri"] == image
+    assert request == job_definition_request(
+        monitoring_type, typed_spec(monitoring_type, image_uri=image), "jd-1"
+    )
+
+
+def test_an_explicit_image_wins_over_the_region():
+    assert typed_spec("DataQuality", region="eu-west-1").image_uri == IMAGE
+
+
+def test_without_image_or_region_the_error_says_how_to_pick_one():
+    with pytest.raises(
+        MonitoringValidationError, match=r"ImageUri: must be given as image_uri, or .* region="
+    ):
+        typed_spec("DataQuality", image_uri=None)
+    with pytest.raises(MonitoringValidationError, match="region: has no known Model Monitor"):
+        typed_spec("DataQuality", image_uri=None, region="mars-north-1")

@@ -135,6 +135,11 @@ CASES: list[tuple[str, str, Callable[[], Any]]] = [
         lambda: typed_spec("ModelExplainability", image_uri="x" * 256),
     ),
     (
+        "image-or-region",
+        "ModelBiasAppSpecification.ImageUri",
+        lambda: typed_spec("ModelBias", image_uri=None),
+    ),
+    (
         "string-attribute",
         "EndpointInput.InferenceAttribute",
         lambda: EndpointInput("ep", inference_attribute=0),

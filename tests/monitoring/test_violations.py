@@ -218,6 +218,30 @@ class TestViolationReport:
         assert report.count == 0
         assert report.by_check_type() == {} and report.by_subject() == {}
 
+    @pytest.mark.parametrize(
+        ("document", "message"),
+        [
+            ({}, r"violations must be a non-empty list \(the key is missing\)"),
+            ({"violations": None}, r"violations must be a non-empty list \(got None\)"),
+            ({"violations": []}, r"violations must be a non-empty list \(got \[\]\)"),
+            (
+                {"version": "1.0", "violations": [{}]},
+                r"violations\[0\]: violation must name its constraint_check_type",
+            ),
+            (
+                {"violations": [DATA_QUALITY_VIOLATIONS["violations"][0], {"feature_name": "f"}]},
+                r"violations\[1\]: violation must name its constraint_check_type",
+            ),
+        ],
+    )
+    def test_required_violations_must_be_listed_and_name_their_check(self, document, message):
+        with pytest.raises(ValueError, match=message):
+            ViolationReport.from_json("DataQuality", document, require_violations=True)
+
+    def test_required_violations_read_a_real_report(self):
+        report = ViolationReport.from_json("DataQuality", DATA_QUALITY_VIOLATIONS, require_violations=True)
+        assert report.count == 3
+
     def test_empty_report_for_runs_without_a_violations_file(self):
         report = ViolationReport.empty("ModelExplainability")
         assert report.monitoring_type == "ModelExplainability"

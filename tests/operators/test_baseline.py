@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any
@@ -27,6 +28,7 @@ from airflow_mm_provider.operators.baseline import (
     SageMakerModelExplainabilityBaselineOperator,
     SageMakerModelQualityBaselineOperator,
 )
+from airflow_mm_provider.triggers.processing_job import SageMakerProcessingJobTrigger
 
 ROLE = "arn:aws:iam::123456789012:role/MonitorRole"
 DATASET = "s3://bucket/train/train.csv"
@@ -232,6 +234,7 @@ def test_new_job_is_created_once_with_a_valid_request_and_waited_for(hook):
         "constraints_uri": f"{OUTPUT}/constraints.json",
         "analysis_uri": None,
         "analysis_config_uri": None,
+        "suggested_constraints_uri": None,
     }
     json.dumps(result)
 
@@ -320,7 +323,7 @@ def test_explicit_image_is_used_as_given(hook):
 
 
 def test_deferrable_hands_the_wait_to_the_sagemaker_trigger(hook):
-    hook.describe.side_effect = _NOT_FOUND
+    hook.describe.side_effect = [_NOT_FOUND, job(expected_name(), "InProgress")]
     op = build(
         SageMakerDataQualityBaselineOperator,
         deferrable=True,
@@ -331,7 +334,7 @@ def test_deferrable_hands_the_wait_to_the_sagemaker_trigger(hook):
     with pytest.raises(TaskDeferred) as err:
         op.execute(context())
     trigger = err.value.trigger
-    assert isinstance(trigger, SageMakerTrigger)
+    assert isinstance(trigger, SageMakerProcessingJobTrigger) and isinstance(trigger, SageMakerTrigger)
     _, kwargs = trigger.serialize()
     assert kwargs["job_name"] == expected_name() and kwargs["job_type"] == "Processing"
     assert kwargs["waiter_delay"] == 20 and kwargs["waiter_max_attempts"] == 180
@@ -345,6 +348,23 @@ def test_deferrable_hands_the_wait_to_the_sagemaker_trigger(hook):
 def test_deferrable_reattach_defers_without_creating(hook):
     hook.describe.return_value = job(expected_name(), "InProgress")
     with pytest.raises(TaskDeferred):
+        build(SageMakerDataQualityBaselineOperator, deferrable=True).execute(context())
+    hook.create.assert_not_called()
+
+
+def test_deferrable_does_not_defer_for_a_job_that_ended_once_started(hook):
+    name = expected_name()
+    hook.describe.side_effect = [_NOT_FOUND, job(name, "Completed")]
+    result = build(SageMakerDataQualityBaselineOperator, deferrable=True).execute(context())
+    assert result["job_name"] == name and result["status"] == "Completed"
+    hook.create.assert_called_once()
+    hook.wait.assert_not_called()
+
+
+def test_deferrable_reattach_to_a_job_that_ended_meanwhile_fails_without_deferring(hook):
+    name = expected_name()
+    hook.describe.side_effect = [job(name, "InProgress"), job(name, "Failed", FailureReason="no data")]
+    with pytest.raises(AirflowException, match=f"{name} ended Failed: no data"):
         build(SageMakerDataQualityBaselineOperator, deferrable=True).execute(context())
     hook.create.assert_not_called()
 
@@ -523,13 +543,27 @@ def test_local_bias_baseline_uploads_its_config_and_writes_analysis(local):
     assert "b" in analysis["pre_training_bias_metrics"]["facets"]
 
 
-async def test_local_deferred_baseline_resumes_from_the_trigger_event(local):
+async def test_local_deferred_baseline_resumes_from_the_trigger_event(local, mm_local, monkeypatch):
+    monkeypatch.setenv("AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL", "3")
+    runner, release = mm_local.service.ctx.runner, threading.Event()
+    run_job = runner.run
+
+    def held(*args: Any) -> Any:
+        release.wait(30)
+        return run_job(*args)
+
     op = local_op(
         local, SageMakerDataQualityBaselineOperator, "dq-deferred", "train/with-header.csv", deferrable=True
     )
-    with pytest.raises(TaskDeferred) as err:
-        op.execute(context())
-    event = await anext(err.value.trigger.run())
+    with (
+        mock.patch.object(runner, "run", held),
+        mock.patch(f"{SageMakerProcessingJobTrigger.__module__}.sleep", new_callable=mock.AsyncMock) as pause,
+    ):
+        with pytest.raises(TaskDeferred) as err:
+            op.execute(context())
+        release.set()
+        event = await anext(err.value.trigger.run())
+    pause.assert_awaited_once_with(6.0)  # twice the heartbeat interval: longer than check_interval
     assert event.payload == {"status": "success", "job_name": expected_name("dq-deferred")}
     result = op.execute_complete(context(), event.payload)
     assert result["status"] == "Completed"

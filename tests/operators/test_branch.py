@@ -19,7 +19,11 @@ from airflow.providers.common.compat.sdk import (
 )
 from airflow.providers.common.compat.standard.operators import PythonOperator
 
-from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
+from airflow_mm_provider.hooks.model_monitor import (
+    MalformedReportError,
+    ReportFileNotFoundError,
+    SageMakerModelMonitorHook,
+)
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression
 from airflow_mm_provider.monitoring.violations import Violation, ViolationReport
 from airflow_mm_provider.operators.branch import (
@@ -39,6 +43,7 @@ REGION = "us-east-1"
 ANALYZER = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
 SCHEDULE = "churn-quality"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:processing-job/model-monitoring-202405011100-abc"
+VIOLATIONS_URI = "s3://bucket/reports/churn-quality/2024/05/01/10/constraint_violations.json"
 INTERVAL = (datetime(2024, 5, 1, 10, tzinfo=timezone.utc), datetime(2024, 5, 1, 11, tzinfo=timezone.utc))
 
 
@@ -140,9 +145,23 @@ def test_completed_follows_on_completed_even_if_the_report_lists_violations(hook
     assert pushed(ctx)[VIOLATION_REPORT_KEY]["count"] == 3
 
 
-def test_violations_status_wins_over_an_empty_report(hook):
-    hook.read_violations.return_value = ViolationReport.empty("DataQuality")
-    assert branch().choose_branch(context()) == "retrain"
+@pytest.mark.parametrize("status", ["CompletedWithViolations", "Completed"])
+@pytest.mark.parametrize(
+    "error",
+    [
+        MalformedReportError(VIOLATIONS_URI, "violations must be a non-empty list (got None)"),
+        ReportFileNotFoundError(VIOLATIONS_URI, "the execution status is CompletedWithViolations"),
+    ],
+)
+def test_unusable_violations_report_fails_the_task_naming_the_uri(hook, status, error):
+    hook.read_violations.side_effect = error
+    ctx = context()
+    with pytest.raises(AirflowFailException) as info:
+        branch(execution=summary(status), emit_asset=True).choose_branch(ctx)
+    assert str(info.value).startswith(f"The monitoring execution of {SCHEDULE} scheduled at 2024-05-01T10:00")
+    assert f"ended {status}, but its violations report cannot be used" in str(info.value)
+    assert f"{VIOLATIONS_URI} " in str(info.value)
+    assert pushed(ctx) == {} and emitted(ctx) == []
 
 
 def test_violations_that_do_not_pass_the_filter_follow_on_completed(hook):
@@ -181,10 +200,18 @@ def test_stopped_without_on_failed_fails_the_task_with_the_reason(hook):
         branch(execution=summary("Stopped"), on_failed=None).choose_branch(context())
 
 
-@pytest.mark.parametrize("status", ["InProgress", "Pending", "Stopping", "SomethingNew"])
+@pytest.mark.parametrize("status", ["InProgress", "Pending", "Stopping"])
 def test_running_execution_is_an_error(hook, status):
-    with pytest.raises(AirflowException, match=f"is {status} and has not ended"):
+    with pytest.raises(AirflowException, match=f"is {status} and has not ended") as info:
         branch(execution=summary(status)).choose_branch(context())
+    assert not isinstance(info.value, AirflowFailException)  # retried: the execution may still end
+
+
+@pytest.mark.parametrize("status", ["Weird", "completed", None])
+def test_unknown_status_fails_the_task_naming_it(hook, status):
+    with pytest.raises(AirflowFailException, match=f"has the unknown status {status!r}; a Monitoring"):
+        branch(execution=summary(status)).choose_branch(context())
+    hook.read_violations.assert_not_called()
 
 
 # ---- the execution -----------------------------------------------------------------------------------------
@@ -296,6 +323,15 @@ def test_no_event_when_the_execution_is_clean_or_failed(hook):
         ({"monitoring_type": "Drift"}, "monitoring_type: must be one of"),
         ({"min_count": 0}, "min_count"),
         ({"subjects": []}, "subjects must not be empty"),
+        ({"check_types": "not_a_check"}, "check_types: 'not_a_check' is not a constraint_check_type of Data"),
+        (
+            {"monitoring_type": "ModelQuality", "subjects": ["f2", "F1"]},
+            "subjects: 'F1' is not a model-quality metric",
+        ),
+        (
+            {"monitoring_type": "ModelBias", "subjects": "Sex=0:f2"},
+            "subjects: 'Sex=0:f2' is not a bias metric",
+        ),
     ],
 )
 def test_invalid_arguments_fail_at_construction(kwargs, message):
@@ -380,7 +416,9 @@ def test_dag_run_follows_the_chosen_branch_and_skips_the_others(airflow_db, hook
 
 
 @pytest.mark.integration
-def test_ground_truth_upload_then_branch_on_real_model_quality_executions(mm_local, mm_local_connection):
+def test_ground_truth_upload_then_branch_on_real_model_quality_executions_and_emptied_reports(
+    mm_local, mm_local_connection
+):
     from airflow_mm_provider.local.synthetic import Degradation, hour_files, make_traffic
     from airflow_mm_provider.operators.ground_truth import SageMakerUploadGroundTruthOperator
     from tests.support.scenario import CAPTURE, GROUND_TRUTH, HOUR, HOUR0, RECORDS, Scenario
@@ -459,5 +497,14 @@ def test_ground_truth_upload_then_branch_on_real_model_quality_executions(mm_loc
     assert asset.uri == f"sagemaker-model-monitor://{mm_local.region}/mq-schedule"
     assert extra["violation_count"] == report["count"]
 
-    chosen, ctx = decide(HOUR0 + 2 * HOUR, subjects="auc-that-is-not-checked")
+    chosen, ctx = decide(HOUR0 + 2 * HOUR, subjects="auc")  # a metric the constraints do not check
     assert chosen == "ok" and emitted(ctx) == []
+
+    # The same CompletedWithViolations execution with its report emptied or broken fails the task.
+    hook = SageMakerModelMonitorHook(aws_conn_id=mm_local_connection)
+    violations_uri = f"{hook.execution_report_uri(executions[1])}/constraint_violations.json"
+    for document in ({}, {"violations": None}, {"violations": [{}]}):
+        scenario.put(violations_uri, json.dumps(document))
+        with pytest.raises(AirflowFailException, match="ended CompletedWithViolations") as info:
+            decide(HOUR0 + 2 * HOUR)
+        assert f"{violations_uri} is not a readable report" in str(info.value)

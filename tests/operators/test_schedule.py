@@ -705,6 +705,7 @@ def test_one_time_without_waiting_leaves_the_schedule(
 
 def test_one_time_defers_to_the_execution_trigger(hook: mock.MagicMock, context: dict, now: datetime) -> None:
     hook.describe_schedule.side_effect = not_found()
+    hook.find_execution.return_value = execution("InProgress")
     operator = one_time(deferrable=True, poll_interval=30, timeout=600, region_name="us-east-1")
     with pytest.raises(TaskDeferred) as deferred:
         with_hook(operator, hook).execute(context)
@@ -715,10 +716,22 @@ def test_one_time_defers_to_the_execution_trigger(hook: mock.MagicMock, context:
     assert trigger.scheduled_after == datetime(2024, 5, 1, 11, tzinfo=UTC)
     assert trigger.deadline == NOW_AT + timedelta(seconds=600)
     assert trigger.poll_interval == 30 and trigger.region_name == "us-east-1"
+    assert trigger.wake_at == NOW_AT + timedelta(seconds=30)  # the first look comes one poll later
     assert deferred.value.method_name == "execute_complete"
     assert deferred.value.kwargs == {"monitoring_schedule_name": name}
     hook.delete_schedule_and_job_definitions.assert_not_called()  # the schedule must outlive the deferral
-    hook.find_execution.assert_not_called()
+    hook.find_execution.assert_called_once_with(name, scheduled_after=trigger.scheduled_after)
+
+
+def test_one_time_does_not_defer_for_an_execution_that_already_ended(
+    hook: mock.MagicMock, context: dict, now: datetime
+) -> None:
+    hook.describe_schedule.side_effect = not_found()
+    hook.find_execution.return_value = execution("Completed")
+    result = with_hook(one_time(deferrable=True, poll_interval=0.5), hook).execute(context)
+    assert result["MonitoringExecutionStatus"] == "Completed"
+    hook.find_execution.assert_called_once()
+    hook.delete_schedule_and_job_definitions.assert_called_once()
 
 
 def test_execute_complete_returns_the_summary_and_cleans_up(hook: mock.MagicMock, context: dict) -> None:
@@ -1047,7 +1060,10 @@ async def first_event(trigger: SageMakerMonitoringExecutionTrigger) -> dict[str,
 
 
 @pytest.mark.integration
-def test_deferred_one_time_run_completes_through_the_trigger(service: LocalModelMonitor) -> None:
+def test_deferred_one_time_run_completes_through_the_trigger(
+    service: LocalModelMonitor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL", "0")  # no deferring worker here
     context = last_hour_context()
     seed_capture(service, context["data_interval_start"])
     operator = local_one_time(deferrable=True)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,8 +20,10 @@ from airflow.providers.common.compat.sdk import (
     AirflowSkipException,
     TaskDeferred,
 )
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
+from airflow_mm_provider.monitoring import waiting
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression
 from airflow_mm_provider.sensors import execution as sensor_module
 from airflow_mm_provider.sensors.execution import (
@@ -38,6 +41,17 @@ SLOT = datetime(2024, 5, 1, 13, tzinfo=UTC)
 WAKE = SLOT + timedelta(minutes=1)
 CONTEXT = {"data_interval_start": SLOT - timedelta(hours=1), "data_interval_end": SLOT}
 FAILURE_TEXT = "The monitoring execution ... ended Failed.\nJob inputs had no data\nHint: ..."
+CREATED = SLOT - timedelta(hours=5)
+DESCRIPTION = {
+    "MonitoringScheduleName": "churn-dq",
+    "MonitoringScheduleStatus": "Scheduled",
+    "CreationTime": CREATED,
+    "LastModifiedTime": CREATED,
+    "MonitoringScheduleConfig": {"ScheduleConfig": {"ScheduleExpression": HOURLY}},
+}
+READ_SCHEDULE = [mock.call.describe_schedule_or_none("churn-dq"), mock.call.max_runtime_seconds(DESCRIPTION)]
+"""The calls a sensor makes first: the schedule, and the job's MaxRuntimeInSeconds for the default timeout."""
+DEFAULT_DEADLINE = SLOT + timedelta(minutes=20 + 30 + 10)
 
 
 def summary(status: str, **extra: Any) -> dict[str, Any]:
@@ -85,11 +99,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
 @pytest.fixture
 def hook() -> mock.MagicMock:
     fake = mock.create_autospec(SageMakerModelMonitorHook, instance=True)
-    fake.describe_schedule.return_value = {
-        "MonitoringScheduleStatus": "Scheduled",
-        "MonitoringScheduleConfig": {"ScheduleConfig": {"ScheduleExpression": HOURLY}},
-    }
-    fake.schedule_expression.return_value = ScheduleExpression.parse(HOURLY)
+    fake.describe_schedule_or_none.return_value = DESCRIPTION
+    fake.max_runtime_seconds.return_value = 1800
     fake.find_execution.return_value = None
     fake.describe_failure.return_value = FAILURE_TEXT
     return fake
@@ -115,7 +126,7 @@ class TestAwaitedExecution:
         awaited = awaited_execution(
             "data_interval", self.hourly, interval_start=SLOT - timedelta(hours=1), interval_end=SLOT
         )
-        assert awaited == AwaitedExecution(SLOT, SLOT + timedelta(hours=1), WAKE, awaited.description)
+        assert awaited == AwaitedExecution(SLOT, SLOT + timedelta(hours=1), WAKE, awaited.description, SLOT)
 
     def test_end_time_offset_moves_the_awaited_slot_later(self) -> None:
         awaited = awaited_execution(
@@ -242,39 +253,39 @@ class TestConstruction:
 
 
 class TestPoke:
-    def test_no_call_at_all_before_the_slot(self, hook: mock.MagicMock, clock: FakeClock) -> None:
+    def test_only_the_schedule_is_read_before_the_slot(self, hook: mock.MagicMock, clock: FakeClock) -> None:
         sensor = make_sensor(hook)
         assert sensor.poke(CONTEXT) is False
         clock.now = WAKE - timedelta(seconds=1)
         assert sensor.poke(CONTEXT) is False
-        assert hook.mock_calls == []
+        assert hook.mock_calls == READ_SCHEDULE
 
-    def test_one_list_call_per_poke_after_the_slot(self, hook: mock.MagicMock, clock: FakeClock) -> None:
+    def test_one_list_call_per_poke_once_listed(self, hook: mock.MagicMock, clock: FakeClock) -> None:
         sensor = make_sensor(hook)
         clock.now = WAKE
         hook.find_execution.side_effect = [None, summary("Pending"), summary("InProgress")]
         assert [sensor.poke(CONTEXT) for _ in range(3)] == [False, False, False]
-        assert (
-            hook.mock_calls
-            == [
-                mock.call.find_execution(
-                    "churn-dq", scheduled_after=SLOT, scheduled_before=SLOT + timedelta(hours=1)
-                )
-            ]
-            * 3
+        find = mock.call.find_execution(
+            "churn-dq", scheduled_after=SLOT, scheduled_before=SLOT + timedelta(hours=1)
         )
-
-    def test_reads_the_expression_once_when_not_given(self, hook: mock.MagicMock, clock: FakeClock) -> None:
-        sensor = make_sensor(hook, schedule_expression=None)
-        assert sensor.poke(CONTEXT) is False
-        clock.now = WAKE
-        sensor.poke(CONTEXT)
-        sensor.poke(CONTEXT)
-        assert [call[0] for call in hook.mock_calls] == [
-            "schedule_expression",
-            "find_execution",
-            "find_execution",
+        assert hook.mock_calls == [
+            *READ_SCHEDULE,
+            find,
+            mock.call.describe_schedule_or_none("churn-dq"),  # not listed yet: is the schedule still on?
+            find,
+            find,
         ]
+
+    def test_reads_the_expression_from_the_schedule(self, hook: mock.MagicMock, clock: FakeClock) -> None:
+        hook.describe_schedule_or_none.return_value = {
+            **DESCRIPTION,
+            "MonitoringScheduleConfig": {"ScheduleConfig": {"ScheduleExpression": "cron(0 0/6 ? * * *)"}},
+        }
+        clock.now = SLOT + timedelta(hours=5, minutes=1)
+        make_sensor(hook, schedule_expression=None).poke(CONTEXT)
+        hook.find_execution.assert_called_once_with(
+            "churn-dq", scheduled_after=SLOT + timedelta(hours=5), scheduled_before=SLOT + timedelta(hours=11)
+        )
 
     def test_templated_after_is_read_at_run_time(self, hook: mock.MagicMock, clock: FakeClock) -> None:
         sensor = make_sensor(hook, wait_for="after", after="{{ data_interval_end }}")
@@ -298,7 +309,8 @@ class TestPoke:
         hook.find_execution.return_value = summary("Completed")
         assert sensor.poke({}).xcom_value == safe("Completed")
         assert hook.mock_calls == [
-            mock.call.find_execution("churn-dq", scheduled_after=None, scheduled_before=None)
+            *READ_SCHEDULE,
+            mock.call.find_execution("churn-dq", scheduled_after=None, scheduled_before=None),
         ]
 
     @pytest.mark.parametrize(
@@ -357,13 +369,14 @@ class TestPokeLoop:
         assert times == [WAKE, WAKE + timedelta(minutes=2), WAKE + timedelta(minutes=4)]
 
     def test_wait_for_the_slot_stays_within_the_timeout(self, hook: mock.MagicMock, clock: FakeClock) -> None:
-        sensor = make_sensor(hook, poke_interval=60, timeout=600)
+        sensor = make_sensor(hook, poke_interval=60, timeout=3600)
         sensor.poke(CONTEXT)
-        assert sensor._get_next_poke_interval(0.0, lambda: 100.0, 1) == 500
+        assert sensor._get_next_poke_interval(0.0, lambda: 100.0, 1) == 31 * 60
+        assert sensor._get_next_poke_interval(0.0, lambda: 2000.0, 1) == 1600
         clock.now = SLOT
         assert sensor._get_next_poke_interval(0.0, lambda: 100.0, 1) == 60
-        clock.now = WAKE
-        assert sensor._get_next_poke_interval(0.0, lambda: 100.0, 1) == 60
+        clock.now = SLOT + timedelta(minutes=29, seconds=30)
+        assert sensor._get_next_poke_interval(0.0, lambda: 100.0, 1) == 30
 
 
 class TestDeferrable:
@@ -371,7 +384,7 @@ class TestDeferrable:
         sensor = make_sensor(hook, deferrable=True, poke_interval=30, timeout=3600, region_name="eu-west-1")
         with pytest.raises(TaskDeferred) as deferred:
             sensor.execute(CONTEXT)
-        assert hook.mock_calls == []
+        assert hook.mock_calls == READ_SCHEDULE[:1]
         trigger = deferred.value.trigger
         assert isinstance(trigger, SageMakerMonitoringExecutionTrigger)
         assert deferred.value.method_name == "execute_complete"
@@ -383,6 +396,8 @@ class TestDeferrable:
             "scheduled_before": "2024-05-01T14:00:00+00:00",
             "wake_at": "2024-05-01T13:01:00+00:00",
             "deadline": "2024-05-01T13:30:00+00:00",
+            "deadline_reason": "timeout 3600 s",
+            "awaited": "the execution of 2024-05-01T13:00:00+00:00",
             "region_name": "eu-west-1",
         }
 
@@ -396,6 +411,17 @@ class TestDeferrable:
             sensor.execute(CONTEXT)
         assert hook.find_execution.call_count == 1
         assert deferred.value.trigger.wake_at == clock.now + timedelta(seconds=30)
+
+    def test_next_look_after_deferring_waits_out_the_resume_grace(
+        self, hook: mock.MagicMock, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL", "5")
+        sensor = make_sensor(hook, deferrable=True, poke_interval=0.5)
+        clock.now = WAKE + timedelta(minutes=5)
+        hook.find_execution.return_value = summary("InProgress")
+        with pytest.raises(TaskDeferred) as deferred:
+            sensor.execute(CONTEXT)
+        assert deferred.value.trigger.wake_at == clock.now + timedelta(seconds=10)
 
     def test_finished_execution_needs_no_deferral(self, hook: mock.MagicMock, clock: FakeClock) -> None:
         sensor = make_sensor(hook, deferrable=True)
@@ -427,6 +453,12 @@ class TestDeferrable:
                 AirflowSkipException,
             ),
             ({"status": "error", "execution": None, "message": "AccessDenied"}, {}, AirflowException),
+            ({"status": "unreachable", "execution": None, "message": "deleted"}, {}, AirflowFailException),
+            (
+                {"status": "unreachable", "execution": None, "message": "deleted"},
+                {"soft_fail": True},
+                AirflowSkipException,
+            ),
             (None, {}, AirflowException),
         ],
     )
@@ -464,7 +496,10 @@ class TestAgainstLocalService:
         sensor.hook = local.hook  # type: ignore[misc]
         return sensor
 
-    def test_poke_finds_the_data_interval_execution(self, local_schedule: LocalSchedule) -> None:
+    def test_poke_finds_the_data_interval_execution(
+        self, local_schedule: LocalSchedule, clock: FakeClock
+    ) -> None:
+        clock.now = WAKE
         sensor = self.sensor()
         assert sensor.poke(CONTEXT) is False
         local_schedule.run_slot()
@@ -473,7 +508,10 @@ class TestAgainstLocalService:
         assert xcom["ScheduledTime"] == "2024-05-01T13:00:00+00:00"
         assert json.loads(json.dumps(xcom)) == xcom
 
-    def test_violations_fail_with_the_exit_message(self, local_schedule: LocalSchedule) -> None:
+    def test_violations_fail_with_the_exit_message(
+        self, local_schedule: LocalSchedule, clock: FakeClock
+    ) -> None:
+        clock.now = WAKE
         exit_message = "CompletedWithViolations: Job completed successfully with 3 violations."
         local_schedule.engine.outcome = FakeOutcome(exit_message=exit_message)
         local_schedule.run_slot()
@@ -481,8 +519,11 @@ class TestAgainstLocalService:
             self.sensor_with_hook(local_schedule, fail_on_violations=True).poke(CONTEXT)
         assert str(error.value).splitlines()[0].endswith("ended CompletedWithViolations.")
 
-    def test_no_data_fails_with_the_reason_and_hint(self, local_schedule: LocalSchedule) -> None:
+    def test_no_data_fails_with_the_reason_and_hint(
+        self, local_schedule: LocalSchedule, clock: FakeClock
+    ) -> None:
         next_slot = SLOT + timedelta(hours=1)
+        clock.now = next_slot + timedelta(minutes=5)
         local_schedule.run_slot(next_slot)
         context = {"data_interval_start": SLOT, "data_interval_end": next_slot}
         with pytest.raises(AirflowFailException) as error:
@@ -507,9 +548,17 @@ class TestAgainstLocalService:
         monkeypatch.setattr(time, "sleep", sleep)
         assert sensor.execute(CONTEXT)["MonitoringExecutionStatus"] == "Completed"
         assert clock.sleeps == [31 * 60]
-        assert calls == [(WAKE, "ListMonitoringExecutions")]
+        start = SLOT - timedelta(minutes=30)
+        assert calls == [
+            (start, "DescribeMonitoringSchedule"),
+            (start, "DescribeDataQualityJobDefinition"),
+            (WAKE, "ListMonitoringExecutions"),
+        ]
 
-    def test_deferred_round_trip(self, local_schedule: LocalSchedule) -> None:
+    def test_deferred_round_trip(
+        self, local_schedule: LocalSchedule, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL", "0")  # no deferring worker here
         sensor = self.sensor(deferrable=True, poke_interval=0.05, timeout=60)
         with pytest.raises(TaskDeferred) as deferred:
             sensor.execute(CONTEXT)
@@ -523,3 +572,305 @@ class TestAgainstLocalService:
         event = asyncio.run(first_event())
         assert event["status"] == "success"
         assert sensor.execute_complete(CONTEXT, event)["MonitoringExecutionStatus"] == "Completed"
+
+
+class TestStopConditions:
+    """The sensor ends at once when its execution can never run, and at a deadline derived from the
+    schedule."""
+
+    def test_slot_before_the_schedule_creation_fails_at_once(
+        self, hook: mock.MagicMock, clock: FakeClock
+    ) -> None:
+        hook.describe_schedule_or_none.return_value = {
+            **DESCRIPTION,
+            "CreationTime": SLOT + timedelta(minutes=5),
+        }
+        with pytest.raises(AirflowFailException) as error:
+            make_sensor(hook).poke(CONTEXT)
+        message = str(error.value)
+        assert "churn-dq" in message and "slot 2024-05-01T13:00:00+00:00" in message
+        assert "wait_for='data_interval_or_first'" in message
+        hook.find_execution.assert_not_called()
+
+    def test_data_interval_or_first_awaits_the_first_slot_after_creation(
+        self, hook: mock.MagicMock, clock: FakeClock
+    ) -> None:
+        hook.describe_schedule_or_none.return_value = {
+            **DESCRIPTION,
+            "CreationTime": SLOT + timedelta(minutes=5),
+        }
+        clock.now = SLOT + timedelta(hours=1, minutes=1)
+        make_sensor(hook, wait_for="data_interval_or_first").poke(CONTEXT)
+        hook.find_execution.assert_called_once_with(
+            "churn-dq", scheduled_after=SLOT + timedelta(hours=1), scheduled_before=SLOT + timedelta(hours=2)
+        )
+
+    @pytest.mark.parametrize(
+        ("at_start", "later", "expected"),
+        [
+            (None, None, "does not exist"),
+            (
+                {"MonitoringScheduleStatus": "Failed", "FailureReason": "role gone"},
+                None,
+                "is Failed (role gone)",
+            ),
+            ({"MonitoringScheduleStatus": "Stopped"}, None, "is Stopped"),
+            ({}, None, "does not exist"),
+            (
+                {},
+                {"MonitoringScheduleStatus": "Stopped", "LastModifiedTime": SLOT - timedelta(minutes=1)},
+                "Stopped",
+            ),
+            ({}, {"MonitoringScheduleStatus": "Failed"}, "is Failed (no FailureReason given)"),
+        ],
+    )
+    @pytest.mark.parametrize("soft_fail", [False, True])
+    def test_schedule_that_cannot_run_the_slot_fails_at_once(
+        self,
+        hook: mock.MagicMock,
+        clock: FakeClock,
+        at_start: dict[str, Any] | None,
+        later: dict[str, Any] | None,
+        expected: str,
+        soft_fail: bool,
+    ) -> None:
+        """Deleted, Failed or stopped before the slot: at the start, or while the execution is not listed."""
+        clock.now = WAKE
+        hook.describe_schedule_or_none.side_effect = [
+            None if at_start is None else {**DESCRIPTION, **at_start},
+            None if later is None else {**DESCRIPTION, **later},
+        ]
+        with pytest.raises(AirflowSkipException if soft_fail else AirflowFailException) as error:
+            make_sensor(hook, soft_fail=soft_fail).poke(CONTEXT)
+        assert expected in str(error.value) and "churn-dq" in str(error.value)
+
+    def test_stopped_after_the_slot_waits_out_the_start_delay(
+        self, hook: mock.MagicMock, clock: FakeClock
+    ) -> None:
+        stopped = {
+            **DESCRIPTION,
+            "MonitoringScheduleStatus": "Stopped",
+            "LastModifiedTime": SLOT + timedelta(minutes=2),
+        }
+        hook.describe_schedule_or_none.side_effect = [DESCRIPTION, stopped, stopped]
+        sensor = make_sensor(hook)
+        clock.now = WAKE
+        assert sensor.poke(CONTEXT) is False
+        clock.now = SLOT + timedelta(minutes=20)
+        with pytest.raises(AirflowFailException, match="is Stopped"):
+            sensor.poke(CONTEXT)
+
+    def test_default_timeout_is_derived_from_the_schedule(
+        self, hook: mock.MagicMock, clock: FakeClock
+    ) -> None:
+        sensor = make_sensor(hook)
+        hook.find_execution.return_value = summary("InProgress")
+        assert clock.now < SLOT and sensor.poke(CONTEXT) is False  # the wait starts before the slot
+        clock.now = DEFAULT_DEADLINE - timedelta(seconds=1)
+        assert sensor.poke(CONTEXT) is False
+        assert sensor._get_next_poke_interval(0.0, lambda: 0.0, 1) == 1
+        clock.now = DEFAULT_DEADLINE
+        with pytest.raises(AirflowSensorTimeout) as error:
+            sensor.poke(CONTEXT)
+        assert str(error.value) == (
+            "Gave up waiting for the execution of 2024-05-01T13:00:00+00:00 of churn-dq at "
+            "2024-05-01T14:00:00+00:00 (2024-05-01T13:00:00+00:00 + 20 min start delay + "
+            "MaxRuntimeInSeconds 1800 s + 10 min margin): the monitoring execution of churn-dq scheduled at "
+            "2024-05-01T13:00:00+00:00 is InProgress. " + waiting.TIMEOUT_HINT
+        )
+
+    def test_poke_loop_times_out_with_the_named_message(
+        self, hook: mock.MagicMock, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(time, "sleep", clock.sleep)
+        hook.max_runtime_seconds.return_value = None
+        with pytest.raises(AirflowSensorTimeout, match="of churn-dq at 2024-05-01T14:30:00") as error:
+            make_sensor(hook, poke_interval=1000).execute(CONTEXT)
+        assert "MaxRuntimeInSeconds 3600 s (assumed)" in str(error.value)
+        assert clock.now == SLOT + timedelta(hours=1, minutes=30)
+        assert clock.sleeps == [31 * 60, *[1000] * 5, 340]  # the last sleep ends at the deadline
+
+    def test_a_wait_starting_after_its_slot_counts_the_default_timeout_from_its_start(
+        self, hook: mock.MagicMock, clock: FakeClock
+    ) -> None:
+        sensor = make_sensor(hook)
+        hook.find_execution.return_value = None
+        start = DEFAULT_DEADLINE + timedelta(hours=5)
+        clock.now = start
+        assert sensor.poke(CONTEXT) is False
+        clock.now = start + (DEFAULT_DEADLINE - SLOT) - timedelta(seconds=1)
+        assert sensor.poke(CONTEXT) is False
+        clock.now = start + (DEFAULT_DEADLINE - SLOT)
+        expected = f"at {clock.now.isoformat()} ({start.isoformat()} + 20 min start delay"
+        with pytest.raises(AirflowSensorTimeout, match=re.escape(expected)):
+            sensor.poke(CONTEXT)
+
+    def test_slot_opening_after_the_timeout_fails_at_once(
+        self, hook: mock.MagicMock, clock: FakeClock
+    ) -> None:
+        with pytest.raises(AirflowSensorTimeout, match="its slot opens only at 2024-05-01T13:01:00"):
+            make_sensor(hook, timeout=600).poke(CONTEXT)
+        hook.find_execution.assert_not_called()
+
+    def test_service_clock_ahead_times_the_wait_by_the_service(
+        self, hook: mock.MagicMock, clock: FakeClock
+    ) -> None:
+        """The worker's clock is 3 hours behind: the schedule was created 'in its future'."""
+        clock.now = SLOT - timedelta(hours=3, minutes=30)
+        hook.describe_schedule_or_none.return_value = {
+            **DESCRIPTION,
+            "CreationTime": SLOT - timedelta(minutes=30),
+        }
+        sensor = make_sensor(hook)
+        assert sensor.poke(CONTEXT) is False
+        clock.now = SLOT - timedelta(hours=3) + timedelta(minutes=1)
+        hook.find_execution.return_value = summary("Completed")
+        assert sensor.poke(CONTEXT).xcom_value == safe("Completed")
+
+    def test_transient_errors_are_retried_at_the_next_poke(
+        self, hook: mock.MagicMock, clock: FakeClock
+    ) -> None:
+        throttle = ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "List")
+        hook.find_execution.side_effect = [
+            throttle,
+            EndpointConnectionError(endpoint_url="x"),
+            summary("Completed"),
+        ]
+        sensor = make_sensor(hook)
+        clock.now = WAKE
+        assert [sensor.poke(CONTEXT) for _ in range(2)] == [False, False]
+        assert sensor.poke(CONTEXT).xcom_value == safe("Completed")
+
+    def test_other_errors_end_the_wait(self, hook: mock.MagicMock, clock: FakeClock) -> None:
+        hook.find_execution.side_effect = ClientError({"Error": {"Code": "AccessDeniedException"}}, "List")
+        clock.now = WAKE
+        with pytest.raises(ClientError):
+            make_sensor(hook).poke(CONTEXT)
+
+
+@pytest.mark.integration
+class TestStopConditionsAgainstLocalService:
+    """Each stop condition in poke and deferred mode, over real boto3 against mm-local."""
+
+    def sensor(self, local: LocalSchedule, **kwargs: Any) -> SageMakerMonitoringExecutionSensor:
+        sensor = SageMakerMonitoringExecutionSensor(
+            task_id="wait", monitoring_schedule_name="churn-dq", aws_conn_id=LOCAL_CONN_ID, **kwargs
+        )
+        sensor.hook = local.hook  # type: ignore[misc]
+        return sensor
+
+    def deferred_event(
+        self, local: LocalSchedule, sensor: SageMakerMonitoringExecutionSensor, context: dict[str, Any]
+    ) -> dict[str, Any]:
+        with pytest.raises(TaskDeferred) as deferred:
+            sensor.execute(context)
+        return self.first_event(local, deferred.value.trigger)
+
+    def first_event(
+        self, local: LocalSchedule, deferred: SageMakerMonitoringExecutionTrigger
+    ) -> dict[str, Any]:
+        """The first event of the trigger rebuilt from its serialized form, polling at once (the sensor's
+        own first look after a poke is not under test here), on the fixture's hook."""
+        trigger = SageMakerMonitoringExecutionTrigger(**{**deferred.serialize()[1], "wake_at": None})
+        trigger.hook = lambda: local.hook  # type: ignore[method-assign]
+        return asyncio.run(trigger.run().__anext__()).payload
+
+    EARLIER = {
+        "data_interval_start": SLOT - timedelta(hours=2),
+        "data_interval_end": SLOT - timedelta(hours=1),
+    }
+    """The interval of a run whose slot (12:00) precedes the schedule's creation (12:30)."""
+
+    def test_slot_before_creation_fails_in_poke_mode(
+        self, local_schedule: LocalSchedule, clock: FakeClock
+    ) -> None:
+        with pytest.raises(AirflowFailException, match="created at 2024-05-01T12:30"):
+            self.sensor(local_schedule).poke(self.EARLIER)
+
+    @pytest.mark.parametrize("deferrable", [False, True])
+    def test_first_run_awaits_the_first_slot(self, local_schedule: LocalSchedule, deferrable: bool) -> None:
+        sensor = self.sensor(
+            local_schedule,
+            wait_for="data_interval_or_first",
+            deferrable=deferrable,
+            poke_interval=0.01,
+            timeout=60,
+        )
+        if deferrable:
+            with pytest.raises(TaskDeferred) as deferred:
+                sensor.execute(self.EARLIER)
+            local_schedule.run_slot()
+            result = sensor.execute_complete(
+                self.EARLIER, self.first_event(local_schedule, deferred.value.trigger)
+            )
+        else:
+            local_schedule.run_slot()
+            result = sensor.execute(self.EARLIER)
+        assert (result["ScheduledTime"], result["MonitoringExecutionStatus"]) == (
+            "2024-05-01T13:00:00+00:00",
+            "Completed",
+        )
+
+    @pytest.mark.parametrize("change", ["stop_schedule", "delete_schedule"])
+    def test_stopped_or_deleted_schedule_fails_in_poke_mode(
+        self, local_schedule: LocalSchedule, clock: FakeClock, change: str
+    ) -> None:
+        sensor = self.sensor(local_schedule)
+        assert sensor.poke(CONTEXT) is False
+        getattr(local_schedule.hook, change)("churn-dq")
+        clock.now = WAKE
+        with pytest.raises(AirflowFailException, match="churn-dq (is Stopped|does not exist)"):
+            sensor.poke(CONTEXT)
+
+    @pytest.mark.parametrize("change", ["stop_schedule", "delete_schedule"])
+    def test_stopped_or_deleted_schedule_fails_in_deferred_mode(
+        self, local_schedule: LocalSchedule, change: str
+    ) -> None:
+        sensor = self.sensor(local_schedule, deferrable=True, poke_interval=0.01, timeout=60)
+        with pytest.raises(TaskDeferred) as deferred:
+            sensor.execute(CONTEXT)
+        getattr(local_schedule.hook, change)("churn-dq")
+        event = self.first_event(local_schedule, deferred.value.trigger)
+        assert event["status"] == "unreachable"
+        with pytest.raises(AirflowFailException, match="churn-dq (is Stopped|does not exist)"):
+            sensor.execute_complete(CONTEXT, event)
+
+    @pytest.mark.parametrize("deferrable", [False, True])
+    def test_stopped_execution_fails_with_what_to_do(
+        self, local_schedule: LocalSchedule, deferrable: bool
+    ) -> None:
+        local_schedule.engine.outcome = FakeOutcome(status="Stopped", exit_message="")
+        local_schedule.run_slot()
+        sensor = self.sensor(local_schedule, deferrable=deferrable, timeout=60)
+        with pytest.raises(AirflowFailException) as error:
+            if deferrable:
+                sensor.execute_complete(CONTEXT, self.deferred_event(local_schedule, sensor, CONTEXT))
+            else:
+                sensor.execute(CONTEXT)
+        assert "churn-dq scheduled at 2024-05-01T13:00:00+00:00 ended Stopped" in str(error.value)
+        assert "raise MaxRuntimeInSeconds" in str(error.value)
+
+    def test_deferred_timeout_names_slot_and_schedule(self, local_schedule: LocalSchedule) -> None:
+        sensor = self.sensor(local_schedule, deferrable=True, poke_interval=0.01, timeout=0.3)
+        event = self.deferred_event(local_schedule, sensor, CONTEXT)
+        with pytest.raises(AirflowSensorTimeout) as error:
+            sensor.execute_complete(CONTEXT, event)
+        assert str(error.value).startswith(
+            "Gave up waiting for the execution of 2024-05-01T13:00:00+00:00 of churn-dq at "
+        )
+        assert "(timeout 0.3 s): no execution of churn-dq in the awaited window yet" in str(error.value)
+
+    def test_poke_mode_survives_injected_throttles(
+        self, local_schedule: LocalSchedule, clock: FakeClock
+    ) -> None:
+        local_schedule.run_slot()
+        local_schedule.service.inject_fault("ListMonitoringExecutions", count=3)
+        sensor = SageMakerMonitoringExecutionSensor(
+            task_id="wait",
+            monitoring_schedule_name="churn-dq",
+            aws_conn_id=LOCAL_CONN_ID,
+            botocore_config={"retries": {"mode": "standard", "total_max_attempts": 1}},
+        )
+        clock.now = WAKE
+        assert [sensor.poke(CONTEXT) for _ in range(3)] == [False, False, False]
+        assert sensor.poke(CONTEXT).xcom_value["MonitoringExecutionStatus"] == "Completed"

@@ -48,13 +48,23 @@ class FakeClock:
         self.now += timedelta(seconds=seconds)
 
 
+SCHEDULED = {"MonitoringScheduleStatus": "Scheduled", "LastModifiedTime": SLOT - timedelta(hours=5)}
+
+
 @dataclass
 class FakeHook:
-    """Answers find_execution_async from a script and records when and how it was called."""
+    """Answers find_execution_async from a script and records when and how it was called; describes the
+    schedule as ``schedule`` says (``None``: deleted)."""
 
     clock: FakeClock
     answers: list[Any]
     calls: list[tuple[datetime, dict[str, Any]]] = field(default_factory=list)
+    schedule: dict[str, Any] | None = field(default_factory=lambda: dict(SCHEDULED))
+    describes: int = 0
+
+    async def describe_schedule_or_none_async(self, schedule_name: str) -> dict[str, Any] | None:
+        self.describes += 1
+        return self.schedule
 
     async def find_execution_async(self, schedule_name: str, **bounds: Any) -> dict[str, Any] | None:
         self.calls.append((self.clock.now, {"schedule_name": schedule_name, **bounds}))
@@ -218,6 +228,66 @@ class TestRun:
         assert clock.sleeps == [] and len(hook.calls) == 1
         assert event["status"] == "success"
 
+    async def test_reads_the_schedule_only_while_nothing_is_listed(self, clock: FakeClock) -> None:
+        hook = FakeHook(clock, [None, None, summary("InProgress"), summary("Completed")])
+        [event] = await run(make_trigger(), hook)
+        assert event["status"] == "success"
+        assert (len(hook.calls), hook.describes) == (4, 2)
+
+    @pytest.mark.parametrize(
+        ("schedule", "expected"),
+        [
+            (None, "does not exist"),
+            ({"MonitoringScheduleStatus": "Failed", "FailureReason": "role gone"}, "is Failed (role gone)"),
+            (
+                {"MonitoringScheduleStatus": "Stopped", "LastModifiedTime": SLOT - timedelta(minutes=5)},
+                "Stopped",
+            ),
+        ],
+    )
+    async def test_schedule_that_cannot_run_the_slot_ends_the_wait_at_once(
+        self, clock: FakeClock, schedule: dict[str, Any] | None, expected: str
+    ) -> None:
+        hook = FakeHook(clock, [None], schedule=schedule)
+        [event] = await run(make_trigger(), hook)
+        assert event["status"] == "unreachable" and event["execution"] is None
+        assert expected in event["message"]
+        assert "churn-dq" in event["message"] and "2024-05-01T13:00:00+00:00" in event["message"]
+        assert [when for when, _ in hook.calls] == [WAKE]
+
+    async def test_stopped_after_the_slot_waits_out_the_start_delay(self, clock: FakeClock) -> None:
+        stopped = {"MonitoringScheduleStatus": "Stopped", "LastModifiedTime": SLOT + timedelta(minutes=2)}
+        hook = FakeHook(clock, [None], schedule=stopped)
+        [event] = await run(make_trigger(poll_interval=600), hook)
+        assert event["status"] == "unreachable"
+        assert [when for when, _ in hook.calls] == [
+            WAKE,
+            WAKE + timedelta(minutes=10),
+            WAKE + timedelta(minutes=20),
+        ]
+
+    async def test_throttling_is_retried_at_the_next_poll(self, clock: FakeClock) -> None:
+        throttle = ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "List")
+        hook = FakeHook(clock, [throttle, throttle, throttle, summary("Completed")])
+        [event] = await run(make_trigger(), hook)
+        assert event["status"] == "success"
+        assert len(hook.calls) == 4
+
+    async def test_timeout_message_names_schedule_slot_and_last_error(self, clock: FakeClock) -> None:
+        throttle = ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "List")
+        trigger = make_trigger(
+            deadline=WAKE + timedelta(minutes=2),
+            deadline_reason="slot + 20 min start delay + ...",
+            awaited="the execution of 2024-05-01T13:00:00+00:00",
+        )
+        [event] = await run(trigger, FakeHook(clock, [throttle]))
+        assert event["status"] == "timeout"
+        assert event["message"].startswith(
+            "Gave up waiting for the execution of 2024-05-01T13:00:00+00:00 of churn-dq at "
+            "2024-05-01T13:03:00+00:00 (slot + 20 min start delay + ...): the last poll failed: "
+        )
+        assert "ThrottlingException" in event["message"]
+
     async def test_service_error_becomes_an_error_event(self, clock: FakeClock) -> None:
         error = ClientError(
             {"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "ListMonitoringExecutions"
@@ -253,6 +323,35 @@ class TestAgainstLocalService:
             "arn:aws:sagemaker:us-east-1:123456789012:processing-job/"
         )
         assert json.loads(json.dumps(event)) == event
+
+    async def test_survives_injected_throttles_then_succeeds(self, local_schedule: LocalSchedule) -> None:
+        """20 throttles in a row (the issue's case): each poll's one attempt fails, the next poll retries."""
+        local_schedule.run_slot()
+        local_schedule.service.inject_fault("ListMonitoringExecutions", count=20)
+        trigger = make_trigger(
+            wake_at=None,
+            deadline=None,
+            poll_interval=0.01,
+            aws_conn_id=LOCAL_CONN_ID,
+            botocore_config={"retries": {"mode": "standard", "total_max_attempts": 1}},
+        )
+        [event] = [event.payload async for event in trigger.run()]
+        assert event["status"] == "success"
+        assert local_schedule.service.control("GET", "status")["faults"] == {}
+
+    async def test_stopped_schedule_ends_the_wait(self, local_schedule: LocalSchedule) -> None:
+        await asyncio.to_thread(local_schedule.hook.stop_schedule, "churn-dq")
+        trigger = make_trigger(wake_at=None, deadline=None, poll_interval=0.01, aws_conn_id=LOCAL_CONN_ID)
+        [event] = [event.payload async for event in trigger.run()]
+        assert event["status"] == "unreachable"
+        assert "churn-dq is Stopped" in event["message"] and "2024-05-01T13:00:00+00:00" in event["message"]
+
+    async def test_deleted_schedule_ends_the_wait(self, local_schedule: LocalSchedule) -> None:
+        await asyncio.to_thread(local_schedule.hook.delete_schedule, "churn-dq")
+        trigger = make_trigger(wake_at=None, deadline=None, poll_interval=0.01, aws_conn_id=LOCAL_CONN_ID)
+        [event] = [event.payload async for event in trigger.run()]
+        assert event["status"] == "unreachable"
+        assert "churn-dq does not exist" in event["message"]
 
     async def test_no_data_run_is_reported_failed(self, local_schedule: LocalSchedule) -> None:
         next_slot = SLOT + timedelta(hours=1)
