@@ -32,7 +32,9 @@ def get_provider_info() -> dict[str, Any]:
             "airflow_mm_provider.operators.schedule",
         ),
         "sensors": _modules("airflow_mm_provider.sensors.execution", "airflow_mm_provider.sensors.schedule"),
-        "triggers": _modules("airflow_mm_provider.triggers.execution"),
+        "triggers": _modules(
+            "airflow_mm_provider.triggers.execution", "airflow_mm_provider.triggers.processing_job"
+        ),
         "extra-links": [
             "airflow_mm_provider.links.model_monitor.SageMakerMonitoringScheduleLink",
             "airflow_mm_provider.links.model_monitor.SageMakerProcessingJobLink",
