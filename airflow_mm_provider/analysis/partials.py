@@ -6,11 +6,11 @@ shard, merges the partials in any order and finalizes the merged one. Partials t
 
 - 4 bytes: the magic ``b"MMPR"``;
 - 1 byte: :data:`FORMAT_VERSION`, the version of this framing;
-- the rest: a MessagePack map ``{"kind": str, "version": int, "data": ...}``: ``kind`` names the analysis
-  (``"data_quality"``, ``"model_quality"``, ``"bias"``), ``version`` is that analysis's own layout version, and
-  ``data`` holds plain values (None, bool, int, float, str, bytes, lists, string-keyed maps) and numpy
-  arrays. An array is a MessagePack extension of type :data:`ARRAY_EXT`: its dtype string, shape and raw
-  little-endian bytes, so a million counts cost eight megabytes, not a JSON list.
+- the rest: a MessagePack map ``{"kind": str, "version": int, "data": ...}``: ``kind`` names the
+  analysis (``"data_quality"``, ``"model_quality"``, ``"bias"``), ``version`` is that analysis's own layout
+  version, and ``data`` holds plain values (None, bool, int, float, str, bytes, lists, string-keyed maps)
+  and numpy arrays. An array is a MessagePack extension of type :data:`ARRAY_EXT`: its dtype string, shape
+  and raw little-endian bytes, so a million counts cost eight megabytes, not a JSON list.
 
 Reading checks all three and raises :class:`PartialFormatError` naming what differs, so a worker running an
 older or newer release fails with a clear message instead of merging misread numbers.
