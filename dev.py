@@ -2,7 +2,10 @@
 
 Each command creates (or reuses, when ``pyproject.toml`` is unchanged) its own virtual environment and
 installs the package with its ``local`` and ``dev`` extras into it, so nothing depends on what the
-machine happens to have installed.
+machine happens to have installed. ``test --lowest`` installs the lowest versions ``pyproject.toml`` allows
+for every direct dependency (so the floors are tested) into ``.venv-lowest`` (with ``--airflow 3``: the
+lowest Airflow 3, into ``.venv-lowest-3``). ``test`` on the newest Airflow 3
+environment type-checks the package with mypy before running pytest.
 """
 
 from __future__ import annotations
@@ -22,19 +25,50 @@ AIRFLOW_PINS = {
     # that refuses it: every encrypted connection then fails. Airflow's own 2.11 constraints predate 51.
     "2.11": ("apache-airflow==2.11.*", "cryptography<51"),
 }
+LOWEST = "lowest"
+"""Prefix of the environments of ``test --lowest``: every direct dependency at its floor, on one Airflow
+line (``lowest`` on the 2.11 line, floor 2.11.0; ``lowest-3`` on the Airflow 3 line, floor 3.1.0)."""
+LOWEST_AIRFLOW = {"2.11": (), "3": ("apache-airflow>=3.1",)}
+"""Requirements that move the lowest resolution onto an Airflow line (2.11 is the package's own floor)."""
+LOWEST_CONSTRAINTS = ("cryptography<51", "structlog<25.5")
+"""Constraints on indirect dependencies for the lowest environments, kept out of the requirements so that the
+lowest-direct resolution does not pick their oldest versions: cryptography as in the 2.11 pin above, and
+structlog because Airflow 3.1.0 imports ``structlog.dev.Styles``, which structlog 25.5 renamed."""
 
 
 def venv_dir(airflow: str) -> Path:
-    """The virtual environment used for one Airflow line."""
+    """The virtual environment used for one Airflow line, or for :data:`LOWEST`."""
+    if airflow.startswith(LOWEST):
+        return ROOT / f".venv-{airflow}"
     return ROOT / (".venv" if airflow == "3" else f".venv-airflow{airflow}")
 
 
+def install_options(airflow: str, env: Path) -> list[str]:
+    """The ``uv pip install`` arguments beyond the package itself for one environment."""
+    if not airflow.startswith(LOWEST):
+        return list(AIRFLOW_PINS[airflow])
+    line = "3" if airflow.endswith("-3") else "2.11"
+    constraints = env / "constraints.txt"
+    constraints.write_text("".join(f"{line}\n" for line in LOWEST_CONSTRAINTS))
+    # --upgrade: resolve afresh, so that a raised floor moves an installed package to it
+    return [
+        *LOWEST_AIRFLOW[line],
+        "--resolution",
+        "lowest-direct",
+        "--upgrade",
+        "--constraints",
+        str(constraints),
+    ]
+
+
 def ensure_env(airflow: str) -> Path:
-    """Create the virtual environment for ``airflow`` and install the package; return its python."""
+    """Create the virtual environment for ``airflow`` (a line or :data:`LOWEST`), install the package, and
+    return its python."""
     env = venv_dir(airflow)
     python = env / "bin" / "python"
+    pins = AIRFLOW_PINS.get(airflow, LOWEST_CONSTRAINTS)
     wanted = hashlib.sha256(
-        (ROOT / "pyproject.toml").read_bytes() + " ".join(AIRFLOW_PINS[airflow]).encode()
+        (ROOT / "pyproject.toml").read_bytes() + " ".join((airflow, *pins)).encode()
     ).hexdigest()
     stamp = env / ".installed"
     if python.exists() and stamp.exists() and stamp.read_text() == wanted:
@@ -42,8 +76,8 @@ def ensure_env(airflow: str) -> Path:
     if not python.exists():
         print(f"[dev] creating {env.name}", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
-    pins = " ".join(AIRFLOW_PINS[airflow])
-    print(f"[dev] installing airflow-mm-provider with {pins} into {env.name}", flush=True)
+    how = "the lowest allowed versions" if airflow.startswith(LOWEST) else " ".join(pins)
+    print(f"[dev] installing airflow-mm-provider with {how} into {env.name}", flush=True)
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "uv"], check=True
     )
@@ -57,7 +91,7 @@ def ensure_env(airflow: str) -> Path:
             str(python),
             "-e",
             f"{ROOT}[local,dev]",
-            *AIRFLOW_PINS[airflow],
+            *install_options(airflow, env),
         ],
         check=True,
     )
@@ -78,9 +112,21 @@ def airflow_environment(home: str) -> dict[str, str]:
     return env
 
 
+def run_mypy(python: Path) -> int:
+    """Type-check the package with the settings in ``pyproject.toml``; return mypy's exit code."""
+    print("[dev] type-checking with mypy", flush=True)
+    return subprocess.run([str(python), "-m", "mypy"], cwd=ROOT).returncode
+
+
 def run_tests(airflow: str, pytest_args: list[str]) -> int:
-    """Run the test suite under the given Airflow line."""
+    """Run the test suite under the given Airflow line or :data:`LOWEST`, after mypy on Airflow 3.
+
+    mypy runs only on the newest Airflow 3 environment: types are checked against one set of stubs, the one
+    users get by default.
+    """
     python = ensure_env(airflow)
+    if airflow == "3" and (code := run_mypy(python)):
+        return code
     version = subprocess.run(
         [str(python), "-c", "import airflow; print(airflow.__version__)"], capture_output=True, text=True
     ).stdout.strip()
@@ -114,16 +160,24 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen job."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("job", choices=["test", "demo"], help="what to run")
+    parser.add_argument("--airflow", choices=sorted(AIRFLOW_PINS), help="Airflow line (default 3)")
     parser.add_argument(
-        "--airflow", choices=sorted(AIRFLOW_PINS), default="3", help="Airflow line (default 3)"
+        "--lowest",
+        action="store_true",
+        help="test: the lowest versions pyproject.toml allows on the Airflow line (default 2.11)",
     )
     parser.add_argument(
         "--keep", action="store_true", help="demo: leave mm-local running and keep its state to look around"
     )
     args, rest = parser.parse_known_args(argv)
+    if args.lowest and args.job != "test":
+        parser.error("--lowest goes with test only")
+    airflow = args.airflow or "3"
+    if args.job == "test" and args.lowest:
+        return run_tests(LOWEST if (args.airflow or "2.11") == "2.11" else f"{LOWEST}-3", rest)
     if args.job == "test":
-        return run_tests(args.airflow, rest)
-    return run_demo(args.airflow, args.keep)
+        return run_tests(airflow, rest)
+    return run_demo(airflow, args.keep)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ def get_provider_info() -> dict[str, Any]:
             "airflow_mm_provider.operators.baseline",
             "airflow_mm_provider.operators.branch",
             "airflow_mm_provider.operators.ground_truth",
+            "airflow_mm_provider.operators.one_time",
             "airflow_mm_provider.operators.schedule",
         ),
         "sensors": _modules("airflow_mm_provider.sensors.execution", "airflow_mm_provider.sensors.schedule"),
@@ -38,6 +39,7 @@ def get_provider_info() -> dict[str, Any]:
         "extra-links": [
             "airflow_mm_provider.links.model_monitor.SageMakerMonitoringScheduleLink",
             "airflow_mm_provider.links.model_monitor.SageMakerProcessingJobLink",
+            "airflow_mm_provider.links.model_monitor.SageMakerMonitoringReportLink",
         ],
     }
 

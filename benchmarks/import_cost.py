@@ -1,5 +1,11 @@
 """Import cost of the provider's public modules next to the Amazon provider's SageMaker modules.
 
+The target, printed first with a verdict: our operator and sensor modules add no more CPU time (user + sys of
+a fresh interpreter) on top of the AWS base hook than the Amazon provider's SageMaker operator and sensor
+modules do. Each contender runs in ``--runs`` fresh interpreters (at least 9), interleaved with the base
+alone, the order rotating each round; the added CPU is the contender's minus the base's, for the minimum and
+for the median.
+
 Wall-clock figures are medians over ``--runs`` pairs of fresh interpreters (ours and theirs alternate, and
 who goes first alternates too, so the machine's drift hits both alike), in two situations:
 
@@ -24,30 +30,35 @@ Two figures without that noise:
 
 Bytecode is cached first (one warm-up import with ``PYTHONDONTWRITEBYTECODE`` unset), as on a real DAG
 processor; otherwise every run would measure compiling the sources. Run:
-``python benchmarks/import_cost.py [--runs 21] [--instructions]``.
+``python benchmarks/import_cost.py [--runs 21] [--instructions] [--target-only]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pkgutil
 import re
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 
+import airflow_mm_provider.operators
+import airflow_mm_provider.sensors
+
 OURS_HOOK = ["airflow_mm_provider.hooks.model_monitor", "airflow_mm_provider.monitoring"]
-OURS_DAG_FACING = [
-    "airflow_mm_provider.operators.baseline",
-    "airflow_mm_provider.operators.schedule",
-    "airflow_mm_provider.operators.branch",
-    "airflow_mm_provider.operators.ground_truth",
-    "airflow_mm_provider.sensors.execution",
-    "airflow_mm_provider.sensors.schedule",
-]
+OURS_DAG_FACING = sorted(
+    info.name
+    for package in (airflow_mm_provider.operators, airflow_mm_provider.sensors)
+    for info in pkgutil.iter_modules(package.__path__, f"{package.__name__}.")
+)
+"""Every operator and sensor module: what a DAG file may import."""
 AMAZON_HOOK = "airflow.providers.amazon.aws.hooks.sagemaker"
 AMAZON_OPERATORS = "airflow.providers.amazon.aws.operators.sagemaker"
+AMAZON_DAG_FACING = [AMAZON_OPERATORS, "airflow.providers.amazon.aws.sensors.sagemaker"]
+MIN_RUNS = 9
 HOOK_BASE = "airflow.providers.amazon.aws.hooks.base_aws"
 OPERATOR_BASE = "airflow.providers.amazon.aws.operators.base_aws"
 ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
@@ -66,6 +77,50 @@ def _wall(modules: list[str], preload: str = "") -> float:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=ENV
     ).stdout
     return float(out.strip().splitlines()[-1])
+
+
+def _cpu(modules: list[str]) -> float:
+    """CPU seconds (user + sys) of a fresh interpreter that imports ``modules``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", _imports(modules)], check=True, env=ENV)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def _interleaved_cpu(runs: int, contenders: dict[str, list[str]]) -> dict[str, list[float]]:
+    """CPU seconds of ``runs`` fresh interpreters per contender; the order rotates every round."""
+    labels = list(contenders)
+    times: dict[str, list[float]] = {label: [] for label in labels}
+    for index in range(runs):
+        shift = index % len(labels)
+        for label in labels[shift:] + labels[:shift]:
+            times[label].append(_cpu(contenders[label]))
+    return times
+
+
+def _cpu_target(runs: int) -> None:
+    """Print the CPU each side's operators and sensors add on top of the AWS base hook, and the verdict."""
+    base, amazon, ours = "AWS base hook alone", "+ Amazon's SageMaker operators, sensors", "+ ours"
+    contenders = {
+        base: [HOOK_BASE],
+        amazon: [HOOK_BASE, *AMAZON_DAG_FACING],
+        ours: [HOOK_BASE, *OURS_DAG_FACING],
+    }
+    times = _interleaved_cpu(runs, contenders)
+    low = {label: min(values) * 1000 for label, values in times.items()}
+    middle = {label: statistics.median(values) * 1000 for label, values in times.items()}
+    added_low = {label: low[label] - low[base] for label in (amazon, ours)}
+    added_middle = {label: middle[label] - middle[base] for label in (amazon, ours)}
+    print(f"CPU (user + sys) of {runs} fresh interpreters each, interleaved, Python {sys.version.split()[0]}")
+    _row(f"{base} (min / median)", f"{low[base]:6.0f} / {middle[base]:6.0f} ms")
+    for label in (amazon, ours):
+        _row(f"{label}: added (min / median)", f"{added_low[label]:+6.0f} / {added_middle[label]:+6.0f} ms")
+    verdict = "met" if added_low[ours] <= added_low[amazon] else "NOT met"
+    print(
+        f"target: our operator and sensor modules add no more CPU on top of the AWS base hook than Amazon's "
+        f"SageMaker ones: {verdict} (ours {added_low[ours]:+.0f} ms, Amazon's {added_low[amazon]:+.0f} ms, "
+        f"min of {runs}; medians {added_middle[ours]:+.0f} ms and {added_middle[amazon]:+.0f} ms)"
+    )
 
 
 def _extra_after(first: str, modules: list[str]) -> float:
@@ -155,10 +210,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--instructions", action="store_true", help="also count instructions (valgrind)")
+    parser.add_argument(
+        "--target-only", action="store_true", help="print only the CPU target and its verdict"
+    )
     args = parser.parse_args()
     if args.instructions and shutil.which("valgrind") is None:
         parser.error("--instructions needs valgrind on the PATH")
-    _wall([AMAZON_OPERATORS, *OURS_HOOK, *OURS_DAG_FACING])
+    if args.runs < MIN_RUNS:
+        parser.error(f"--runs must be at least {MIN_RUNS}")
+    _wall([*AMAZON_DAG_FACING, *OURS_HOOK, *OURS_DAG_FACING])
+    _cpu_target(args.runs)
+    if args.target_only:
+        return
     print(f"medians of {args.runs} runs each, Python {sys.version.split()[0]}")
     _compare(
         args.runs,

@@ -34,7 +34,9 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
+
+from harness import Target, report, spread
 
 from airflow_mm_provider.local.database import DATABASE_FILE
 from airflow_mm_provider.local.synthetic import hour_files, make_traffic, model_quality_baseline_csv
@@ -60,14 +62,6 @@ VARIANT = {
 ONE_TRY = {"total_max_attempts": 1}
 WARMUP_OPERATIONS = 10
 SMALL_BODY = b"x" * 256
-
-
-class Target(NamedTuple):
-    """A goal of this benchmark, the figure measured for it and whether it was reached."""
-
-    goal: str
-    measured: str
-    met: bool
 
 
 def rate(call: Callable[[], Any], requests: int, max_seconds: float) -> tuple[int, float]:
@@ -269,11 +263,6 @@ def model_quality_latency(service: LocalModelMonitor, args: argparse.Namespace) 
         print(f"  FailureReason: {summary['FailureReason']}")
 
 
-def spread(values: list[float], unit: str, digits: int = 1) -> str:
-    """``min X unit, median Y unit`` of ``values``."""
-    return f"min {min(values):.{digits}f} {unit}, median {statistics.median(values):.{digits}f} {unit}"
-
-
 def temporary_state(durable: bool) -> AbstractContextManager[str | None]:
     """A temporary state directory (removed on exit) when ``durable``, else no directory (in-memory)."""
     return tempfile.TemporaryDirectory(prefix="mm-bench-") if durable else nullcontext(None)
@@ -452,13 +441,6 @@ def restart_time(args: argparse.Namespace, directory: str) -> None:
         f"the boto3 client: {spread(answers, 's', 3)}"
     )
     print(f"  database files: {sizes}")
-
-
-def report(targets: list[Target]) -> None:
-    """Print the TARGETS section."""
-    print("TARGETS")
-    for target in targets:
-        print(f"  {target.goal}: {target.measured} -> {'met' if target.met else 'NOT met'}")
 
 
 def main() -> None:

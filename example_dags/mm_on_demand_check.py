@@ -63,7 +63,7 @@ def judge(params: dict[str, Any], **context: Any) -> dict[str, Any]:
     counted = matter.apply(report)
     log.info("Violations that matter:\n%s", counted.to_table())
     verdict = {
-        "execution_status": execution["MonitoringExecutionStatus"],
+        "execution_status": execution["monitoring_execution_status"],
         "violations": report.count,
         "violations_that_matter": counted.count,
         "summary": counted.summary(),
@@ -83,9 +83,18 @@ with DAG(
     catchup=False,
     params={
         "monitor_type": Param("ModelQuality", enum=sorted(CHECKS), description="which monitor to run"),
-        "window_end": Param("", type="string", description="end of the window (ISO-8601); empty: this hour"),
+        "window_end": Param(
+            None,
+            type=["null", "string"],
+            description="end of the window (ISO-8601); empty: this hour",
+        ),
         "hours": Param(1, type="integer", minimum=1, maximum=24, description="window length in hours"),
-        "subjects": Param([], type="array", description="metric or feature names that matter; empty: all"),
+        "subjects": Param(
+            None,
+            type=["null", "array"],
+            items={"type": "string"},
+            description="metric or feature names that matter; empty: all",
+        ),
         "min_count": Param(1, type="integer", minimum=1, description="violations that matter to count"),
         "fail_on_violations": Param(False, type="boolean", description="fail the run when they count"),
     },
@@ -95,7 +104,7 @@ with DAG(
     common = {
         "window_start": window["start"],
         "window_end": window["end"],
-        "poll_interval": settings.poke_interval,
+        "check_interval": settings.poke_interval,
         "deferrable": settings.deferrable,
         **settings.aws,
     }

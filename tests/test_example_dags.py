@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,3 +99,52 @@ def test_parse_times(parsed: dict[str, dict], record_property: pytest.RecordProp
     for name, seconds in sorted(times.items()):
         print(f"  {name:36} {seconds:6.3f} s")
     assert max(times.values()) < PARSE_BUDGET_SECONDS
+
+
+# ---- the on-demand DAG's trigger form ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def on_demand_params() -> Any:
+    """The ``params`` of ``mm_on_demand_check`` as Airflow loads them: the schema its trigger form renders."""
+    try:
+        from airflow.dag_processing.dagbag import DagBag
+    except ImportError:  # Airflow 2
+        from airflow.models.dagbag import DagBag
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.syspath_prepend(str(EXAMPLES))
+        bag = DagBag(dag_folder=str(EXAMPLES / "mm_on_demand_check.py"))
+    assert bag.import_errors == {}
+    return bag.dags["mm_on_demand_check"].params
+
+
+def test_on_demand_form_validates_as_it_opens(on_demand_params: Any) -> None:
+    """Airflow's own validation of the defaults: what the form submits when nothing is changed."""
+    values = on_demand_params.validate()
+    assert values["window_end"] is None and values["subjects"] is None
+    assert values["monitor_type"] == "ModelQuality" and values["hours"] == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "cleared"), [("window_end", None), ("window_end", ""), ("subjects", None), ("subjects", [])]
+)
+def test_optional_form_fields_accept_being_cleared(on_demand_params: Any, name: str, cleared: Any) -> None:
+    """A field described as "empty: ..." is nullable in the schema, so the form does not require it, and
+    its cleared value validates."""
+    param = on_demand_params.get_param(name)
+    assert "empty:" in param.description
+    assert "null" in param.schema["type"]
+    assert param.resolve(cleared) == cleared
+
+
+def test_every_field_described_as_optional_is_nullable(on_demand_params: Any) -> None:
+    optional = {
+        name for name in on_demand_params if "empty:" in (on_demand_params.get_param(name).description or "")
+    }
+    assert optional == {"window_end", "subjects"}
+    from airflow.exceptions import ParamValidationError
+
+    for name in set(on_demand_params) - optional:  # the others stay required: null is refused
+        assert "null" not in on_demand_params.get_param(name).schema.get("type", [])
+        with pytest.raises(ParamValidationError):
+            on_demand_params.get_param(name).resolve(None)

@@ -107,8 +107,20 @@ def load_dag(file_name: str) -> Any:
 
     bag = DagBag(dag_folder=str(EXAMPLES / file_name))
     assert bag.import_errors == {}
+    if AIRFLOW_V_3_0_PLUS:
+        serialize(bag)
     (dag,) = bag.dags.values()
     return dag
+
+
+def serialize(bag: Any) -> None:
+    """Write the bag's DAGs to the metadata DB, as the DAG processor does (``dag.test()`` of Airflow 3.1.0
+    needs it; later releases do it themselves)."""
+    try:
+        from airflow.dag_processing.dagbag import sync_bag_to_db
+    except ImportError:
+        from airflow.models.dagbag import sync_bag_to_db
+    sync_bag_to_db(bag, "dags-folder", None)
 
 
 def schedules_ready(service: LocalModelMonitor, names: list[str]) -> bool:

@@ -35,9 +35,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, TypeVar
+from typing import Any, ParamSpec
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "FAIR_VALUES",
@@ -107,33 +108,36 @@ FAIR_VALUES: Mapping[str, float] = {
 """The value each metric takes on a perfectly fair data set (1 for DI, 0 for every other metric)."""
 
 
-_Function = TypeVar("_Function", bound=Callable[..., Any])
+_Params = ParamSpec("_Params")
 
 
-def _ieee(function: _Function) -> _Function:
+def _ieee(function: Callable[_Params, Any]) -> Callable[_Params, float | np.ndarray]:
     """Evaluate ``function`` with IEEE results (inf, NaN) instead of warnings on zero denominators; a single
     value comes back as a Python float, a batch as an array."""
 
     @functools.wraps(function)
-    def evaluate(*args: Any, **kwargs: Any) -> Any:
+    def evaluate(*args: _Params.args, **kwargs: _Params.kwargs) -> float | np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             value = np.asarray(function(*args, **kwargs), dtype=np.float64)
         return float(value) if value.ndim == 0 else value
 
-    return evaluate  # type: ignore[return-value]
+    return evaluate
 
 
-def _ratio(numerator: Any, denominator: Any) -> Any:
+def _ratio(numerator: npt.ArrayLike, denominator: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """``numerator / denominator`` as float64 (callers run under :func:`_ieee`, so 0 denominators give
     inf or NaN)."""
-    return np.divide(np.asarray(numerator, dtype=np.float64), np.asarray(denominator, dtype=np.float64))
+    ratio: npt.NDArray[np.float64] = np.divide(
+        np.asarray(numerator, dtype=np.float64), np.asarray(denominator, dtype=np.float64)
+    )
+    return ratio
 
 
 # --- pre-training -----------------------------------------------------------------------------------------
 
 
 @_ieee
-def class_imbalance(n_a: float, n_d: float) -> float:
+def class_imbalance(n_a: float | np.ndarray, n_d: float | np.ndarray) -> np.ndarray:
     """CI = (n_a - n_d) / (n_a + n_d).
 
     :param n_a: number of records in facet a.
@@ -143,7 +147,12 @@ def class_imbalance(n_a: float, n_d: float) -> float:
 
 
 @_ieee
-def difference_in_proportions(positive_a: float, n_a: float, positive_d: float, n_d: float) -> float:
+def difference_in_proportions(
+    positive_a: float | np.ndarray,
+    n_a: float | np.ndarray,
+    positive_d: float | np.ndarray,
+    n_d: float | np.ndarray,
+) -> np.ndarray:
     """DPL (observed labels) or DPPL (predicted labels): positive_a/n_a - positive_d/n_d.
 
     :param positive_a: positive outcomes in facet a.
@@ -174,7 +183,7 @@ def _kl(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 @_ieee
-def kullback_leibler(labels: np.ndarray) -> float:
+def kullback_leibler(labels: np.ndarray) -> np.ndarray:
     """KL = sum_x P_a(x) log(P_a(x) / P_d(x)) (natural logarithm).
 
     :param labels: counts of shape (2, 2) = [facet][label].
@@ -184,29 +193,31 @@ def kullback_leibler(labels: np.ndarray) -> float:
 
 
 @_ieee
-def jensen_shannon(labels: np.ndarray) -> float:
+def jensen_shannon(labels: np.ndarray) -> np.ndarray:
     """JS = (KL(P_a || M) + KL(P_d || M)) / 2 with M = (P_a + P_d) / 2.
 
     :param labels: counts of shape (2, 2) = [facet][label].
     """
     p_a, p_d = label_distributions(labels)
     middle = (p_a + p_d) / 2
-    return (_kl(p_a, middle) + _kl(p_d, middle)) / 2
+    divergence: np.ndarray = (_kl(p_a, middle) + _kl(p_d, middle)) / 2
+    return divergence
 
 
 @_ieee
-def lp_norm(labels: np.ndarray, order: float = 2) -> float:
+def lp_norm(labels: np.ndarray, order: float = 2) -> np.ndarray:
     """LP = the L-``order`` norm of P_a - P_d (Clarify's LP uses order 2).
 
     :param labels: counts of shape (2, 2) = [facet][label].
     :param order: the norm's order (``np.inf`` gives the maximum absolute difference).
     """
     p_a, p_d = label_distributions(labels)
-    return np.linalg.norm(p_a - p_d, order, axis=-1)
+    norm: np.ndarray = np.linalg.norm(p_a - p_d, order, axis=-1)
+    return norm
 
 
 @_ieee
-def total_variation_distance(labels: np.ndarray) -> float:
+def total_variation_distance(labels: np.ndarray) -> float | np.ndarray:
     """TVD = half the L1 norm of P_a - P_d.
 
     :param labels: counts of shape (2, 2) = [facet][label].
@@ -215,7 +226,7 @@ def total_variation_distance(labels: np.ndarray) -> float:
 
 
 @_ieee
-def kolmogorov_smirnov(labels: np.ndarray) -> float:
+def kolmogorov_smirnov(labels: np.ndarray) -> float | np.ndarray:
     """KS = the largest absolute difference between P_a and P_d over the label values.
 
     :param labels: counts of shape (2, 2) = [facet][label].
@@ -224,7 +235,7 @@ def kolmogorov_smirnov(labels: np.ndarray) -> float:
 
 
 @_ieee
-def conditional_demographic_disparity(outcomes: np.ndarray) -> float:
+def conditional_demographic_disparity(outcomes: np.ndarray) -> np.ndarray:
     """CDD = (1/n) sum_i n_i DD_i, DD_i = d's share of group i's rejections - d's share of its acceptances.
 
     Used as CDDL with observed labels and CDDPL with predicted labels. A group with only one outcome
@@ -254,7 +265,7 @@ def _cells(confusion: np.ndarray, facet: int) -> tuple[Any, Any, Any, Any]:
 
 
 @_ieee
-def disparate_impact(confusion: np.ndarray) -> float:
+def disparate_impact(confusion: np.ndarray) -> np.ndarray:
     """DI = (n'_d(1) / n_d) / (n'_a(1) / n_a).
 
     :param confusion: counts of shape (2, 2, 2) = [facet][label][predicted].
@@ -268,7 +279,7 @@ def disparate_impact(confusion: np.ndarray) -> float:
 
 
 @_ieee
-def difference_in_conditional_acceptance(confusion: np.ndarray) -> float:
+def difference_in_conditional_acceptance(confusion: np.ndarray) -> np.ndarray:
     """DCA = n_a(1)/n'_a(1) - n_d(1)/n'_d(1).
 
     :param confusion: counts of shape (2, 2, 2) = [facet][label][predicted].
@@ -279,7 +290,7 @@ def difference_in_conditional_acceptance(confusion: np.ndarray) -> float:
 
 
 @_ieee
-def difference_in_conditional_rejection(confusion: np.ndarray) -> float:
+def difference_in_conditional_rejection(confusion: np.ndarray) -> np.ndarray:
     """DCR = n_d(0)/n'_d(0) - n_a(0)/n'_a(0).
 
     :param confusion: counts of shape (2, 2, 2) = [facet][label][predicted].
@@ -290,7 +301,7 @@ def difference_in_conditional_rejection(confusion: np.ndarray) -> float:
 
 
 @_ieee
-def recall_difference(confusion: np.ndarray) -> float:
+def recall_difference(confusion: np.ndarray) -> np.ndarray:
     """RD = TP_a/(TP_a + FN_a) - TP_d/(TP_d + FN_d).
 
     :param confusion: counts of shape (2, 2, 2) = [facet][label][predicted].
@@ -301,7 +312,7 @@ def recall_difference(confusion: np.ndarray) -> float:
 
 
 @_ieee
-def specificity_difference(confusion: np.ndarray) -> float:
+def specificity_difference(confusion: np.ndarray) -> np.ndarray:
     """SD = TN_d/(TN_d + FP_d) - TN_a/(TN_a + FP_a).
 
     :param confusion: counts of shape (2, 2, 2) = [facet][label][predicted].
@@ -312,7 +323,7 @@ def specificity_difference(confusion: np.ndarray) -> float:
 
 
 @_ieee
-def difference_in_acceptance_rates(confusion: np.ndarray) -> float:
+def difference_in_acceptance_rates(confusion: np.ndarray) -> np.ndarray:
     """DAR = TP_a/(TP_a + FP_a) - TP_d/(TP_d + FP_d).
 
     :param confusion: counts of shape (2, 2, 2) = [facet][label][predicted].
@@ -323,7 +334,7 @@ def difference_in_acceptance_rates(confusion: np.ndarray) -> float:
 
 
 @_ieee
-def difference_in_rejection_rates(confusion: np.ndarray) -> float:
+def difference_in_rejection_rates(confusion: np.ndarray) -> np.ndarray:
     """DRR = TN_d/(TN_d + FN_d) - TN_a/(TN_a + FN_a).
 
     :param confusion: counts of shape (2, 2, 2) = [facet][label][predicted].
@@ -334,7 +345,7 @@ def difference_in_rejection_rates(confusion: np.ndarray) -> float:
 
 
 @_ieee
-def accuracy_difference(confusion: np.ndarray) -> float:
+def accuracy_difference(confusion: np.ndarray) -> np.ndarray:
     """AD = ACC_a - ACC_d with ACC = (TP + TN) / n.
 
     :param confusion: counts of shape (2, 2, 2) = [facet][label][predicted].
@@ -345,7 +356,7 @@ def accuracy_difference(confusion: np.ndarray) -> float:
 
 
 @_ieee
-def treatment_equality(confusion: np.ndarray) -> float:
+def treatment_equality(confusion: np.ndarray) -> np.ndarray:
     """TE = FN_d/FP_d - FN_a/FP_a.
 
     :param confusion: counts of shape (2, 2, 2) = [facet][label][predicted].
@@ -356,7 +367,7 @@ def treatment_equality(confusion: np.ndarray) -> float:
 
 
 @_ieee
-def generalized_entropy(confusion: np.ndarray, alpha: float = 2.0) -> float:
+def generalized_entropy(confusion: np.ndarray, alpha: float = 2.0) -> np.ndarray:
     """GE = 1/(n alpha (alpha - 1)) sum_i ((b_i / mean(b))^alpha - 1) over benefits b = y' - y + 1.
 
     Benefits take only the values 0 (false negative), 1 (correct) and 2 (false positive), so the sum is
@@ -380,7 +391,7 @@ def generalized_entropy(confusion: np.ndarray, alpha: float = 2.0) -> float:
 
 # --- metric sets ------------------------------------------------------------------------------------------
 
-_PRE: Mapping[str, Callable[[np.ndarray], float]] = {
+_PRE: Mapping[str, Callable[[np.ndarray], float | np.ndarray]] = {
     "CI": lambda labels: class_imbalance(labels[..., A, :].sum(axis=-1), labels[..., D, :].sum(axis=-1)),
     "DPL": lambda labels: difference_in_proportions(
         labels[..., A, POS],
@@ -395,7 +406,7 @@ _PRE: Mapping[str, Callable[[np.ndarray], float]] = {
     "TVD": total_variation_distance,
 }
 
-_POST: Mapping[str, Callable[[np.ndarray], float]] = {
+_POST: Mapping[str, Callable[[np.ndarray], float | np.ndarray]] = {
     "AD": accuracy_difference,
     "DAR": difference_in_acceptance_rates,
     "DCA": difference_in_conditional_acceptance,

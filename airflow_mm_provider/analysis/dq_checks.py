@@ -55,7 +55,8 @@ from airflow_mm_provider.analysis.dq_constraints import (
     feature_common,
     merge_config,
 )
-from airflow_mm_provider.analysis.dq_statistics import FRACTIONAL, INTEGRAL, STRING, classify, sketch_items
+from airflow_mm_provider.analysis.dq_statistics import sketch_items
+from airflow_mm_provider.analysis.dq_values import FRACTIONAL, INTEGRAL, STRING, classify
 
 KS_ALLOWANCE = 1.8
 _ACCEPTED_KINDS: dict[str, tuple[str, ...]] = {INTEGRAL: (INTEGRAL,), FRACTIONAL: (INTEGRAL, FRACTIONAL)}
@@ -189,7 +190,7 @@ def type_match_share(
     :param counts: how many present values fell in each kind, when known; else estimated from ``current``.
     """
     accepted = _ACCEPTED_KINDS.get(expected or "")
-    present = feature_common(current).get("num_present", 0)
+    present: int = feature_common(current).get("num_present", 0)
     if accepted is None or not present:
         return None
     if counts is not None:
@@ -198,7 +199,7 @@ def type_match_share(
     if observed in accepted:
         return 1.0
     if observed == STRING:
-        fitting = sum(
+        fitting: int = sum(
             bucket["count"] for bucket in _categorical_buckets(current) if _kind(bucket["value"]) in accepted
         )
         return fitting / present
@@ -240,7 +241,8 @@ def _categorical_values(
 
 def _categorical_buckets(feature: Mapping[str, Any]) -> list[dict[str, Any]]:
     stats = feature.get("string_statistics") or {}
-    return stats.get("distribution", {}).get("categorical", {}).get("buckets", [])
+    buckets: list[dict[str, Any]] = stats.get("distribution", {}).get("categorical", {}).get("buckets", [])
+    return buckets
 
 
 def _drift(

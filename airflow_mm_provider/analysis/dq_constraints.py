@@ -116,7 +116,7 @@ def _valid_value(key: str, value: Any) -> bool:
 
 def suggest_constraints(
     statistics: Mapping[str, Any], monitoring_config: Mapping[str, Any] | None = None
-) -> dict:
+) -> dict[str, Any]:
     """Suggest ``constraints.json`` from a baseline ``statistics.json``.
 
     :param statistics: the baseline statistics document.
@@ -136,7 +136,8 @@ def suggest_constraints(
 def feature_common(feature: Mapping[str, Any]) -> dict[str, Any]:
     """The ``common`` counters of a statistics feature, whichever statistics block it has."""
     block = feature.get("numerical_statistics") or feature.get("string_statistics") or {}
-    return block.get("common", {})
+    common: dict[str, Any] = block.get("common", {})
+    return common
 
 
 def completeness(feature: Mapping[str, Any]) -> float:

@@ -1,160 +1,115 @@
-"""Streaming per-column statistics in the data quality ``statistics.json`` layout.
+"""Per-column data quality statistics in the ``statistics.json`` layout, as mergeable partial results.
 
-Memory stays bounded whatever the number of rows: every column keeps counters, exact running sums, running
-moments, min and max, a bounded quantile sketch and a bounded table of category counts.
+A :class:`DataQualityAccumulator` is a partial result: it takes chunks of rows (or column blocks of a CSV),
+merges with another partial over other rows (:meth:`~DataQualityAccumulator.merge`, in any order), travels as
+bytes (:meth:`~DataQualityAccumulator.to_bytes`, framed by :mod:`~airflow_mm_provider.analysis.partials` as
+kind ``"data_quality"``) and is finalized by :meth:`~DataQualityAccumulator.statistics`. A single pass is one
+partial finalized, so there is one implementation. Memory is bounded whatever the number of rows.
 
 Rules this module applies (documented here because the real container does not publish them):
 
 - Missing: ``None``, an empty or blank string, and a value beyond the end of a short row.
-- Value kinds: a Python ``int`` or a text matching ``[+-]?[0-9]+`` is *Integral*; a finite ``float`` or a
-  decimal / exponent text such as ``1.5``, ``.5`` or ``2e3`` is *Fractional*; everything else (``bool``,
-  ``"inf"``, ``"nan"``, words, lists) is *String*. Booleans count as the strings ``true`` / ``false``.
+- Value kinds (:func:`~airflow_mm_provider.analysis.dq_values.classify`): a Python ``int`` or a text matching
+  ``[+-]?[0-9]+`` is *Integral*; a finite ``float`` or a decimal / exponent text such as ``1.5``, ``.5`` or
+  ``2e3`` is *Fractional*; everything else (``bool``, ``"inf"``, ``"nan"``, words, lists) is *String*.
+  Booleans count as the strings ``true`` / ``false``. A number's value is the double ``float()`` gives.
 - Column type: strict, with no tolerance for stragglers: *Integral* if every present value is Integral,
   *Fractional* if every present value is Integral or Fractional and at least one is Fractional, *String* as
   soon as one present value is a String, *Unknown* when nothing is present. How many present values fell in
   each kind is what ``data_type_check`` measures; it is handed over by
   :meth:`DataQualityAccumulator.type_counts`, not written: the real ``statistics.json`` features carry only
   ``name``, ``inferred_type`` and their numerical or string statistics.
-- Numbers: ``sum`` is exact (Shewchuk partial sums, then rounded once), ``mean`` is that sum over the count
-  and ``std_dev`` is the population standard deviation from running moments merged per chunk (Chan et al.).
-- Distribution: a deterministic KLL-style compactor sketch with ``k = 2048`` and ``c = 0.64`` (the parameters
-  the built-in container reports). Level ``h`` holds items of weight ``2**h``; a full level is sorted and
-  every other item (alternating the starting offset per level) moves up a level. The ten buckets span ``[min,
-  max]`` in equal widths and count the sketch weights, so their counts add up to ``num_present``.
-- Categories: exact counts while a column has at most ``CATEGORY_CAPACITY`` distinct values; past that, the
-  Misra-Gries summary (counts are then lower bounds) and a k-minimum-values estimate of the distinct count
-  over a 64-bit BLAKE2b hash. All of it is order-deterministic, so chunking the same rows differently gives
-  the same statistics.
+- Numbers: ``sum`` is exact (an integer count of ``2**-1074``, rounded once), ``mean`` is the exact sum over
+  the count rounded once (it used to be the rounded sum over the count, a second rounding), ``std_dev`` is
+  the population standard deviation from running moments merged per chunk (Chan et al.; infinite when the
+  spread passes about ``1e154``, where squares overflow). ``min`` and ``max`` are exact; ``-0.0`` counts as
+  ``0.0``.
+- Distribution: an Apache DataSketches KLL sketch (``kll_doubles_sketch``, ``k = 2048``), in place of the
+  deterministic compactor this module had: the library is maintained, takes numpy arrays in C++ (about 45 ns
+  a value) and merges sketches, which a fan-out over workers needs. Its compaction is randomised, so past
+  ``2048`` values the sketch of the same values differs from run to run within its error bound, and so do
+  the buckets (the rest of the statistics does not). ``sketch.data`` lists the retained items
+  by level (level ``h`` holds items of weight ``2**h``, each level sorted) and ``sketch.parameters`` says
+  ``k = 2048`` and ``c = 2/3``, the capacity decay that library applies between levels (the built-in
+  container, whose sketch is Deequ's own, writes ``c = 0.64``; the value describes the sketch whose data is
+  written). The ten buckets span ``[min, max]`` in equal widths and count the sketch weights, so their counts
+  add up to ``num_present``; each count is within :data:`BUCKET_ERROR` ``* num_present`` of the exact count
+  of values in that bucket with 99% confidence (the library's bound for a range of a ``k = 2048`` sketch),
+  and so is a count after merging partials. Up to ``2048`` values nothing is compacted and the buckets are
+  exact.
+- Categories (String columns): exact counts while a column has at most ``CATEGORY_CAPACITY`` distinct
+  values. Numbers are counted by value and written in their shortest form (``7`` Integral, ``7.0`` or ``2.5``
+  Fractional), so ``"1.50"`` and ``"1.5"`` count as one value ``1.5``: a number's text is no longer kept,
+  which lets numeric cells stay in numpy arrays (JSON numbers were already counted this way). Past capacity,
+  a Misra-Gries summary of the texts (lower bounds; numbers are no longer listed, they were rarely more than
+  noise there) and a k-minimum-values estimate of the distinct count, which merges exactly (see
+  :mod:`~airflow_mm_provider.analysis.dq_summaries` for both bounds). The hashes are
+  :mod:`~airflow_mm_provider.analysis.value_hashes`' (BLAKE2b of every value past 1000 distinct before).
+
+Merging is exact for item and missing counts, kind counts (so the inferred type and completeness), sums,
+means, ``min``/``max``, and categories while exact, and for the distinct-count estimate; ``std_dev`` may
+differ in the last bits with the merge order; the KLL sketch and buckets, and the Misra-Gries counts past
+capacity, are within their bounds. Features are matched by name; a feature one partial lacks counts that
+partial's rows as missing, and new names follow the existing ones in order.
 """
 
 from __future__ import annotations
 
-import hashlib
-import heapq
-import json
 import math
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from datasketches import kll_doubles_sketch
 
-INTEGRAL = "Integral"
-FRACTIONAL = "Fractional"
-STRING = "String"
+from airflow_mm_provider.analysis import partials
+from airflow_mm_provider.analysis.csv_columns import FieldBlock
+from airflow_mm_provider.analysis.dq_summaries import (
+    CATEGORY_CAPACITY,
+    DISTINCT_SKETCH_SIZE,
+    Categories,
+    ExactSum,
+)
+from airflow_mm_provider.analysis.dq_values import (
+    FRACTIONAL,
+    INTEGRAL,
+    STRING,
+    ColumnValues,
+    column_values,
+    span_values,
+)
+
+__all__ = [
+    "BUCKET_COUNT",
+    "BUCKET_ERROR",
+    "CATEGORY_CAPACITY",
+    "DISTINCT_SKETCH_SIZE",
+    "FRACTIONAL",
+    "INTEGRAL",
+    "NUMERIC_TYPES",
+    "PARTIAL_KIND",
+    "PARTIAL_VERSION",
+    "SKETCH_C",
+    "SKETCH_K",
+    "STRING",
+    "UNKNOWN",
+    "DataQualityAccumulator",
+    "FeatureAccumulator",
+    "equal_width_buckets",
+    "kll_levels",
+    "sketch_items",
+]
+
 UNKNOWN = "Unknown"
 NUMERIC_TYPES = (INTEGRAL, FRACTIONAL)
 
 BUCKET_COUNT = 10
 SKETCH_K = 2048
-SKETCH_C = 0.64
-CATEGORY_CAPACITY = 1000
-DISTINCT_SKETCH_SIZE = 1024
-
-_INTEGRAL_TEXT = re.compile(r"[+-]?[0-9]+")
-_FRACTIONAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_HASH_SPACE = float(2**64)
-
-
-def classify(value: object) -> tuple[str, float | None, str] | None:
-    """Sort one raw value into its kind.
-
-    :param value: a raw cell: text from CSV, or ``int``/``float``/``bool``/``None``/other from JSON.
-    :return: ``None`` when the value counts as missing, else ``(kind, number or None, text)`` where ``text``
-        is the form used for category counts.
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return STRING, None, "true" if value else "false"
-    if isinstance(value, int):
-        return INTEGRAL, float(value), str(value)
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return FRACTIONAL, value, repr(value)
-        return STRING, None, repr(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        if _INTEGRAL_TEXT.fullmatch(text):
-            return INTEGRAL, float(int(text)), text
-        if _FRACTIONAL_TEXT.fullmatch(text):
-            number = float(text)
-            if math.isfinite(number):
-                return FRACTIONAL, number, text
-        return STRING, None, text
-    return STRING, None, json.dumps(value, sort_keys=True, default=str)
-
-
-def _add_exact(partials: list[float], x: float) -> None:
-    """Add ``x`` to a list of non-overlapping partial sums whose exact total is the running sum."""
-    i = 0
-    for y in partials:
-        if abs(x) < abs(y):
-            x, y = y, x
-        high = x + y
-        low = y - (high - x)
-        if low:
-            partials[i] = low
-            i += 1
-        x = high
-    partials[i:] = [x]
-
-
-class QuantileSketch:
-    """A deterministic KLL-style quantile sketch whose size grows only with the log of the item count.
-
-    :param k: capacity of the top level; lower levels shrink by the factor ``c`` per level.
-    :param c: capacity decay per level below the top.
-    """
-
-    def __init__(self, k: int = SKETCH_K, c: float = SKETCH_C) -> None:
-        self.k = k
-        self.c = c
-        self.levels: list[list[float]] = [[]]
-        self._offsets: list[int] = [0]
-
-    def capacity(self, level: int) -> int:
-        """How many items ``level`` may hold before it is compacted."""
-        depth = len(self.levels) - 1 - level
-        return max(2, math.ceil(self.k * self.c**depth))
-
-    def add_many(self, values: Sequence[float]) -> None:
-        """Add values in order; compaction happens at the same points as adding them one by one."""
-        start = 0
-        while start < len(values):
-            room = self.capacity(0) - len(self.levels[0])
-            self.levels[0].extend(values[start : start + room])
-            start += room
-            if len(self.levels[0]) >= self.capacity(0):
-                self._compact()
-
-    def _compact(self) -> None:
-        """Halve every full level into the next; a new top level shrinks the others, so recheck from 0."""
-        level = 0
-        while level < len(self.levels):
-            if len(self.levels[level]) < self.capacity(level):
-                level += 1
-                continue
-            grew = level + 1 == len(self.levels)
-            if grew:
-                self.levels.append([])
-                self._offsets.append(0)
-            items = sorted(self.levels[level])
-            kept = [items.pop()] if len(items) % 2 else []
-            offset = self._offsets[level]
-            self._offsets[level] = 1 - offset
-            self.levels[level + 1].extend(items[offset::2])
-            self.levels[level] = kept
-            level = 0 if grew else level + 1
-
-    def retained(self) -> int:
-        """Number of items held."""
-        return sum(len(items) for items in self.levels)
-
-    def weighted_items(self) -> tuple[np.ndarray, np.ndarray]:
-        """The held items and their weights (``2**level``)."""
-        return sketch_items([list(items) for items in self.levels])
+SKETCH_C = 2 / 3
+BUCKET_ERROR = kll_doubles_sketch.get_normalized_rank_error(SKETCH_K, True)
+PARTIAL_KIND = "data_quality"
+_KLL_FAMILY = 15
+PARTIAL_VERSION = 1
 
 
 def sketch_items(data: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -182,75 +137,26 @@ def equal_width_buckets(
     ]
 
 
-class CategoryCounter:
-    """Bounded value counts: exact up to ``capacity`` distinct values, then a Misra-Gries summary.
+def kll_levels(serialized: bytes) -> list[list[float]]:
+    """The retained items of a serialized DataSketches ``kll_doubles_sketch`` by level, each level sorted.
 
-    :param capacity: most distinct values whose counts are kept.
-    :param distinct_sketch_size: hashes kept by the k-minimum-values distinct-count estimate.
+    Read from the library's published binary layout (family 15, serial version 1 or 2): the library's item
+    iterator reports weight 1 for every item of some merged sketches (datasketches 5.2), the bytes do not.
     """
-
-    def __init__(
-        self, capacity: int = CATEGORY_CAPACITY, distinct_sketch_size: int = DISTINCT_SKETCH_SIZE
-    ) -> None:
-        self.capacity = capacity
-        self.distinct_sketch_size = distinct_sketch_size
-        self.counts: dict[str, int] = {}
-        self.exact = True
-        self._smallest: list[int] = []
-        self._smallest_set: set[int] = set()
-
-    def add(self, text: str) -> None:
-        """Count one occurrence of ``text``."""
-        counts = self.counts
-        if not self.exact:
-            self._offer_hash(text)
-        if text in counts:
-            counts[text] += 1
-        elif len(counts) < self.capacity:
-            counts[text] = 1
-        elif self.exact:
-            self.exact = False
-            for known in counts:
-                self._offer_hash(known)
-            self._offer_hash(text)
-            self._decrement_all()
-        else:
-            self._decrement_all()
-
-    def _decrement_all(self) -> None:
-        self.counts = {key: n - 1 for key, n in self.counts.items() if n > 1}
-
-    def _offer_hash(self, text: str) -> None:
-        value = int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
-        if value in self._smallest_set:
-            return
-        if len(self._smallest) < self.distinct_sketch_size:
-            heapq.heappush(self._smallest, -value)
-            self._smallest_set.add(value)
-        elif value < -self._smallest[0]:
-            dropped = -heapq.heapreplace(self._smallest, -value)
-            self._smallest_set.discard(dropped)
-            self._smallest_set.add(value)
-
-    def distinct_count(self) -> float:
-        """Exact distinct count while exact, else the k-minimum-values estimate."""
-        if self.exact or len(self._smallest) < self.distinct_sketch_size:
-            return float(len(self.counts) if self.exact else len(self._smallest))
-        kth = (-self._smallest[0] + 1) / _HASH_SPACE
-        return float(round((self.distinct_sketch_size - 1) / kth))
-
-    def buckets(self) -> list[dict[str, object]]:
-        """Counted values, most frequent first, ties by value."""
-        ordered = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))
-        return [{"value": value, "count": count} for value, count in ordered]
-
-    def retained(self) -> int:
-        """Number of entries held (counted values plus distinct-count hashes)."""
-        return len(self.counts) + len(self._smallest)
+    preamble, version, family = serialized[0], serialized[1], serialized[2]
+    if family != _KLL_FAMILY or version not in (1, 2) or preamble not in (2, 5):
+        raise ValueError(f"not a serialized KLL sketch (family {family}, version {version})")
+    if preamble == 2:
+        return [sorted(np.frombuffer(serialized, "<f8", offset=8).tolist())]
+    depth = serialized[18]
+    offsets = np.frombuffer(serialized, "<u4", count=depth, offset=20).astype(np.int64)
+    items = np.frombuffer(serialized, "<f8", offset=20 + 4 * depth + 16)
+    bounds = np.append(offsets - offsets[0], items.size)
+    return [sorted(items[bounds[h] : bounds[h + 1]].tolist()) for h in range(depth)]
 
 
 class FeatureAccumulator:
-    """Running statistics of one column.
+    """The partial statistics of one column.
 
     :param name: the feature name.
     :param num_missing: missing values already owed (rows seen before the column first appeared).
@@ -265,41 +171,57 @@ class FeatureAccumulator:
         self.m2 = 0.0
         self.minimum = math.inf
         self.maximum = -math.inf
-        self.partials: list[float] = []
-        self.sketch = QuantileSketch()
-        self.categories = CategoryCounter()
+        self.total = ExactSum()
+        self.sketch = kll_doubles_sketch(SKETCH_K)
+        self.categories = Categories()
 
-    def add_values(self, values: Iterable[object]) -> None:
-        """Add one chunk of raw values of this column."""
-        numbers: list[float] = []
-        kind_counts = self.kind_counts
-        for value in values:
-            parsed = classify(value)
-            if parsed is None:
-                self.num_missing += 1
-                continue
-            kind, number, text = parsed
-            kind_counts[kind] += 1
-            self.categories.add(text)
-            if number is not None:
-                numbers.append(number)
-                _add_exact(self.partials, number)
-        if numbers:
-            self._merge_numbers(numbers)
+    def add(self, chunk: ColumnValues) -> None:
+        """Add one chunk of this column."""
+        self.num_missing += chunk.missing
+        self.kind_counts[INTEGRAL] += chunk.integral.size
+        self.kind_counts[FRACTIONAL] += chunk.fractional.size
+        self.kind_counts[STRING] += chunk.strings
+        for numbers, integers in ((chunk.integral, True), (chunk.fractional, False)):
+            if numbers.size:
+                self._add_numbers(numbers, integers)
+        self.categories.add(chunk)
 
-    def _merge_numbers(self, numbers: list[float]) -> None:
-        chunk = np.asarray(numbers, dtype=float)
-        n_b = chunk.size
-        mean_b = float(chunk.mean())
-        m2_b = float(((chunk - mean_b) ** 2).sum())
-        n = self.count + n_b
-        delta = mean_b - self.mean
-        self.mean += delta * n_b / n
-        self.m2 += m2_b + delta * delta * self.count * n_b / n
-        self.count = n
-        self.minimum = min(self.minimum, float(chunk.min()))
-        self.maximum = max(self.maximum, float(chunk.max()))
-        self.sketch.add_many(numbers)
+    def _add_numbers(self, numbers: np.ndarray, integers: bool) -> None:
+        total = ExactSum()
+        total.add(numbers, integers)
+        mean = total.value(numbers.size)
+        with np.errstate(over="ignore"):
+            deviations = numbers - mean
+            self._merge_moments(numbers.size, mean, float((deviations * deviations).sum()))
+        self.total.merge(total)
+        self.minimum = min(self.minimum, float(numbers.min()))
+        self.maximum = max(self.maximum, float(numbers.max()))
+        self.sketch.update(numbers)
+
+    def _merge_moments(self, count: int, mean: float, m2: float) -> None:
+        """Chan et al.'s pairwise update of count, mean and sum of squared deviations."""
+        if not self.count:
+            self.count, self.mean, self.m2 = count, mean, m2
+            return
+        total = self.count + count
+        delta = mean - self.mean
+        share = count / total
+        self.mean += delta * share
+        self.m2 += m2 + delta * delta * self.count * share
+        self.count = total
+
+    def merge(self, other: FeatureAccumulator) -> None:
+        """Add another partial of the same column."""
+        self.num_missing += other.num_missing
+        for kind, count in other.kind_counts.items():
+            self.kind_counts[kind] += count
+        if other.count:
+            self._merge_moments(other.count, other.mean, other.m2)
+            self.minimum = min(self.minimum, other.minimum)
+            self.maximum = max(self.maximum, other.maximum)
+            self.total.merge(other.total)
+            self.sketch.merge(other.sketch)
+        self.categories.merge(other.categories)
 
     @property
     def num_present(self) -> int:
@@ -318,7 +240,7 @@ class FeatureAccumulator:
 
     def retained(self) -> int:
         """Number of scalars held in the bounded structures."""
-        return self.sketch.retained() + self.categories.retained() + len(self.partials)
+        return int(self.sketch.num_retained) + self.categories.retained()
 
     def statistics(self) -> dict[str, object]:
         """This feature's entry of ``statistics.json``."""
@@ -336,29 +258,51 @@ class FeatureAccumulator:
         return feature
 
     def _numerical(self, common: dict[str, int]) -> dict[str, object]:
-        total = math.fsum(self.partials)
-        values, weights = self.sketch.weighted_items()
+        levels = kll_levels(self.sketch.serialize())
+        values, weights = sketch_items(levels)
+        minimum, maximum = self.minimum + 0.0, self.maximum + 0.0
         return {
             "common": common,
-            "mean": total / self.count,
-            "sum": total,
+            "mean": self.total.value(self.count),
+            "sum": self.total.value(),
             "std_dev": math.sqrt(max(self.m2, 0.0) / self.count),
-            "min": self.minimum,
-            "max": self.maximum,
+            "min": minimum,
+            "max": maximum,
             "distribution": {
                 "kll": {
-                    "buckets": equal_width_buckets(values, weights, self.minimum, self.maximum),
-                    "sketch": {
-                        "parameters": {"c": self.sketch.c, "k": float(self.sketch.k)},
-                        "data": [list(items) for items in self.sketch.levels],
-                    },
+                    "buckets": equal_width_buckets(values, weights, minimum, maximum),
+                    "sketch": {"parameters": {"c": SKETCH_C, "k": float(SKETCH_K)}, "data": levels},
                 }
             },
         }
 
+    def to_data(self) -> dict[str, Any]:
+        """This partial as plain values, arrays and bytes."""
+        return {
+            "name": self.name,
+            "missing": self.num_missing,
+            "kinds": [self.kind_counts[INTEGRAL], self.kind_counts[FRACTIONAL], self.kind_counts[STRING]],
+            "moments": [self.count, self.mean, self.m2, self.minimum, self.maximum],
+            "sum": self.total.to_bytes(),
+            "sketch": self.sketch.serialize(),
+            "categories": self.categories.to_data(),
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> FeatureAccumulator:
+        """Read :meth:`to_data`."""
+        feature = cls(data["name"], data["missing"])
+        feature.kind_counts = dict(zip((INTEGRAL, FRACTIONAL, STRING), data["kinds"], strict=True))
+        count, feature.mean, feature.m2, feature.minimum, feature.maximum = data["moments"]
+        feature.count = int(count)
+        feature.total = ExactSum.from_bytes(data["sum"])
+        feature.sketch = kll_doubles_sketch.deserialize(data["sketch"])
+        feature.categories = Categories.from_data(data["categories"], CATEGORY_CAPACITY, DISTINCT_SKETCH_SIZE)
+        return feature
+
 
 class DataQualityAccumulator:
-    """Streams rows into per-column statistics and renders ``statistics.json``.
+    """The partial data quality statistics of some rows; renders ``statistics.json``.
 
     :param feature_names: column names in order; ``None`` names them ``_c0, _c1, ...``. Columns beyond the
         given names (longer rows) are added as ``_c<position>``.
@@ -368,16 +312,58 @@ class DataQualityAccumulator:
         self.item_count = 0
         self.features: list[FeatureAccumulator] = [FeatureAccumulator(name) for name in feature_names or []]
 
+    def _widen(self, width: int) -> None:
+        for position in range(len(self.features), width):
+            self.features.append(FeatureAccumulator(f"_c{position}", num_missing=self.item_count))
+
     def add_rows(self, rows: Sequence[Sequence[object]]) -> None:
         """Add a chunk of rows; a short row counts its absent trailing values as missing."""
         if not rows:
             return
-        width = max(len(row) for row in rows)
-        for position in range(len(self.features), width):
-            self.features.append(FeatureAccumulator(f"_c{position}", num_missing=self.item_count))
+        self._widen(max(len(row) for row in rows))
         for position, feature in enumerate(self.features):
-            feature.add_values(row[position] if position < len(row) else None for row in rows)
+            feature.add(column_values(row[position] if position < len(row) else None for row in rows))
         self.item_count += len(rows)
+
+    def add_block(self, block: FieldBlock | Sequence[Sequence[object]]) -> None:
+        """Add a block of a CSV read by :func:`~airflow_mm_provider.analysis.csv_columns.iter_csv_blocks`."""
+        if not isinstance(block, FieldBlock):
+            self.add_rows(block)
+            return
+        self._widen(block.width)
+        for position, feature in enumerate(self.features):
+            feature.add(span_values(block, position) if position < block.width else ColumnValues(block.rows))
+        self.item_count += block.rows
+
+    def merge(self, other: DataQualityAccumulator) -> None:
+        """Add the partial statistics of other rows (features matched by name)."""
+        mine = {feature.name: feature for feature in self.features}
+        theirs = {feature.name for feature in other.features}
+        for feature in self.features:
+            if feature.name not in theirs:
+                feature.num_missing += other.item_count
+        for feature in other.features:
+            if feature.name in mine:
+                mine[feature.name].merge(feature)
+            else:
+                added = FeatureAccumulator(feature.name, num_missing=self.item_count)
+                added.merge(feature)
+                self.features.append(added)
+        self.item_count += other.item_count
+
+    def to_bytes(self) -> bytes:
+        """This partial in the versioned binary form of :mod:`~airflow_mm_provider.analysis.partials`."""
+        data = {"item_count": self.item_count, "features": [feature.to_data() for feature in self.features]}
+        return partials.dumps(PARTIAL_KIND, PARTIAL_VERSION, data)
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> DataQualityAccumulator:
+        """Read :meth:`to_bytes`; bytes of another kind or layout raise ``partials.PartialFormatError``."""
+        data = partials.loads(blob, PARTIAL_KIND, PARTIAL_VERSION)
+        accumulator = cls()
+        accumulator.item_count = data["item_count"]
+        accumulator.features = [FeatureAccumulator.from_data(feature) for feature in data["features"]]
+        return accumulator
 
     def retained(self) -> int:
         """Number of scalars held in all bounded structures (for memory checks)."""

@@ -20,17 +20,19 @@ quality analyses the captured ``endpointInput`` (model inputs only).
 from __future__ import annotations
 
 import json
+import math
+import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_mm_provider.analysis import model_quality as mq
 from airflow_mm_provider.analysis.attributes import MISSING, Attribute, scalar_payload
-from airflow_mm_provider.analysis.merge import load_ground_truth, write_merged
+from airflow_mm_provider.analysis.merge import inputs_key, load_ground_truth, spill_directory, write_merged
 from airflow_mm_provider.analysis.output import (
     CONSTRAINTS_FILE,
     STATISTICS_FILE,
@@ -39,6 +41,7 @@ from airflow_mm_provider.analysis.output import (
     write_reports,
 )
 from airflow_mm_provider.analysis.records import (
+    CsvChunk,
     Payload,
     ReadStats,
     decode_payload,
@@ -46,14 +49,18 @@ from airflow_mm_provider.analysis.records import (
     iter_batch_output_chunks,
     iter_capture_chunks,
     iter_merged_chunks,
+    iter_merged_csv_chunks,
     iter_table_chunks,
-    parse_time,
+    parse_capture_time,
 )
+
+if TYPE_CHECKING:
+    from airflow_mm_provider.analysis.bias_partial import BiasPartial
 
 __all__ = [
     "BIAS_MODEL_UNSUPPORTED",
     "NO_DATA",
-    "DatasetFormat",
+    "AnalyzerDatasetFormat",
     "JobOutcome",
     "run_analyzer",
     "run_bias_job",
@@ -100,8 +107,8 @@ class JobOutcome:
 
 
 @dataclass(frozen=True)
-class DatasetFormat:
-    """The analyzer's ``dataset_format`` environment value.
+class AnalyzerDatasetFormat:
+    """The analyzer's ``dataset_format`` environment value, parsed.
 
     :param kind: ``csv``, ``json`` (JSON Lines) or ``sagemakerCaptureJson``.
     :param header: whether CSV files start with a header line.
@@ -111,7 +118,7 @@ class DatasetFormat:
     header: bool = False
 
     @classmethod
-    def parse(cls, text: str | None) -> DatasetFormat:
+    def parse(cls, text: str | None) -> AnalyzerDatasetFormat:
         """Parse the value, e.g. ``{"csv": {"header": true}}`` or ``{"json": {"lines": true}}``.
 
         ``{"sagemakerCaptureJson": {...}}`` and a missing value mean capture records; parquet and unknown
@@ -175,9 +182,9 @@ def _time(value: str | datetime | None) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return parse_time(value.isoformat())
+        return parse_capture_time(value.isoformat())
     try:
-        return parse_time(value)
+        return parse_capture_time(value)
     except ValueError as error:
         raise JobError(f"ClientError: invalid time {value!r}") from error
 
@@ -244,22 +251,54 @@ class _LabelReader:
         have one width, every attribute is a column index inside it (or absent, with one-cell rows) and every
         number converts; the result is the same as :meth:`read`'s. Any other chunk is read record by record.
         """
-        bulk = self._bulk(outputs, truths)
+        bulk = self._bulk(_payload_data(outputs), _payload_data(truths))
         return bulk if bulk is not None else self.read(zip(outputs, truths, strict=True), stats, decode=True)
 
+    def read_csv(
+        self, outputs: list[Any], truths: list[Any], stats: ReadStats
+    ) -> tuple[list[Any], list[Any] | None, list[float] | None]:
+        """:meth:`read` of the ``data`` of CSV payloads (text, or numbers as :meth:`csv_types` asks for)."""
+        output_type, truth_type = self.csv_types()
+        bulk = self._bulk(outputs, truths, (output_type is float, truth_type is float))
+        if bulk is not None:
+            return bulk
+        pairs = zip(map(_csv_payload, outputs), map(_csv_payload, truths), strict=True)
+        return self.read(pairs, stats, decode=True)
+
+    def csv_types(self) -> tuple[type, type]:
+        """The ``data`` types (model output, ground truth) to read CSV payloads as: ``float`` for a column
+        that is only ever one number (a score, or a regression value, with at most column 0 selected)."""
+
+        def single(attribute: Attribute | None) -> bool:
+            return attribute is None or attribute.index == 0
+
+        if self.regression:
+            output = single(self.inference)
+            return (float if output else str), (float if single(self.truth) else str)
+        numeric = self.use_probability and not self.use_label and single(self.probability)
+        return (float if numeric else str), str
+
     def _bulk(
-        self, outputs: list[Payload | None], truths: list[Payload | None]
+        self, outputs: list[Any] | None, truths: list[Any] | None, numbers: tuple[bool, bool] = (False, False)
     ) -> tuple[list[Any], list[Any] | None, list[float] | None] | None:
-        """:meth:`read_payloads` computed column-wise, or ``None`` when the chunk does not allow it."""
-        truth = _csv_column(truths, self.truth)
-        label = _csv_column(outputs, self.inference) if self.use_label else None
-        score = _csv_column(outputs, self.probability) if self.use_probability else None
+        """:meth:`read` computed column-wise from the ``data`` of CSV payloads (``None``: not all CSV), or
+        ``None`` when the chunk does not allow it.
+
+        :param numbers: whether the output and the truth data are numbers already (one-cell rows).
+        """
+        if outputs is None or truths is None:
+            return None
+        truth = _csv_cells(truths, self.truth, numbers[1])
+        label = _csv_cells(outputs, self.inference, numbers[0]) if self.use_label else None
+        score = _csv_cells(outputs, self.probability, numbers[0]) if self.use_probability else None
         if truth is None or (self.use_label and label is None) or (self.use_probability and score is None):
             return None
         try:
             if self.regression:
-                return None if label is None else (list(map(float, truth)), list(map(float, label)), None)
-            return truth, label, None if score is None else list(map(float, score))
+                if label is None:
+                    return None
+                return _floats(truth, numbers[1]), _floats(label, numbers[0]), None
+            return truth, label, None if score is None else _floats(score, numbers[0])
         except ValueError:
             return None
 
@@ -299,8 +338,8 @@ class _LabelReader:
                     stats.bad("undecodable_payload")
                     continue
             actual = self._pick(self.truth, truth)
-            label = self._pick(self.inference, output) if use_label else None
-            score = self.probability.select(output) if use_probability else None
+            label: Any = self._pick(self.inference, output) if use_label else None
+            score: Any = self._pick(self.probability, output) if use_probability else None
             if actual is MISSING or label is MISSING or score is MISSING:
                 stats.bad("missing_attribute")
                 continue
@@ -324,47 +363,71 @@ _ENCODING = attrgetter("encoding")
 _DATA = attrgetter("data")
 
 
-def _csv_column(payloads: list[Payload | None], attribute: Attribute | None) -> list[str] | None:
-    """The cells ``attribute`` selects in one-line CSV payloads of one width (see :meth:`read_payloads`).
-
-    ``None`` when a payload is of another kind, the widths differ, or the attribute is not a column index
-    inside the rows (no attribute: the rows must have one cell).
-    """
-    if attribute is not None and attribute.index is None:
-        return None
+def _payload_data(payloads: list[Payload | None]) -> list[Any] | None:
+    """The ``data`` of payloads that are all CSV, else ``None``."""
     try:
         if set(map(_ENCODING, payloads)) != {"CSV"}:
             return None
-        data = list(map(_DATA, payloads))
+    except AttributeError:  # a missing payload
+        return None
+    return list(map(_DATA, payloads))
+
+
+def _csv_payload(data: Any) -> Payload:
+    """A CSV payload holding ``data``."""
+    return Payload(data, "CSV")
+
+
+def _floats(cells: list[Any], numbers: bool) -> list[float]:
+    """Cells as floats (raises ``ValueError`` on one that is not a number); ``numbers``: they are already."""
+    return cells if numbers else list(map(float, cells))
+
+
+def _csv_cells(data: list[Any], attribute: Attribute | None, numbers: bool = False) -> list[Any] | None:
+    """The cells ``attribute`` selects in one-line CSV payload ``data`` of one width (see
+    :meth:`_LabelReader.read_payloads`); ``numbers``: the data are numbers, each a one-cell row.
+
+    ``None`` when the widths differ, the data is not text, or the attribute is not a column index inside the
+    rows (no attribute: the rows must have one cell).
+    """
+    column = 0 if attribute is None else attribute.index
+    if column is None:
+        return None
+    if numbers:
+        return data if column == 0 else None
+    try:
         text = "\n".join(data)
-    except (AttributeError, TypeError):  # a missing payload, or data that is not text
+    except TypeError:  # data that is not text
         return None
     if '"' in text or text.count("\n") != len(data) - 1:
         return None
     if "," not in text:
-        return data if attribute is None or attribute.index == 0 else None
+        return data if column == 0 else None
     commas = set(map(str.count, data, repeat(",")))
-    if len(commas) != 1 or attribute is None or attribute.index >= commas.pop() + 1:
+    if len(commas) != 1 or attribute is None or column >= commas.pop() + 1:
         return None
     width = text.count(",") // len(data) + 1
-    return text.replace("\n", ",").split(",")[attribute.index :: width]
+    return text.replace("\n", ",").split(",")[column::width]
 
 
 def _model_quality_columns(
     environment: Mapping[str, str], paths: _Paths, stats: ReadStats, regression: bool
 ) -> Iterator[tuple[list[Any], list[Any] | None, list[float] | None]]:
     """Chunks of (ground truths, predicted labels, probabilities) of the dataset (``_LabelReader.read``)."""
-    dataset = DatasetFormat.parse(environment.get("dataset_format"))
+    dataset = AnalyzerDatasetFormat.parse(environment.get("dataset_format"))
     source = paths.resolve(environment.get("dataset_source", ""))
     if dataset.kind == "sagemakerCaptureJson":
         reader = _LabelReader(environment, None, regression)
-        for chunk in iter_merged_chunks(source, stats):
-            yield reader.read_payloads(chunk.outputs, chunk.ground_truths, stats)
+        for chunk in iter_merged_csv_chunks(source, stats, reader.csv_types()):
+            if isinstance(chunk, CsvChunk):
+                yield reader.read_csv(chunk.outputs, chunk.ground_truths, stats)
+            else:
+                yield reader.read_payloads(chunk.outputs, chunk.ground_truths, stats)
         return
     header, rows = iter_table_chunks(source, stats, kind=dataset.kind, header=dataset.header)
     reader = _LabelReader(environment, header, regression)
-    for chunk in rows:
-        yield reader.read([(row, row) for row in chunk], stats)
+    for block in rows:
+        yield reader.read([(row, row) for row in block], stats)
 
 
 def _model_quality_job(
@@ -418,10 +481,15 @@ def _rows(values: Iterable[Any], names: list[str] | None) -> tuple[list[list[Any
 def _data_quality_job(
     environment: Mapping[str, str], paths: _Paths, output_dir: Path, stats: ReadStats
 ) -> JobOutcome:
-    """Data-quality baseline or monitoring, delegated to the data-quality accumulator."""
-    from airflow_mm_provider.analysis import data_quality as dq
+    """Data-quality baseline or monitoring, delegated to the data-quality accumulator.
 
-    dataset = DatasetFormat.parse(environment.get("dataset_format"))
+    CSV datasets are read in column blocks (:mod:`~airflow_mm_provider.analysis.csv_columns`); JSON Lines and
+    captured inputs as rows.
+    """
+    from airflow_mm_provider.analysis import data_quality as dq
+    from airflow_mm_provider.analysis.csv_columns import FieldBlock, iter_csv_blocks
+
+    dataset = AnalyzerDatasetFormat.parse(environment.get("dataset_format"))
     source = paths.resolve(environment.get("dataset_source", ""))
     baseline_statistics = (
         paths.read_json(environment["baseline_statistics"])
@@ -429,23 +497,25 @@ def _data_quality_job(
         else None
     )
     names: list[str] | None = None
+    values: Iterator[Any]
     if dataset.kind == "sagemakerCaptureJson":
         start, end = _time(environment.get("start_time")), _time(environment.get("end_time"))
-        values: Iterator[list[Any]] = _capture_inputs(source, stats, start, end)
+        values = _capture_inputs(source, stats, start, end)
+    elif dataset.kind == "csv":
+        names, values = iter_csv_blocks(source, stats, header=dataset.header)
     else:
         names, values = iter_table_chunks(source, stats, kind=dataset.kind, header=dataset.header)
     if names is None and baseline_statistics and dataset.kind != "json":
         names = [feature["name"] for feature in baseline_statistics.get("features", [])] or None
-    chunks = iter(values)
-    first = next(chunks, None)
-    if first is None:
+    accumulator = None
+    for chunk in values:
+        if not isinstance(chunk, FieldBlock):
+            chunk, names = _rows(chunk, names)
+        if accumulator is None:
+            accumulator = dq.DataQualityAccumulator(names)
+        accumulator.add_block(chunk)
+    if accumulator is None:
         raise JobError(NO_DATA)
-    rows, names = _rows(first, names)
-    accumulator = dq.DataQualityAccumulator(names)
-    accumulator.add_rows(rows)
-    for chunk in chunks:
-        rows, names = _rows(chunk, names)
-        accumulator.add_rows(rows)
     statistics = accumulator.statistics()
     details = {"read": stats.as_dict()}
     if not environment.get("baseline_constraints"):
@@ -496,18 +566,25 @@ def run_merge(
     :param batch_mirror_root: local S3 mirror (``<root>/<bucket>/<key>``) that batch manifests resolve into.
     """
     capture_stats, truth_stats = ReadStats(), ReadStats()
+    output = Path(output_dir)
     try:
-        window = {"start": _time(start), "end": _time(end)}
-        labels = load_ground_truth(Path(ground_truth_dir), truth_stats)
+        window_start, window_end = _time(start), _time(end)
+        truth = load_ground_truth(Path(ground_truth_dir), truth_stats, spill_directory(output))
         if batch_mirror_root is not None:
             captures = iter_batch_output_chunks(
-                Path(capture_dir), Path(batch_mirror_root), capture_stats, **window
+                Path(capture_dir), Path(batch_mirror_root), capture_stats, start=window_start, end=window_end
             )
         else:
-            captures = iter_capture_chunks(Path(capture_dir), capture_stats, **window)
-        result = write_merged(captures, labels, Path(output_dir))
+            captures = iter_capture_chunks(
+                Path(capture_dir), capture_stats, start=window_start, end=window_end, transient=True
+            )
+        batch = batch_mirror_root is not None
+        key = inputs_key(window_start, window_end, batch, paths=(capture_dir, ground_truth_dir))
+        result = write_merged(captures, truth, output, key)
     except JobError as error:
         return JobOutcome.failed(str(error))
+    finally:
+        shutil.rmtree(spill_directory(output), ignore_errors=True)
     details = {
         "captured": result.captured,
         "matched": result.matched,
@@ -621,8 +698,13 @@ def run_bias_job(
     Merged records become rows ``features + [label]`` named by ``headers`` (label last, as Clarify requires
     for JSON Lines). Each record's prediction is the inference attribute's value (a label), else the
     probability attribute's (a score), else the whole model output: a score when ``probability_threshold``
-    is given, a label otherwise. A CSV dataset has a header line unless the config lists ``headers``; its
-    predicted labels come from the config's ``predicted_label`` column when given.
+    is given, a label otherwise; a record with neither counts before training only. A CSV dataset has a
+    header line unless the config lists ``headers``; its predicted labels come from the config's
+    ``predicted_label`` column when given.
+
+    The records are counted block by block into one partial
+    (:class:`~airflow_mm_provider.analysis.bias_partial.BiasPartial`), so memory follows the count tables,
+    not the records.
 
     Stages: a monitoring job computes pre- and post-training metrics (post-training ones whenever there are
     predictions) and judges only the metrics its baseline holds, with their bootstrap confidence intervals
@@ -631,37 +713,24 @@ def run_bias_job(
     requested post-training stage has no predictions it fails, with :data:`BIAS_MODEL_UNSUPPORTED` when the
     config names a ``predictor`` (the model would have to be invoked).
     """
-    from airflow_mm_provider.analysis.bias import bias_drift_violations, count_bias
+    from airflow_mm_provider.analysis.bias import bias_drift_violations, finalize
 
     stats = ReadStats()
     config = dict(analysis_config)
     try:
         if dataset_type == CLARIFY_CAPTURE:
-            headers, rows, predictions = _clarify_capture_rows(
-                config,
-                Path(dataset),
-                stats,
-                features_attribute,
-                inference_attribute,
-                probability_attribute,
-                score_output=probability_threshold is not None,
-            )
-        elif dataset_type in (CLARIFY_CSV, CLARIFY_JSON_LINES):
-            headers, rows, predictions = _clarify_table_rows(config, Path(dataset), stats, dataset_type)
+            attributes = (features_attribute, inference_attribute, probability_attribute)
+            counted = _count_clarify_capture(config, Path(dataset), stats, attributes, probability_threshold)
+        elif dataset_type == CLARIFY_CSV:
+            counted = _count_clarify_csv(config, Path(dataset), stats, probability_threshold)
+        elif dataset_type == CLARIFY_JSON_LINES:
+            counted = _count_clarify_json_lines(config, Path(dataset), stats, probability_threshold)
         else:
             raise JobError(f"ClientError: unsupported dataset_type {dataset_type}")
-        if not rows:
+        partial, predicted = counted
+        if partial is None or not partial.records:
             raise JobError(NO_DATA)
-        labels, scores = predictions
-        counts = count_bias(
-            config,
-            rows,
-            headers,
-            predicted_labels=labels or None,
-            probabilities=scores or None,
-            probability_threshold=probability_threshold,
-            methods=_bias_stages(config, bool(labels or scores), monitoring=baseline_analysis is not None),
-        )
+        counts = finalize(partial, _bias_stages(config, predicted, monitoring=baseline_analysis is not None))
         analysis = counts.analysis()
     except JobError as error:
         return JobOutcome.failed(str(error), {"read": stats.as_dict()})
@@ -696,28 +765,37 @@ def _bias_stages(config: Mapping[str, Any], predictions: bool, monitoring: bool)
     return (PRE_TRAINING,)
 
 
-def _clarify_capture_rows(
+_Counted = tuple["BiasPartial | None", bool]
+"""The counts of a bias dataset (None without records) and whether it had predictions."""
+
+
+def _count_clarify_capture(
     config: dict[str, Any],
     dataset: Path,
     stats: ReadStats,
-    features_attribute: str | None,
-    inference_attribute: str | None,
-    probability_attribute: str | None,
-    score_output: bool = False,
-) -> tuple[list[str], list[list[Any]], tuple[list[Any], list[float]]]:
-    """Rows ``features + [label]`` and predictions (labels, probabilities) of merged records.
+    attributes: tuple[str | None, str | None, str | None],
+    probability_threshold: float | None,
+) -> _Counted:
+    """Count merged records as rows ``features + [label]`` with their predictions.
 
-    Without an inference or probability attribute the whole (scalar) model output is the prediction: a
-    probability when ``score_output``, else a predicted label.
+    ``attributes`` are the features, inference and probability attributes. Without an inference or
+    probability attribute the whole (scalar) model output is the prediction: a probability when a
+    ``probability_threshold`` is given, else a predicted label.
     """
-    features = _compile(features_attribute, "features_attribute")
-    inference = _compile(inference_attribute, "inference_attribute")
-    probability = _compile(probability_attribute, "probability_attribute")
+    import numpy as np
+
+    from airflow_mm_provider.analysis.bias_partial import BiasPartial, BiasSpec
+
+    names = ("features_attribute", "inference_attribute", "probability_attribute")
+    features, inference, probability = (
+        _compile(spec, what) for spec, what in zip(attributes, names, strict=True)
+    )
     label_path = _compile(str(config.get("label", "")), "label")
-    rows: list[list[Any]] = []
-    labels: list[Any] = []
-    scores: list[float] = []
+    partial, predicted_any = None, False
     for chunk in iter_merged_chunks(dataset, stats, with_input=True):
+        rows: list[list[Any]] = []
+        labels: list[Any] = []
+        scores: list[float] = []
         for record in zip(chunk.outputs, chunk.ground_truths, chunk.inputs or (), strict=True):
             try:
                 output, truth, given = (decode_payload(item) for item in record)
@@ -725,46 +803,103 @@ def _clarify_capture_rows(
                 stats.bad("undecodable_payload")
                 continue
             values = given if features is None else features.select(given)
-            use_path = isinstance(truth, dict) and label_path is not None
-            label = label_path.select(truth) if use_path else scalar_payload(truth)
+            label = scalar_payload(truth)
+            if label_path is not None and isinstance(truth, dict):
+                label = label_path.select(truth)
             predicted = None if inference is None else inference.select(output)
             score = None if probability is None else probability.select(output)
             if inference is None and probability is None:
                 whole = scalar_payload(output)
-                predicted, score = (None, whole) if score_output else (whole, None)
+                predicted, score = (None, whole) if probability_threshold is not None else (whole, None)
             if values is MISSING or label is MISSING or predicted is MISSING or score is MISSING:
                 stats.bad("missing_attribute")
                 continue
             rows.append([*(values if isinstance(values, list) else [values]), label])
-            if predicted is not None:
-                labels.append(predicted)
-            elif score is not None:
-                scores.append(float(score))
-    width = len(rows[0]) if rows else 0
+            labels.append(predicted)
+            scores.append(float(score) if predicted is None and score is not None else math.nan)
+        if not rows:
+            continue
+        if partial is None:
+            headers = _capture_headers(config, len(rows[0]))
+            partial = BiasPartial(BiasSpec.from_config(config, headers, probability_threshold))
+        has_label = np.array([value is not None for value in labels])
+        score_array = np.array(scores)
+        predicted_any = predicted_any or bool(has_label.any()) or bool(np.isfinite(score_array).any())
+        outcomes = np.where(
+            has_label,
+            partial.spec.outcomes(predicted_labels=labels),
+            partial.spec.outcomes(probabilities=score_array),
+        )
+        partial.add_records(rows, outcomes)
+    return partial, predicted_any
+
+
+def _capture_headers(config: dict[str, Any], width: int) -> list[str]:
+    """Column names of merged-record rows ``width`` wide (the config's ``headers`` when they fit, else
+    ``_c0``, ``_c1``, ... and the label); points the config's ``label`` at the last column."""
     headers = [str(name) for name in config.get("headers", [])]
     if len(headers) != width:
         headers = [f"_c{index}" for index in range(width - 1)] + [str(config.get("label", "label"))]
     config["label"] = headers[-1] if headers else config.get("label")
-    return headers, rows, (labels, scores)
+    return headers
 
 
-def _clarify_table_rows(
-    config: dict[str, Any], dataset: Path, stats: ReadStats, dataset_type: str
-) -> tuple[list[str], list[list[Any]], tuple[list[Any], list[float]]]:
-    """Rows and predicted labels (from the ``predicted_label`` column) of a CSV or JSON Lines dataset."""
-    configured = [str(name) for name in config.get("headers", [])]
-    kind = "csv" if dataset_type == CLARIFY_CSV else "json"
-    header, chunks = iter_table_chunks(dataset, stats, kind=kind, header=kind == "csv" and not configured)
-    headers = configured or list(header or [])
-    rows: list[list[Any]] = []
-    for chunk in chunks:
-        table, names = _rows(chunk, headers or None)
-        headers = headers or list(names or [])
-        rows.extend(table)
+def _predicted_column(config: Mapping[str, Any], headers: list[str]) -> int | None:
+    """The index of the config's ``predicted_label`` column; None when it names none."""
     predicted = config.get("predicted_label")
-    if predicted is None or not rows:
-        return headers, rows, ([], [])
+    if predicted is None:
+        return None
     column = Attribute(str(predicted), headers).index
     if column is None:
         raise JobError(f"ClientError: predicted_label {predicted!r} is not a column")
-    return headers, rows, ([row[column] if column < len(row) else None for row in rows], [])
+    return column
+
+
+def _count_clarify_csv(
+    config: dict[str, Any], dataset: Path, stats: ReadStats, probability_threshold: float | None
+) -> _Counted:
+    """Count a CSV dataset column block by column block (its header line names the columns unless the config
+    lists ``headers``); a dataset without rows counts as None whatever its config."""
+    from airflow_mm_provider.analysis.bias_columns import iter_csv_columns
+    from airflow_mm_provider.analysis.bias_partial import BiasPartial, BiasSpec
+
+    configured = [str(name) for name in config.get("headers", [])]
+    header = not configured
+    headers = configured or iter_table_chunks(dataset, stats, kind="csv", header=True)[0] or []
+    try:
+        spec = BiasSpec.from_config(config, headers, probability_threshold)
+        column = _predicted_column(config, headers)
+    except (ValueError, JobError):
+        if next(iter_csv_columns(dataset, ReadStats(), (), header=header), None) is None:
+            return None, False
+        raise
+    partial = BiasPartial(spec)
+    wanted = spec.columns if column is None else (*spec.columns, column)
+    for block in iter_csv_columns(dataset, stats, wanted, header=header):
+        partial.add(block, None if column is None else spec.outcomes(predicted_labels=block[column]))
+    return partial, column is not None
+
+
+def _count_clarify_json_lines(
+    config: dict[str, Any], dataset: Path, stats: ReadStats, probability_threshold: float | None
+) -> _Counted:
+    """Count a JSON Lines dataset chunk by chunk (objects give their keys as headers unless the config lists
+    ``headers``)."""
+    from airflow_mm_provider.analysis.bias_partial import BiasPartial, BiasSpec
+
+    headers = [str(name) for name in config.get("headers", [])]
+    partial, column = None, None
+    for chunk in iter_table_chunks(dataset, stats, kind="json")[1]:
+        rows, names = _rows(chunk, headers or None)
+        headers = headers or list(names or [])
+        if not rows:
+            continue
+        if partial is None:
+            partial = BiasPartial(BiasSpec.from_config(config, headers, probability_threshold))
+            column = _predicted_column(config, headers)
+        outcomes = None
+        if column is not None:
+            cells = [row[column] if column < len(row) else None for row in rows]
+            outcomes = partial.spec.outcomes(predicted_labels=cells)
+        partial.add_records(rows, outcomes)
+    return partial, column is not None

@@ -58,7 +58,10 @@ def _decode_array(code: int, data: memoryview) -> np.ndarray:
         raise PartialFormatError(f"unknown MessagePack extension type {code} in a partial result")
     size = int.from_bytes(data[:4], "little")
     header = _header_decoder.decode(data[4 : 4 + size])
-    return np.frombuffer(data[4 + size :], dtype=np.dtype(header.dtype)).reshape(header.shape).copy()
+    array: np.ndarray = (
+        np.frombuffer(data[4 + size :], dtype=np.dtype(header.dtype)).reshape(header.shape).copy()
+    )
+    return array
 
 
 _encoder = msgspec.msgpack.Encoder(enc_hook=_encode_array)
@@ -84,8 +87,8 @@ def loads(blob: bytes, kind: str, version: int) -> Any:
     except msgspec.DecodeError as error:
         raise PartialFormatError(f"partial result body is unreadable: {error}") from error
     if not isinstance(body, dict) or body.get("kind") != kind:
-        found = body.get("kind") if isinstance(body, dict) else None
-        raise PartialFormatError(f"partial result of kind {found!r}, expected {kind!r}")
+        found_kind = body.get("kind") if isinstance(body, dict) else None
+        raise PartialFormatError(f"partial result of kind {found_kind!r}, expected {kind!r}")
     if body.get("version") != version:
         raise PartialFormatError(
             f"{kind} partial result in layout version {body.get('version')}, this release reads {version}"

@@ -5,17 +5,26 @@ most ``chunk_size`` records so memory stays bounded for any window, and counts m
 ``ReadStats`` instead of failing.
 
 Speed (a merge or model-quality job reads millions of lines): capture, ground-truth and merged files are read
-in blocks of whole lines of about 8 MB, and msgspec decodes a whole block at once into typed shapes holding
-only the members a job needs. ``captureData``, ``eventMetadata`` and ``groundTruthData`` stay raw JSON
-(``msgspec.Raw`` views of the block) that the merge copies verbatim, and chunks are columns (lists) that
-callers process in bulk. A block that does not fit the typed shapes (a malformed line, an unexpected member
-type, a missing id, an unreadable time) is read again line by line with loose shapes that classify each line.
+in blocks of whole lines of about 1 MB (small enough for the decoded objects to stay in cache while a chunk
+is turned into columns), and msgspec decodes a whole block at once into typed shapes holding
+only the members a job needs; each line is decoded once. ``captureData`` and ``eventMetadata`` stay raw JSON
+(``msgspec.Raw`` views of the block) that the merge copies verbatim (the small ``eventMetadata`` members of a
+block are then decoded together for the ids and times); ``groundTruthData`` is copied out as bytes, one object
+per distinct label. Chunks are columns (lists) that callers process in bulk. A block that does not fit the
+typed shapes (a malformed line, an unexpected member type, a missing id, an unreadable time) is read again
+line by line with loose shapes that classify each line. A capture line's ``captureData`` must be present; what
+it holds is checked by the job that reads the merged record.
+
+Blocks of ground-truth and merged files are read into one reused buffer (nothing decoded from them points
+into it); capture chunks do the same when asked (``transient=True``), for callers that finish with a chunk
+before asking for the next.
 """
 
 from __future__ import annotations
 
 import base64
 import csv
+import functools
 import gzip
 import io
 import json
@@ -27,13 +36,14 @@ from datetime import datetime, timezone
 from itertools import compress
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import Any, Generic, Literal, NamedTuple, TextIO, TypeVar
 
 import msgspec
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "CaptureChunk",
+    "CsvChunk",
     "GroundTruthChunk",
     "MergedChunk",
     "Payload",
@@ -45,13 +55,14 @@ __all__ = [
     "iter_files",
     "iter_ground_truth_chunks",
     "iter_merged_chunks",
+    "iter_merged_csv_chunks",
     "iter_table_chunks",
-    "parse_time",
+    "parse_capture_time",
     "resolve_manifest",
 ]
 
 DEFAULT_CHUNK_SIZE = 10_000
-_BLOCK_BYTES = 8 << 20
+_BLOCK_BYTES = 1 << 20
 _COMPACT = (",", ":")
 
 
@@ -117,7 +128,8 @@ class GroundTruthChunk(NamedTuple):
     """Ground-truth records as columns.
 
     :param event_ids: each record's ``eventMetadata.eventId``.
-    :param labels: each record's ``groundTruthData`` as JSON (bytes-like).
+    :param labels: each record's ``groundTruthData`` as JSON bytes; equal labels of a read are mostly one
+        object.
     """
 
     event_ids: list[str]
@@ -135,6 +147,17 @@ class MergedChunk(NamedTuple):
     outputs: list[Payload | None]
     ground_truths: list[Payload | None]
     inputs: list[Payload | None] | None
+
+
+class CsvChunk(NamedTuple):
+    """Merged records whose model output and ground truth are CSV payloads, as their ``data``.
+
+    :param outputs: each record's ``endpointOutput.data``.
+    :param ground_truths: each record's ``groundTruthData.data``.
+    """
+
+    outputs: list[Any]
+    ground_truths: list[Any]
 
 
 def iter_files(path: Path) -> Iterator[Path]:
@@ -172,30 +195,48 @@ def _iter_lines(path: Path) -> Iterator[str]:
                     yield line
 
 
-def _iter_blocks(path: Path) -> Iterator[memoryview]:
-    """Yield the files under ``path`` as blocks of whole lines of about 8 MB.
+def _iter_blocks(path: Path, reuse: bool = False) -> Iterator[memoryview]:
+    """Yield the files under ``path`` as blocks of whole lines of about ``_BLOCK_BYTES``.
 
-    Each block is a fresh buffer filled by one read (no further copy), so raw members decoded from it stay
-    valid for as long as they are kept; a block filling less than half of its buffer (the end of a file) is
-    copied to a buffer of its size, so kept members never pin mostly empty buffers.
+    With ``reuse`` each file is read through one buffer: a block, and every raw member decoded from it, is
+    valid only until the next block is asked for. Without it each block is a fresh buffer filled by one read,
+    so raw members stay valid for as long as they are kept; a block filling less than half of its buffer (the
+    end of a file) is copied to a buffer of its size, so kept members never pin mostly empty buffers.
     """
     for file in iter_files(path):
         with gzip.open(file, "rb") if file.suffix == ".gz" else open(file, "rb", buffering=0) as handle:
-            rest = b""
-            while True:
-                buffer = bytearray(len(rest) + _BLOCK_BYTES)
-                buffer[: len(rest)] = rest
-                view = memoryview(buffer)
-                read = handle.readinto(view[len(rest) :])
-                if not read:
-                    if rest.strip():
-                        yield memoryview(rest)
-                    break
-                end = len(rest) + read
-                cut = buffer.rfind(b"\n", 0, end) + 1
-                rest = bytes(view[cut:end])
-                if cut:
-                    yield view[:cut] if 2 * end > len(buffer) else memoryview(bytes(view[:cut]))
+            yield from _file_blocks(handle, reuse)
+
+
+def _file_blocks(handle: Any, reuse: bool) -> Iterator[memoryview]:
+    """The blocks of one open binary file (see :func:`_iter_blocks`)."""
+    buffer = bytearray(_BLOCK_BYTES)
+    filled = 0
+    while True:
+        if filled == len(buffer):  # a line longer than the buffer
+            grown = bytearray(2 * len(buffer))
+            grown[:filled] = buffer
+            buffer = grown
+        view = memoryview(buffer)
+        read = handle.readinto(view[filled:])
+        if not read:
+            if bytes(view[:filled]).strip():
+                yield memoryview(bytes(view[:filled]))
+            return
+        end = filled + read
+        cut = buffer.rfind(b"\n", 0, end) + 1
+        if not cut:
+            filled = end
+            continue
+        if reuse:
+            yield view[:cut]
+            view[: end - cut] = view[cut:end]
+        else:
+            yield view[:cut] if 2 * end > len(buffer) else memoryview(bytes(view[:cut]))
+            rest = view[cut:end]
+            buffer = bytearray(max(_BLOCK_BYTES, 2 * len(rest)))
+            buffer[: len(rest)] = rest
+        filled = end - cut
 
 
 def _block_lines(block: memoryview) -> Iterator[bytes]:
@@ -216,8 +257,8 @@ def _chunks(columns: tuple[list[Any], ...], chunk_size: int) -> Iterator[tuple[l
         yield tuple(column[start : start + chunk_size] for column in columns)
 
 
-def parse_time(text: str) -> datetime:
-    """Parse an ISO-8601 timestamp as written in capture files (``Z`` or offset; naive means UTC)."""
+def parse_capture_time(text: str) -> datetime:
+    """Parse a capture record's ``inferenceTime`` text (ISO-8601 with ``Z`` or an offset; naive means UTC)."""
     value = text.strip()
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"
@@ -291,15 +332,18 @@ class _Window:
             raise TypeError("inference time is not text")
         if self._text and len(inference_time) == 20 and inference_time[19] == "Z":
             return self._start_text <= inference_time < self._end_text
-        moment = parse_time(inference_time)
+        moment = parse_capture_time(inference_time)
         return (self.start is None or moment >= self.start) and (self.end is None or moment < self.end)
 
     def select(self, times: list[Any]) -> list[bool] | None:
         """Which of ``times`` are inside, or ``None`` when all are; raises as ``in`` does on a bad time."""
         if self.everything:
             return None
-        texts = self._text and times and None not in times and set(map(len, times)) == {20}
-        if texts and set("".join(times)[19::20]) == {"Z"}:
+        try:
+            texts = self._text and set(map(len, times)) == {20}
+        except TypeError:  # a missing time
+            texts = False
+        if texts and "".join(times)[19::20].count("Z") == len(times):
             if self._start_text <= min(times) and max(times) < self._end_text:
                 return None
             return [self._start_text <= moment < self._end_text for moment in times]
@@ -319,23 +363,34 @@ def _value(raw: msgspec.Raw) -> Any:
 def _capture_block(
     block: memoryview, window: _Window, stats: ReadStats
 ) -> tuple[list[str], list[Any], list[Any]] | None:
-    """Join ids, metadata and captureData of a block of well-formed capture lines (else ``None``)."""
+    """Join ids, metadata and captureData of a block of well-formed capture lines (else ``None``).
+
+    One decode of the lines gives the raw members; the block's ``eventMetadata`` members, joined, are then
+    decoded at once for the ids and times.
+    """
     try:
-        raws = _DECODERS.capture_raw.decode_lines(block)
-        checks = _DECODERS.capture_check.decode_lines(block)
+        lines = _DECODERS.capture.decode_lines(block)
     except msgspec.DecodeError:
         return None
-    ids = list(map(_INFERENCE_ID, checks))
-    if not all(ids):
-        ids = [inference or event for inference, event in zip(ids, map(_EVENT_ID, checks), strict=True)]
-        if not all(ids):
-            return None
+    metadata = [line.eventMetadata for line in lines]
+    captures = [line.captureData for line in lines]
+    if not (all(metadata) and all(captures)):
+        return None
+    joined = b"\n".join(metadata)
     try:
-        inside = window.select(list(map(_INFERENCE_TIME, checks)))
+        events = _DECODERS.inference_ids.decode_lines(joined)
+        ids = [event.inferenceId for event in events]
+        if not all(ids):
+            events = _DECODERS.ids.decode_lines(joined)
+            ids = [inference or event.eventId for inference, event in zip(ids, events, strict=True)]
+            if not all(ids):
+                return None
+    except msgspec.DecodeError:
+        return None
+    try:
+        inside = window.select([event.inferenceTime for event in events])
     except (TypeError, ValueError):
         return None
-    metadata = list(map(_EVENT_METADATA, raws))
-    captures = list(map(_CAPTURE_DATA, raws))
     stats.records += len(ids)
     if inside is None:
         return ids, metadata, captures
@@ -357,7 +412,7 @@ def _capture_lines(
         except msgspec.DecodeError:
             stats.bad("invalid_json")
             continue
-        if not isinstance(capture, dict):
+        if capture is None:
             stats.bad("missing_capture_data")
             continue
         if not isinstance(event, dict):
@@ -389,26 +444,58 @@ def iter_capture_chunks(
     start: datetime | None = None,
     end: datetime | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    transient: bool = False,
 ) -> Iterator[CaptureChunk]:
-    """Yield endpoint capture records (JSON Lines) whose ``inferenceTime`` is in ``[start, end)``."""
+    """Yield endpoint capture records (JSON Lines) whose ``inferenceTime`` is in ``[start, end)``.
+
+    :param transient: raw members may point into a read buffer that the next chunk overwrites (no copies),
+        for callers that finish with each chunk before asking for the next.
+    """
     window = _Window(start, end)
-    for block in _iter_blocks(path):
+    for block in _iter_blocks(path, reuse=transient):
         columns = _capture_block(block, window, stats) or _capture_lines(block, window, stats)
         for chunk in _chunks(columns, chunk_size):
             yield CaptureChunk(*chunk)
 
 
-def _ground_truth_block(block: memoryview) -> tuple[list[str], list[Any]] | None:
+def _ground_truth_block(block: memoryview, labels: _Labels) -> tuple[list[str], list[bytes]] | None:
     """Event ids and groundTruthData of a block of well-formed ground-truth lines; ``None`` for any other."""
     try:
-        raws = _DECODERS.ground_truth_raw.decode_lines(block)
-        checks = _DECODERS.ground_truth_check.decode_lines(block)
+        lines = _DECODERS.ground_truth.decode_lines(block)
     except msgspec.DecodeError:
         return None
-    ids = list(map(_EVENT_ID, checks))
-    if not all(ids):
+    ids = [line.eventMetadata.eventId for line in lines]
+    raws = [line.groundTruthData for line in lines]
+    if not (all(ids) and all(raws)):
         return None
-    return ids, list(map(_GROUND_TRUTH_DATA, raws))
+    found = labels.intern(b"\n".join(raws).split(b"\n"))
+    return None if found is None else (ids, found)
+
+
+class _Labels:
+    """Distinct ``groundTruthData`` texts seen by one read: one bytes object each, checked once.
+
+    :param capacity: most distinct texts remembered; past it texts are checked and kept per block.
+    """
+
+    def __init__(self, capacity: int = 1 << 16) -> None:
+        self.known: dict[bytes, bytes] = {}
+        self.capacity = capacity
+
+    def intern(self, texts: list[bytes]) -> list[bytes] | None:
+        """The known object for each text, or ``None`` when a new one is not an object with ``data``."""
+        found = list(map(self.known.get, texts))
+        if None not in found:
+            return found  # type: ignore[return-value]
+        new = [text for text in dict.fromkeys(texts) if text not in self.known]
+        try:
+            _DECODERS.labelled.decode_lines(b"\n".join(new))
+        except msgspec.DecodeError:
+            return None
+        if len(self.known) + len(new) > self.capacity:
+            return texts
+        self.known.update(zip(new, new, strict=True))
+        return list(map(self.known.__getitem__, texts))
 
 
 def _ground_truth_lines(block: memoryview, stats: ReadStats) -> tuple[list[str], list[Any]]:
@@ -430,16 +517,17 @@ def _ground_truth_lines(block: memoryview, stats: ReadStats) -> tuple[list[str],
             stats.bad("missing_event_id")
             continue
         ids.append(str(event_id))
-        labels.append(loose.groundTruthData)
+        labels.append(bytes(loose.groundTruthData))
     return ids, labels
 
 
 def iter_ground_truth_chunks(
     path: Path, stats: ReadStats, *, chunk_size: int = DEFAULT_CHUNK_SIZE
 ) -> Iterator[GroundTruthChunk]:
-    """Yield ground-truth records: their ``eventId`` and ``groundTruthData`` JSON."""
-    for block in _iter_blocks(path):
-        columns = _ground_truth_block(block) or _ground_truth_lines(block, stats)
+    """Yield ground-truth records: their ``eventId`` and ``groundTruthData`` JSON (bytes)."""
+    labels = _Labels()
+    for block in _iter_blocks(path, reuse=True):
+        columns = _ground_truth_block(block, labels) or _ground_truth_lines(block, stats)
         stats.records += len(columns[0])
         for chunk in _chunks(columns, chunk_size):
             yield GroundTruthChunk(*chunk)
@@ -507,6 +595,19 @@ def _complete(chunk: MergedChunk, require_ground_truth: bool, stats: ReadStats) 
     )
 
 
+def _payload_chunks(
+    block: memoryview, with_input: bool, require_ground_truth: bool, stats: ReadStats, chunk_size: int
+) -> Iterator[MergedChunk]:
+    """The :class:`MergedChunk` pieces of one block of merged (or capture) lines."""
+    chunk = _merged_block(block, with_input) or _merged_lines(block, with_input, stats)
+    chunk = _complete(chunk, require_ground_truth, stats)
+    columns: tuple[list[Any], ...] = (chunk.outputs, chunk.ground_truths)
+    if with_input and chunk.inputs is not None:
+        columns += (chunk.inputs,)
+    for piece in _chunks(columns, chunk_size):
+        yield MergedChunk(piece[0], piece[1], piece[2] if len(piece) > 2 else None)
+
+
 def iter_merged_chunks(
     path: Path,
     stats: ReadStats,
@@ -521,18 +622,48 @@ def iter_merged_chunks(
     ``endpointOutput`` or ``batchTransformOutput``, ``groundTruthData`` and, with ``with_input``,
     ``endpointInput``. Only these members are decoded, not the rest of the line.
     """
-    for block in _iter_blocks(path):
-        chunk = _merged_block(block, with_input) or _merged_lines(block, with_input, stats)
-        chunk = _complete(chunk, require_ground_truth, stats)
-        columns = chunk if with_input else chunk[:2]
+    for block in _iter_blocks(path, reuse=True):
+        yield from _payload_chunks(block, with_input, require_ground_truth, stats, chunk_size)
+
+
+def iter_merged_csv_chunks(
+    path: Path, stats: ReadStats, types: tuple[type, type] = (str, str), chunk_size: int = DEFAULT_CHUNK_SIZE
+) -> Iterator[CsvChunk | MergedChunk]:
+    """Yield merged records for model quality, as data columns when their payloads are CSV.
+
+    A block whose every ``endpointOutput`` and ``groundTruthData`` is a CSV payload with ``data`` of the
+    ``types`` (model output, ground truth; ``float`` also takes a number written as text, as ``float()`` reads
+    it) comes as a
+    :class:`CsvChunk` of those ``data`` values; any other block as the :class:`MergedChunk` pieces of
+    :func:`iter_merged_chunks`. After two blocks in a row that are not, the rest come as payloads.
+    """
+    decoder = _csv_decoder(*types)
+    misses = 0
+    for block in _iter_blocks(path, reuse=True):
+        lines = None
+        if misses < 2:
+            try:
+                lines = decoder.decode_lines(block)
+                misses = 0
+            except msgspec.DecodeError:
+                misses += 1
+        if lines is None:
+            yield from _payload_chunks(block, False, True, stats, chunk_size)
+            continue
+        stats.records += len(lines)
+        columns = (
+            [line.captureData.endpointOutput.data for line in lines],
+            [line.groundTruthData.data for line in lines],
+        )
         for piece in _chunks(columns, chunk_size):
-            yield MergedChunk(*piece) if with_input else MergedChunk(*piece, None)
+            yield CsvChunk(*piece)
 
 
 def input_payload(capture_data: Any) -> Payload | None:
     """The ``endpointInput`` payload of a ``captureData`` JSON (bytes-like), or ``None``."""
     try:
-        return _DECODERS.section_input.decode(capture_data).endpointInput
+        section: _SectionWithInput = _DECODERS.section_input.decode(capture_data)
+        return section.endpointInput
     except msgspec.DecodeError:
         return None
 
@@ -695,19 +826,18 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", errors="replace")
 
 
-# msgspec shapes of the lines. The typed ("check") shapes decode just the members a job needs and reject any
-# block whose lines do not fit; the raw shapes hold members as views of the block, copied verbatim by the
-# merge; the loose shape reads one line of any layout. None holds reference cycles, so gc=False keeps millions
-# of them away from the garbage collector.
+# msgspec shapes of the lines. The typed shapes decode just the members a job needs and reject any block
+# whose lines do not fit; raw members are views of the block, copied verbatim by the merge; the loose shape
+# reads one line of any layout. None holds reference cycles, so gc=False keeps millions of them away from the
+# garbage collector.
 _ABSENT = msgspec.Raw()
 _CAPTURE_DATA = attrgetter("captureData")
-_EVENT_METADATA = attrgetter("eventMetadata")
 _GROUND_TRUTH_DATA = attrgetter("groundTruthData")
-_EVENT_ID = attrgetter("eventMetadata.eventId")
-_INFERENCE_ID = attrgetter("eventMetadata.inferenceId")
-_INFERENCE_TIME = attrgetter("eventMetadata.inferenceTime")
 _ENDPOINT_OUTPUT = attrgetter("endpointOutput")
 _ENDPOINT_INPUT = attrgetter("endpointInput")
+_Data = TypeVar("_Data")
+_Output = TypeVar("_Output")
+_Truth = TypeVar("_Truth")
 
 
 class _Ids(msgspec.Struct, gc=False):
@@ -716,8 +846,13 @@ class _Ids(msgspec.Struct, gc=False):
     inferenceTime: str | None = None  # noqa: N815
 
 
-class _Object(msgspec.Struct, gc=False):
-    """Any JSON object; its members are skipped."""
+class _InferenceIds(msgspec.Struct, gc=False):
+    inferenceId: str | None = None  # noqa: N815 - JSON member names
+    inferenceTime: str | None = None  # noqa: N815
+
+
+class _EventId(msgspec.Struct, gc=False):
+    eventId: str | None = None  # noqa: N815
 
 
 class _CaptureRaw(msgspec.Struct, gc=False):
@@ -725,22 +860,13 @@ class _CaptureRaw(msgspec.Struct, gc=False):
     eventMetadata: msgspec.Raw = _ABSENT  # noqa: N815
 
 
-class _CaptureCheck(msgspec.Struct, gc=False):
-    captureData: _Object  # noqa: N815
-    eventMetadata: _Ids  # noqa: N815
-
-
-class _GroundTruthRaw(msgspec.Struct, gc=False):
-    groundTruthData: msgspec.Raw = _ABSENT  # noqa: N815
-
-
 class _Labelled(msgspec.Struct, gc=False):
     data: msgspec.Raw
 
 
-class _GroundTruthCheck(msgspec.Struct, gc=False):
-    groundTruthData: _Labelled  # noqa: N815
-    eventMetadata: _Ids  # noqa: N815
+class _GroundTruthLine(msgspec.Struct, gc=False):
+    eventMetadata: _EventId  # noqa: N815
+    groundTruthData: msgspec.Raw = _ABSENT  # noqa: N815
 
 
 class _Section(msgspec.Struct, gc=False):
@@ -762,6 +888,28 @@ class _MergedLineWithInput(msgspec.Struct, gc=False):
     captureData: _SectionWithInput | None = None  # noqa: N815
 
 
+class _CsvPayload(msgspec.Struct, Generic[_Data], gc=False):
+    data: _Data
+    encoding: Literal["CSV"] = "CSV"
+
+
+class _CsvSection(msgspec.Struct, Generic[_Data], gc=False):
+    endpointOutput: _CsvPayload[_Data]  # noqa: N815
+
+
+class _CsvLine(msgspec.Struct, Generic[_Output, _Truth], gc=False):
+    groundTruthData: _CsvPayload[_Truth]  # noqa: N815
+    captureData: _CsvSection[_Output]  # noqa: N815
+
+
+@functools.cache
+def _csv_decoder(output_type: type, truth_type: type) -> Any:
+    """The decoder of merged lines with CSV payloads of ``data`` types (text read as numbers for float)."""
+    # The payload types are chosen at run time, which a static type cannot express.
+    line_type = _CsvLine[output_type, truth_type]  # type: ignore[valid-type]
+    return msgspec.json.Decoder(line_type, strict=float not in (output_type, truth_type))
+
+
 class _LooseLine(msgspec.Struct, gc=False):
     captureData: msgspec.Raw = _ABSENT  # noqa: N815
     eventMetadata: msgspec.Raw = _ABSENT  # noqa: N815
@@ -771,10 +919,11 @@ class _LooseLine(msgspec.Struct, gc=False):
 class _Decoders(NamedTuple):
     """The msgspec decoders of the readers."""
 
-    capture_raw: Any
-    capture_check: Any
-    ground_truth_raw: Any
-    ground_truth_check: Any
+    capture: Any
+    inference_ids: Any
+    ids: Any
+    ground_truth: Any
+    labelled: Any
     merged: Any
     merged_input: Any
     section_input: Any
@@ -786,9 +935,10 @@ _DECODERS = _Decoders(
         msgspec.json.Decoder(shape)
         for shape in (
             _CaptureRaw,
-            _CaptureCheck,
-            _GroundTruthRaw,
-            _GroundTruthCheck,
+            _InferenceIds,
+            _Ids,
+            _GroundTruthLine,
+            _Labelled,
             _MergedLine,
             _MergedLineWithInput,
             _SectionWithInput,

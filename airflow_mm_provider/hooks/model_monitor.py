@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from airflow.exceptions import AirflowException
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
@@ -18,7 +17,7 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from airflow_mm_provider.monitoring import names
-from airflow_mm_provider.monitoring.outcomes import execution_label, failure_message
+from airflow_mm_provider.monitoring.outcomes import api_execution, execution_label, failure_message
 from airflow_mm_provider.monitoring.paths import (
     ANALYSIS_FILE,
     CONSTRAINT_VIOLATIONS_FILE,
@@ -27,8 +26,19 @@ from airflow_mm_provider.monitoring.paths import (
     join_s3,
     split_s3_uri,
 )
-from airflow_mm_provider.monitoring.schedule import ScheduleExpression, as_utc
-from airflow_mm_provider.monitoring.types import MONITORING_TYPES, monitoring_type_api
+from airflow_mm_provider.monitoring.schedule import ScheduleExpression
+from airflow_mm_provider.monitoring.times import as_utc
+from airflow_mm_provider.monitoring.types import MONITORING_TYPES, MonitoringTypeApi, monitoring_type_api
+from airflow_mm_provider.utils.waiting import (
+    NOTSET,
+    PROCESSING_JOB_CHECK_INTERVAL,
+    PROCESSING_JOB_MAX_INGESTION_TIME,
+    checked_interval,
+    checked_max_wait,
+    renamed_argument,
+    schedule_wait,
+    waiter_max_attempts,
+)
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
@@ -59,6 +69,34 @@ WINDOW_PAGE_SIZE = 10
 
 _PLACEHOLDER_NAME = "unnamed"
 """Name given to a job-definition request before its content-addressed name is known."""
+
+
+class ScheduleChange(NamedTuple):
+    """What :meth:`SageMakerModelMonitorHook.create_or_update_schedule` did.
+
+    :param monitoring_schedule_name: the schedule.
+    :param monitoring_schedule_arn: its ARN.
+    :param job_definition_name: the (content-addressed) job definition it runs.
+    :param action: ``created``, ``updated`` or ``unchanged``.
+    """
+
+    monitoring_schedule_name: str
+    monitoring_schedule_arn: str
+    job_definition_name: str
+    action: str
+
+
+class ScheduleDeletion(NamedTuple):
+    """What :meth:`SageMakerModelMonitorHook.delete_schedule_and_job_definitions` deleted.
+
+    :param monitoring_schedule_name: the schedule.
+    :param schedule_deleted: whether the schedule existed (and was deleted).
+    :param deleted_job_definitions: the names of the job definitions deleted with it.
+    """
+
+    monitoring_schedule_name: str
+    schedule_deleted: bool
+    deleted_job_definitions: list[str]
 
 
 class ModelMonitorHookError(AirflowException):
@@ -155,6 +193,12 @@ def _is_pending_conflict(exc: ClientError) -> bool:
     return error_code(exc) == VALIDATION_EXCEPTION and SCHEDULE_PENDING.lower() in message.lower()
 
 
+def _refuse_unknown(kwargs: Mapping[str, Any], method: str) -> None:
+    """Raise the ``TypeError`` Python raises for keyword arguments a method does not take."""
+    if kwargs:
+        raise TypeError(f"{method}() got unexpected keyword arguments {sorted(kwargs)}")
+
+
 def _without_none(params: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in params.items() if value is not None}
 
@@ -246,9 +290,10 @@ class SageMakerModelMonitorHook(AwsBaseHook):
     raises :class:`ScheduleFailedError`. Reports are read with the Amazon provider's ``S3Hook`` configured
     from the same connection.
 
-    :param schedule_poll_interval: seconds between two DescribeMonitoringSchedule calls while waiting.
-    :param schedule_wait_timeout: seconds any single wait on a schedule may take before
-        :class:`ScheduleWaitTimeoutError`.
+    :param check_interval: seconds between two DescribeMonitoringSchedule calls while waiting for a schedule
+        (formerly ``schedule_poll_interval``).
+    :param max_ingestion_time: seconds any single wait on a schedule may take before
+        :class:`ScheduleWaitTimeoutError` (formerly ``schedule_wait_timeout``).
     :param args: passed to ``AwsBaseHook`` (``aws_conn_id``, ``region_name``, ``verify``, ``config``).
     :param kwargs: passed to ``AwsBaseHook``.
     """
@@ -256,16 +301,15 @@ class SageMakerModelMonitorHook(AwsBaseHook):
     def __init__(
         self,
         *args: Any,
-        schedule_poll_interval: float = 5.0,
-        schedule_wait_timeout: float = 180.0,
+        check_interval: float = NOTSET,
+        max_ingestion_time: float = NOTSET,
         **kwargs: Any,
     ) -> None:
-        if schedule_poll_interval <= 0 or schedule_wait_timeout < 0:
-            raise ValueError("schedule_poll_interval must be > 0 and schedule_wait_timeout >= 0")
+        self.check_interval, self.max_ingestion_time = schedule_wait(
+            kwargs, check_interval, max_ingestion_time
+        )
         kwargs["client_type"] = "sagemaker"
         super().__init__(*args, **kwargs)
-        self.schedule_poll_interval = schedule_poll_interval
-        self.schedule_wait_timeout = schedule_wait_timeout
 
     @cached_property
     def s3_hook(self) -> S3Hook:
@@ -510,7 +554,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
             self.wait_for_schedule(name, until_not_pending=False)
         return True
 
-    def delete_schedule_and_job_definitions(self, name: str, missing_ok: bool = False) -> dict[str, Any]:
+    def delete_schedule_and_job_definitions(self, name: str, missing_ok: bool = False) -> ScheduleDeletion:
         """Delete a schedule and wait until it is gone, then delete its job definitions and wait for those.
 
         The owned definitions are the one the schedule references plus every definition named for it
@@ -518,8 +562,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
 
         :param name: the monitoring schedule name.
         :param missing_ok: a missing schedule is not an error (its leftover definitions are still deleted).
-        :return: ``monitoring_schedule_name``, ``schedule_deleted`` (whether it existed) and
-            ``deleted_job_definitions`` (names).
+        :return: what was deleted.
         """
         description = self.describe_schedule_or_none(name) if missing_ok else self.describe_schedule(name)
         if description is not None:
@@ -536,19 +579,16 @@ class SageMakerModelMonitorHook(AwsBaseHook):
                 None,
             )
             deleted.append(definition_name)
-        return {
-            "monitoring_schedule_name": name,
-            "schedule_deleted": description is not None,
-            "deleted_job_definitions": deleted,
-        }
+        return ScheduleDeletion(name, description is not None, deleted)
 
     def wait_for_schedule(
         self,
         name: str,
         *,
         until_not_pending: bool = True,
-        poll_interval: float | None = None,
-        timeout: float | None = None,
+        check_interval: float | None = NOTSET,
+        max_ingestion_time: float | None = NOTSET,
+        **deprecated: Any,
     ) -> dict[str, Any] | None:
         """Wait, bounded, for a schedule to settle.
 
@@ -556,9 +596,15 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         :param until_not_pending: True waits until the status leaves ``Pending`` and returns the description
             (raising :class:`ScheduleFailedError` if it is ``Failed``); False waits until the schedule no
             longer exists (after a delete) and returns ``None``.
-        :param poll_interval: seconds between polls (default: the hook's ``schedule_poll_interval``).
-        :param timeout: seconds before :class:`ScheduleWaitTimeoutError` (default: ``schedule_wait_timeout``).
+        :param check_interval: seconds between polls (default: the hook's ``check_interval``; formerly
+            ``poll_interval``).
+        :param max_ingestion_time: seconds before :class:`ScheduleWaitTimeoutError` (default: the hook's
+            ``max_ingestion_time``; formerly ``timeout``).
+        :param deprecated: the former names.
         """
+        poll_interval = renamed_argument(deprecated, "check_interval", check_interval, "poll_interval", None)
+        timeout = renamed_argument(deprecated, "max_ingestion_time", max_ingestion_time, "timeout", None)
+        _refuse_unknown(deprecated, "wait_for_schedule")
         if not until_not_pending:
 
             def gone() -> tuple[bool, None]:
@@ -608,8 +654,8 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         timeout_error: type[ModelMonitorHookError] = ScheduleWaitTimeoutError,
     ) -> T:
         """Call ``probe`` until it reports done, sleeping between calls; raise ``timeout_error`` when late."""
-        interval = self.schedule_poll_interval if poll_interval is None else poll_interval
-        limit = self.schedule_wait_timeout if timeout is None else timeout
+        interval = self.check_interval if poll_interval is None else poll_interval
+        limit = self.max_ingestion_time if timeout is None else timeout
         deadline = time.monotonic() + limit
         while True:
             done, value = probe()
@@ -631,7 +677,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         data_analysis_end_time: str | None = None,
         tags: list[dict[str, str]] | None = None,
         wait: bool = True,
-    ) -> dict[str, str]:
+    ) -> ScheduleChange:
         """Make a schedule run ``job_definition`` on ``schedule``, converging on retry.
 
         The job definition gets a content-addressed name (:func:`names.job_definition_name`), so an
@@ -649,8 +695,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         :param data_analysis_end_time: ``ScheduleConfig.DataAnalysisEndTime`` (``NOW`` schedules).
         :param tags: tags for a new schedule (not applied on update).
         :param wait: wait until the schedule leaves ``Pending`` after a change.
-        :return: ``MonitoringScheduleArn``, ``MonitoringScheduleName``, ``JobDefinitionName`` and ``Action``
-            (``created``, ``updated`` or ``unchanged``).
+        :return: the schedule, its ARN, the job definition it runs and the action taken.
         """
         from airflow_mm_provider.monitoring.job_definitions import (
             job_definition_request,
@@ -706,12 +751,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
             swept_types.append(_schedule_type(current))
             action = "updated"
         self._sweep_job_definitions(schedule_name, swept_types, definition_name)
-        return {
-            "MonitoringScheduleArn": arn,
-            "MonitoringScheduleName": schedule_name,
-            "JobDefinitionName": definition_name,
-            "Action": action,
-        }
+        return ScheduleChange(schedule_name, arn, definition_name, action)
 
     def _ensure_job_definition(self, monitoring_type: str, request: Mapping[str, Any]) -> bool:
         """Create the job definition unless it exists; return whether this call created it."""
@@ -810,6 +850,16 @@ class SageMakerModelMonitorHook(AwsBaseHook):
                 self.delete_job_definition(monitoring_type, definition_name, missing_ok=True)
         except ClientError as exc:
             self.log.warning("Could not delete job definition %s, left in place: %s", definition_name, exc)
+
+    # ---- endpoints -------------------------------------------------------------------------------------
+
+    def endpoint_capture_destination(self, endpoint_name: str) -> str | None:
+        """The ``DataCaptureConfig.DestinationS3Uri`` of an endpoint, or None when it captures nothing.
+
+        :param endpoint_name: the endpoint name.
+        """
+        capture = self.conn.describe_endpoint(EndpointName=endpoint_name).get("DataCaptureConfig") or {}
+        return capture.get("DestinationS3Uri")
 
     # ---- executions ------------------------------------------------------------------------------------
 
@@ -945,34 +995,65 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         return self.conn.create_processing_job(**request)["ProcessingJobArn"]
 
     def wait_for_processing_job(
-        self, name: str, poll_interval: float, timeout: float | None = None
+        self,
+        name: str,
+        check_interval: float = NOTSET,
+        max_ingestion_time: float | None = NOTSET,
+        **deprecated: Any,
     ) -> dict[str, Any]:
-        """Poll ``DescribeProcessingJob`` until the job has ended (in any status); return the description.
+        """Wait until the job has ended (in any status); return its description.
+
+        Waits with the Amazon provider's ``ProcessingJobComplete`` waiter, the one its ``SageMakerTrigger``
+        uses when the wait is deferred, for as many attempts: ``max_ingestion_time`` means the same in the
+        worker and in the triggerer.
 
         :param name: the processing job name.
-        :param poll_interval: seconds between two calls.
-        :param timeout: seconds to wait at most before :class:`ProcessingJobWaitTimeoutError`; None: no limit.
+        :param check_interval: seconds between two DescribeProcessingJob calls (formerly ``poll_interval``;
+            default 30).
+        :param max_ingestion_time: seconds to wait at most before :class:`ProcessingJobWaitTimeoutError`
+            (formerly ``timeout``); None (default): two days.
+        :param deprecated: the former names.
         """
+        from airflow.providers.amazon.aws.utils.waiter_with_logging import wait
 
-        def ended() -> tuple[bool, dict[str, Any]]:
-            job = self.describe_processing_job(name)
-            return job["ProcessingJobStatus"] not in PROCESSING_JOB_RUNNING, job
-
-        return self._poll(
-            ended,
-            f"Processing job {name} has not ended",
-            poll_interval,
-            math.inf if timeout is None else timeout,
-            ProcessingJobWaitTimeoutError,
+        interval = checked_interval(
+            renamed_argument(
+                deprecated, "check_interval", check_interval, "poll_interval", PROCESSING_JOB_CHECK_INTERVAL
+            )
         )
+        limit = checked_max_wait(
+            renamed_argument(deprecated, "max_ingestion_time", max_ingestion_time, "timeout", None), zero=True
+        )
+        _refuse_unknown(deprecated, "wait_for_processing_job")
+        limit = PROCESSING_JOB_MAX_INGESTION_TIME if limit is None else limit
+        try:
+            wait(
+                waiter=self.get_waiter("ProcessingJobComplete"),
+                waiter_delay=interval,
+                waiter_max_attempts=waiter_max_attempts(limit, interval) + 1,  # the first look is at once
+                args={"ProcessingJobName": name},
+                failure_message=f"Processing job {name} did not complete",
+                status_message=f"Processing job {name} is",
+                status_args=["ProcessingJobStatus"],
+            )
+        except Exception as exc:  # whatever stopped the waiter, the job's own status decides
+            job = self.describe_processing_job(name)
+            if job["ProcessingJobStatus"] in PROCESSING_JOB_RUNNING:
+                raise ProcessingJobWaitTimeoutError(
+                    f"Processing job {name} has not ended; gave up after {limit:g} s"
+                ) from exc
+            return job
+        return self.describe_processing_job(name)
 
     # ---- reports ---------------------------------------------------------------------------------------
 
     def execution_report_uri(self, execution_summary: Mapping[str, Any]) -> str:
         """Return the S3 prefix an execution writes its report files to.
 
-        :param execution_summary: a ``MonitoringExecutionSummary`` with a ``ProcessingJobArn``.
+        :param execution_summary: a ``MonitoringExecutionSummary`` with a ``ProcessingJobArn`` (or the
+            provider's snake_case XCom of one).
         """
+        execution_summary = api_execution(execution_summary)
         arn = execution_summary.get("ProcessingJobArn")
         if not arn:
             status = execution_summary.get("MonitoringExecutionStatus", "?")
@@ -994,12 +1075,14 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         not a violations report, or, for a ``CompletedWithViolations`` execution, lists no violation (or one
         without its ``constraint_check_type``), raises :class:`MalformedReportError` naming the URI.
 
-        :param execution_or_uri: a ``MonitoringExecutionSummary``, a report prefix or the file's S3 URI.
+        :param execution_or_uri: a ``MonitoringExecutionSummary`` (or the provider's snake_case XCom of one),
+            a report prefix or the file's S3 URI.
         :param monitoring_type: the monitor type that wrote the report.
         """
         from airflow_mm_provider.monitoring.violations import ViolationReport
 
         if isinstance(execution_or_uri, Mapping):
+            execution_or_uri = api_execution(execution_or_uri)
             status = execution_or_uri.get("MonitoringExecutionStatus")
             report_uri = self.execution_report_uri(execution_or_uri)
         else:
@@ -1059,6 +1142,94 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         parser, file_name = parsers[monitoring_type_api(monitoring_type).monitoring_type]
         return parser.from_json(self._read_text(_file_uri(uri, file_name)))
 
+    def read_metric_documents(
+        self, execution_summary: Mapping[str, Any], monitoring_type: str, report_uri: str | None = None
+    ) -> dict[str, str | None]:
+        """The report and baseline files that measure an execution, as the keyword arguments (JSON text) of
+        :func:`~airflow_mm_provider.monitoring.metrics.metric_records`.
+
+        From the report: ``statistics`` and ``constraints`` (data quality), ``statistics`` (model quality),
+        ``analysis`` (bias, explainability). From the baseline of the execution's job definition
+        (``ConstraintsResource`` / ``StatisticsResource``, else its ``BaseliningJobName``'s output):
+        ``baseline_statistics`` (data quality), ``constraints`` (model quality), ``baseline_analysis``
+        (bias, explainability). A file that cannot be read or found is None.
+
+        :param execution_summary: a ``MonitoringExecutionSummary`` (or the provider's snake_case XCom of one).
+        :param monitoring_type: the monitor type of the execution.
+        :param report_uri: its report prefix, when already known.
+        """
+        api = monitoring_type_api(monitoring_type)
+        execution_summary = api_execution(execution_summary)
+        report_uri = report_uri or self.execution_report_uri(execution_summary)
+        baseline = self._baseline_config(execution_summary, api)
+
+        def report(file_name: str) -> str | None:
+            return self._read_document(join_s3(report_uri, file_name))
+
+        def base(resource: str, file_name: str) -> str | None:
+            return self._read_document(self._baseline_file(baseline, resource, file_name))
+
+        if api.monitoring_type == "DataQuality":
+            return {
+                "statistics": report(STATISTICS_FILE),
+                "constraints": report(CONSTRAINTS_FILE),
+                "baseline_statistics": base("StatisticsResource", STATISTICS_FILE),
+            }
+        if api.monitoring_type == "ModelQuality":
+            return {
+                "statistics": report(STATISTICS_FILE),
+                "constraints": base("ConstraintsResource", CONSTRAINTS_FILE),
+            }
+        return {
+            "analysis": report(ANALYSIS_FILE),
+            "baseline_analysis": base("ConstraintsResource", ANALYSIS_FILE),
+        }
+
+    def _baseline_config(
+        self, execution_summary: Mapping[str, Any], api: MonitoringTypeApi
+    ) -> dict[str, Any]:
+        """The ``BaselineConfig`` of the job definition an execution ran; empty when it cannot be read."""
+        name = execution_summary.get("MonitoringJobDefinitionName")
+        try:
+            if not name:
+                config = self.describe_schedule(execution_summary["MonitoringScheduleName"])
+                config = config.get("MonitoringScheduleConfig") or {}
+                name = config.get("MonitoringJobDefinitionName")
+                if not name:  # an inline job definition
+                    return dict((config.get("MonitoringJobDefinition") or {}).get("BaselineConfig") or {})
+            definition = self.describe_job_definition(api.monitoring_type, name)
+        except ClientError as exc:
+            self.log.warning(
+                "Cannot read the baseline of the %s: %s", execution_label(execution_summary), exc
+            )
+            return {}
+        return dict(definition.get(api.baseline_config_key) or {})
+
+    def _baseline_file(self, baseline: Mapping[str, Any], resource: str, file_name: str) -> str | None:
+        """The S3 URI of a baseline file: its resource's ``S3Uri``, else the baselining job's output."""
+        uri = (baseline.get(resource) or {}).get("S3Uri")
+        if uri:
+            return _file_uri(uri, file_name)
+        job_name = baseline.get("BaseliningJobName")
+        if not job_name:
+            return None
+        try:
+            outputs = self.describe_processing_job(job_name).get("ProcessingOutputConfig", {}).get("Outputs")
+        except ClientError as exc:
+            self.log.warning("Cannot read baselining job %s: %s", job_name, exc)
+            return None
+        return join_s3(outputs[0]["S3Output"]["S3Uri"], file_name) if outputs else None
+
+    def _read_document(self, uri: str | None) -> str | None:
+        """The text of an S3 file; None when there is no URI or the file cannot be read."""
+        if uri is None:
+            return None
+        try:
+            return self._read_text_or_none(uri)
+        except (ClientError, ValueError) as exc:
+            self.log.warning("Cannot read %s: %s", uri, exc)
+            return None
+
     def read_json(self, uri: str) -> Any:
         """Read and parse a JSON file from S3; raises :class:`ReportFileNotFoundError` when it is missing.
 
@@ -1088,8 +1259,9 @@ class SageMakerModelMonitorHook(AwsBaseHook):
 
         Adds a hint on likely causes when the job found no data in the analysed window or was stopped.
 
-        :param execution_summary: a ``MonitoringExecutionSummary``.
+        :param execution_summary: a ``MonitoringExecutionSummary`` (or the provider's snake_case XCom of one).
         """
+        execution_summary = api_execution(execution_summary)
         job, notes = None, []
         arn = execution_summary.get("ProcessingJobArn")
         if arn:

@@ -29,15 +29,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_mm_provider.local.executions import run_due
 from airflow_mm_provider.local.faults import FAULT_KINDS, MAX_FAULTS
 from airflow_mm_provider.local.wire import load_json
+from airflow_mm_provider.monitoring.times import parse_time
 
 if TYPE_CHECKING:
-    from airflow_mm_provider.local.server import LocalService
+    from airflow_mm_provider.local.context import ServiceConfig, ServiceContext
+    from airflow_mm_provider.local.database import Database
 
 PREFIX = "/_mm-local/"
 MAX_PENDING_SECONDS = 86_400.0
@@ -45,20 +47,35 @@ MAX_SCHEDULES = 1_000_000
 Check = Callable[[str, Any], Any]
 
 
-def parse_time(text: str) -> datetime:
-    """An ISO-8601 time; naive values are taken as UTC."""
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+class ControlledService(Protocol):
+    """What the control interface reads and changes of the service it controls (``LocalService`` is one).
+
+    :param endpoint_url: the service's base URL.
+    :param config: its settings, some changed at run time.
+    :param ctx: its state, clock and fault injector.
+    :param auto_run: whether due slots run in the background.
+    :param database: the database holding its state.
+    """
+
+    endpoint_url: str
+    config: ServiceConfig
+    ctx: ServiceContext
+    auto_run: bool
+    database: Database
+
+    def reset(self) -> None:
+        """Forget every resource, fault and S3 object."""
 
 
 def _time(name: str, value: Any) -> datetime:
-    """An ISO-8601 time string."""
+    """An ISO-8601 time string with ``Z`` or an offset (naive times are refused, as everywhere)."""
+    message = f"{name}: must be an ISO-8601 time string with Z or an offset, got {value!r}"
     if not isinstance(value, str):
-        raise ValueError(f"{name}: must be an ISO-8601 time string, got {value!r}")
+        raise ValueError(message)
     try:
-        return parse_time(value)
+        return parse_time(value, name)
     except ValueError as err:
-        raise ValueError(f"{name}: must be an ISO-8601 time string, got {value!r}") from err
+        raise ValueError(message) from err
 
 
 def _boolean(name: str, value: Any) -> bool:
@@ -143,7 +160,7 @@ def _iso(value: Any) -> Any:
     return value
 
 
-def handle(service: LocalService, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+def handle(service: ControlledService, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
     """Answer one control request: (HTTP status, JSON payload)."""
     route = (method, path[len(PREFIX) :].strip("/"))
     handler = _ROUTES.get(route)
@@ -158,7 +175,7 @@ def handle(service: LocalService, method: str, path: str, body: bytes) -> tuple[
         return 400, {"error": str(err)}
 
 
-def _health(service: LocalService, payload: dict[str, Any]) -> dict[str, Any]:
+def _health(service: ControlledService, payload: dict[str, Any]) -> dict[str, Any]:
     """Liveness and where the service is."""
     _fields(payload, {})
     return {
@@ -170,7 +187,7 @@ def _health(service: LocalService, payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _status(service: LocalService, payload: dict[str, Any]) -> dict[str, Any]:
+def _status(service: ControlledService, payload: dict[str, Any]) -> dict[str, Any]:
     """Counts, faults, time and settings."""
     _fields(payload, {})
     store = service.ctx.store
@@ -193,7 +210,7 @@ def _status(service: LocalService, payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _run_due(service: LocalService, payload: dict[str, Any]) -> dict[str, Any]:
+def _run_due(service: ControlledService, payload: dict[str, Any]) -> dict[str, Any]:
     """Run every due slot up to ``until``."""
     given = _fields(payload, {"until": _time, "wait": _boolean})
     until = given.get("until")
@@ -201,19 +218,19 @@ def _run_due(service: LocalService, payload: dict[str, Any]) -> dict[str, Any]:
     return {"until": until or service.ctx.clock.now(), "executions": executions}
 
 
-def _get_clock(service: LocalService, payload: dict[str, Any]) -> dict[str, Any]:
+def _get_clock(service: ControlledService, payload: dict[str, Any]) -> dict[str, Any]:
     """The service time."""
     _fields(payload, {})
     return {"now": service.ctx.clock.now()}
 
 
-def _set_clock(service: LocalService, payload: dict[str, Any]) -> dict[str, Any]:
+def _set_clock(service: ControlledService, payload: dict[str, Any]) -> dict[str, Any]:
     """Set the service time."""
     service.ctx.clock.set(_fields(payload, {"now": _time}, required=("now",))["now"])
     return _get_clock(service, {})
 
 
-def _inject(service: LocalService, payload: dict[str, Any]) -> dict[str, Any]:
+def _inject(service: ControlledService, payload: dict[str, Any]) -> dict[str, Any]:
     """Queue failures for an operation."""
     checks = {
         "operation": _choice(_operations),
@@ -225,14 +242,14 @@ def _inject(service: LocalService, payload: dict[str, Any]) -> dict[str, Any]:
     return {"faults": service.ctx.faults.pending()}
 
 
-def _clear_faults(service: LocalService, payload: dict[str, Any]) -> dict[str, Any]:
+def _clear_faults(service: ControlledService, payload: dict[str, Any]) -> dict[str, Any]:
     """Drop queued failures."""
     _fields(payload, {})
     service.ctx.faults.clear()
     return {"faults": {}}
 
 
-def _settings(service: LocalService, payload: dict[str, Any]) -> dict[str, Any]:
+def _settings(service: ControlledService, payload: dict[str, Any]) -> dict[str, Any]:
     """Change settings at run time."""
     for key, value in _fields(payload, SETTINGS).items():
         setattr(service.config, key, value)
@@ -240,7 +257,7 @@ def _settings(service: LocalService, payload: dict[str, Any]) -> dict[str, Any]:
     return {"settings": {k: getattr(service.config, k) for k in SETTINGS}}
 
 
-def _reset(service: LocalService, payload: dict[str, Any]) -> dict[str, Any]:
+def _reset(service: ControlledService, payload: dict[str, Any]) -> dict[str, Any]:
     """Forget everything."""
     _fields(payload, {})
     service.reset()

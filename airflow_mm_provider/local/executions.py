@@ -29,7 +29,7 @@ from airflow_mm_provider.monitoring.images import (
     groundtruth_merger_image_uri,
 )
 from airflow_mm_provider.monitoring.paths import join_s3, merge_output_uri, report_uri
-from airflow_mm_provider.monitoring.schedule import HOUR, floor_hour
+from airflow_mm_provider.monitoring.times import HOUR, floor_hour
 from airflow_mm_provider.monitoring.windows import AnalysisWindow, analysis_window, now_window
 
 ANALYSIS_TYPES = {"DataQuality": "DATA_QUALITY", "ModelQuality": "MODEL_QUALITY", "ModelBias": "MODEL_BIAS"}
@@ -191,17 +191,25 @@ def _window(schedule: dict[str, Any], job: MonitoringJob, slot: datetime) -> Ana
     offset, else the period before the slot.
     """
     expression = expression_of(schedule)
-    source = job.holder.get("EndpointInput") or job.holder.get("BatchTransformInput")
     config = schedule["MonitoringScheduleConfig"].get("ScheduleConfig") or {}
     start, end = config.get("DataAnalysisStartTime"), config.get("DataAnalysisEndTime")
     if expression.is_now:
         return now_window(schedule.get("_analysis_anchor", slot), start, end)
+    source = _data_source(job)
     return analysis_window(
         slot,
         expression.period_before(slot),
         start or source.get("StartTimeOffset"),
         end or source.get("EndTimeOffset"),
     )
+
+
+def _data_source(job: MonitoringJob) -> dict[str, Any]:
+    """The job's EndpointInput or BatchTransformInput (raises ValueError when it has neither)."""
+    source: dict[str, Any] | None = job.holder.get("EndpointInput") or job.holder.get("BatchTransformInput")
+    if source is None:
+        raise ValueError("the monitoring input has neither EndpointInput nor BatchTransformInput")
+    return source
 
 
 def plan(
@@ -211,11 +219,11 @@ def plan(
     slot = execution["ScheduledTime"]
     window = _window(schedule, job, slot)
     endpoint_input, batch_input = job.holder.get("EndpointInput"), job.holder.get("BatchTransformInput")
-    source = endpoint_input or batch_input
+    source = _data_source(job)
     schedule_name = schedule["MonitoringScheduleName"]
     endpoint = execution.get("EndpointName")
     if endpoint_input:
-        capture = endpoint_capture(ctx, endpoint)
+        capture = endpoint_capture(ctx, endpoint) if endpoint else None
         if not capture or not capture.get("EnableCapture", True):
             raise ValueError(f"{NO_DATA}: endpoint {endpoint} does not capture data")
         data_name, data_uri = "endpointdata", join_s3(capture["DestinationS3Uri"], endpoint) + "/"
@@ -223,10 +231,9 @@ def plan(
             "sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}
         }
     else:
-        data_name, data_uri = "batchdata", batch_input["DataCapturedDestinationS3Uri"]
+        data_name, data_uri = "batchdata", source["DataCapturedDestinationS3Uri"]
         dataset_format = {
-            k.lower(): {kk.lower(): vv for kk, vv in v.items()}
-            for k, v in batch_input["DatasetFormat"].items()
+            k.lower(): {kk.lower(): vv for kk, vv in v.items()} for k, v in source["DatasetFormat"].items()
         }
     data_input = _s3_input(data_name, data_uri, source["LocalPath"])
     keep = {data_name: _in_hours(_hours(window.start, window.end))}
@@ -267,6 +274,8 @@ def plan(
     if batch_input:
         environment["dataset_source"] = MIRROR_PATH
     if job.monitoring_type in MERGE_TYPES:
+        if job.ground_truth_uri is None:
+            raise ValueError(f"{job.monitoring_type} monitoring needs a GroundTruthS3Input")
         merged_uri = merge_output_uri(job.output["S3Uri"], schedule_name, slot, endpoint)
         gt_local = f"{CONTAINER}/groundtruth"
         merge = _job_request(

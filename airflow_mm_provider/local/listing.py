@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import operator
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -25,10 +26,15 @@ def time_filters(request: dict[str, Any], fields: dict[str, str]) -> list[Callab
     for prefix, field in fields.items():
         before, after = request.get(f"{prefix}Before"), request.get(f"{prefix}After")
         if before is not None:
-            predicates.append(lambda r, f=field, t=before: r[f] < t)
+            predicates.append(_compare(field, operator.lt, before))
         if after is not None:
-            predicates.append(lambda r, f=field, t=after: r[f] > t)
+            predicates.append(_compare(field, operator.gt, after))
     return predicates
+
+
+def _compare(field: str, compare: Callable[[Any, Any], bool], bound: Any) -> Callable[[dict[str, Any]], bool]:
+    """Predicate true when ``compare(record[field], bound)`` holds."""
+    return lambda record: compare(record[field], bound)
 
 
 def paginate(

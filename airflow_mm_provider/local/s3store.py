@@ -122,13 +122,13 @@ class S3Persistence:
         reset_s3()
         backends = _backends()
         located: dict[str, Any] = {}
-        for stored in self.db.buckets():
-            partition = get_partition(stored.region)
-            backend = backends[stored.account_id][partition]
-            bucket = backend.create_bucket(stored.name, stored.region)
-            bucket.creation_date = datetime.fromisoformat(stored.created)
-            backends.bucket_accounts[stored.name] = (partition, stored.account_id)
-            located[stored.name] = backend
+        for row in self.db.buckets():
+            partition = get_partition(row.region)
+            backend = backends[row.account_id][partition]
+            bucket = backend.create_bucket(row.name, row.region)
+            bucket.creation_date = datetime.fromisoformat(row.created)
+            backends.bucket_accounts[row.name] = (partition, row.account_id)
+            located[row.name] = backend
         count = 0
         for stored in self.db.objects():
             attributes = json.loads(stored.attributes)

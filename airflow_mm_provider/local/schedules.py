@@ -164,9 +164,10 @@ def _validate_timing(
             validate_analysis_times(*times, prefix)
     except MonitoringValidationError as err:
         raise validation_error(str(err)) from err
-    if expression.is_now or runtime is None:
+    gap = expression.shortest_gap
+    if gap is None or runtime is None:  # no gap: a NOW schedule
         return
-    limit = int(expression.shortest_gap.total_seconds())
+    limit = int(gap.total_seconds())
     if monitoring_type in SPLIT_RUNTIME_TYPES:
         limit //= 2
     if runtime > limit:

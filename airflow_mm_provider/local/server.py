@@ -173,13 +173,15 @@ class LocalService:
         if self._server is None:
             return
         self._stopping.set()
-        self._ticker.join()
+        if self._ticker is not None:
+            self._ticker.join()
         for event in list(self.ctx.stop_events.values()):
             event.set()
         self.ctx.workers.shutdown(wait=True, cancel_futures=True)
         self._server.shutdown()
         self._server.server_close()
-        self._http.join()
+        if self._http is not None:
+            self._http.join()
         self._server = None
         self.database.close()
 

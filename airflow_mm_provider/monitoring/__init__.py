@@ -4,13 +4,63 @@ Typed inputs render to the API's dicts with ``to_api()`` / ``to_request(name)``;
 the plain API-shaped dict. Every offline rule raises :class:`MonitoringValidationError` naming the field.
 
 Names are loaded on first use, so importing one submodule (as the DAG processor does through the
-operators) does not load the others.
+operators) does not load the others; type checkers read the same names from the ``TYPE_CHECKING`` imports.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow_mm_provider.monitoring.clarify import BiasAnalysis as BiasAnalysis
+    from airflow_mm_provider.monitoring.clarify import ExplainabilityAnalysis as ExplainabilityAnalysis
+    from airflow_mm_provider.monitoring.constraints import DataQualityConstraints as DataQualityConstraints
+    from airflow_mm_provider.monitoring.constraints import ModelQualityConstraints as ModelQualityConstraints
+    from airflow_mm_provider.monitoring.errors import MonitoringValidationError as MonitoringValidationError
+    from airflow_mm_provider.monitoring.images import analyzer_image_uri as analyzer_image_uri
+    from airflow_mm_provider.monitoring.images import clarify_image_uri as clarify_image_uri
+    from airflow_mm_provider.monitoring.images import image_uri_for as image_uri_for
+    from airflow_mm_provider.monitoring.inputs import BaselineConfig as BaselineConfig
+    from airflow_mm_provider.monitoring.inputs import BatchTransformInput as BatchTransformInput
+    from airflow_mm_provider.monitoring.inputs import ClusterResources as ClusterResources
+    from airflow_mm_provider.monitoring.inputs import DatasetFormat as DatasetFormat
+    from airflow_mm_provider.monitoring.inputs import EndpointInput as EndpointInput
+    from airflow_mm_provider.monitoring.inputs import GroundTruthInput as GroundTruthInput
+    from airflow_mm_provider.monitoring.inputs import MonitoringOutput as MonitoringOutput
+    from airflow_mm_provider.monitoring.inputs import NetworkConfig as NetworkConfig
+    from airflow_mm_provider.monitoring.inputs import StoppingCondition as StoppingCondition
+    from airflow_mm_provider.monitoring.inputs import Tags as Tags
+    from airflow_mm_provider.monitoring.job_definitions import (
+        DataQualityJobDefinition as DataQualityJobDefinition,
+    )
+    from airflow_mm_provider.monitoring.job_definitions import JobDefinitionSpec as JobDefinitionSpec
+    from airflow_mm_provider.monitoring.job_definitions import (
+        ModelBiasJobDefinition as ModelBiasJobDefinition,
+    )
+    from airflow_mm_provider.monitoring.job_definitions import (
+        ModelExplainabilityJobDefinition as ModelExplainabilityJobDefinition,
+    )
+    from airflow_mm_provider.monitoring.job_definitions import (
+        ModelQualityJobDefinition as ModelQualityJobDefinition,
+    )
+    from airflow_mm_provider.monitoring.job_definitions import (
+        job_definition_request as job_definition_request,
+    )
+    from airflow_mm_provider.monitoring.job_definitions import schedule_request as schedule_request
+    from airflow_mm_provider.monitoring.schedule import ScheduleExpression as ScheduleExpression
+    from airflow_mm_provider.monitoring.statistics import DataQualityStatistics as DataQualityStatistics
+    from airflow_mm_provider.monitoring.statistics import ModelQualityStatistics as ModelQualityStatistics
+    from airflow_mm_provider.monitoring.types import DATA_QUALITY as DATA_QUALITY
+    from airflow_mm_provider.monitoring.types import MODEL_BIAS as MODEL_BIAS
+    from airflow_mm_provider.monitoring.types import MODEL_EXPLAINABILITY as MODEL_EXPLAINABILITY
+    from airflow_mm_provider.monitoring.types import MODEL_QUALITY as MODEL_QUALITY
+    from airflow_mm_provider.monitoring.types import MONITORING_TYPES as MONITORING_TYPES
+    from airflow_mm_provider.monitoring.violations import Violation as Violation
+    from airflow_mm_provider.monitoring.violations import ViolationFilter as ViolationFilter
+    from airflow_mm_provider.monitoring.violations import ViolationReport as ViolationReport
+    from airflow_mm_provider.monitoring.windows import AnalysisWindow as AnalysisWindow
+    from airflow_mm_provider.monitoring.windows import analysis_window as analysis_window
 
 _EXPORTS: dict[str, str] = {
     "AnalysisWindow": "windows",
@@ -57,13 +107,15 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    """Load a public name from its submodule on first access."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # type checkers see the imports above, so a misspelt name is an error there
+
+    def __getattr__(name: str) -> Any:
+        """Load a public name from its submodule on first access."""
+        if name not in _EXPORTS:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

@@ -39,6 +39,7 @@ from airflow_mm_provider.monitoring.prediction_attributes import PredictionField
 from airflow_mm_provider.monitoring.rules import rule
 from airflow_mm_provider.monitoring.tolerance import SUGGESTED_FOLDER
 from airflow_mm_provider.monitoring.types import MONITORING_TYPE, MONITORING_TYPES
+from airflow_mm_provider.monitoring.value_objects import ValueObject
 
 _SDK = "SageMaker Python SDK"
 
@@ -67,6 +68,7 @@ CLARIFY_DATASET_TYPES = (
     "application/sagemakercapturejson",
     "application/x-image",
 )
+
 PRE_TRAINING_METRICS = ("CDDL", "CI", "DPL", "JS", "KL", "KS", "LP", "TVD")
 POST_TRAINING_METRICS = (
     "AD",
@@ -155,7 +157,9 @@ _CONTENT_TYPES = {"csv": "text/csv", "parquet": "application/x-parquet"}
 # -- dataset formats -----------------------------------------------------------------------------------------
 
 
-def container_dataset_format(value: DatasetFormat | Mapping[str, Any], path: str = "dataset_format") -> dict:
+def container_dataset_format(
+    value: DatasetFormat | Mapping[str, Any], path: str = "dataset_format"
+) -> dict[str, Any]:
     """The container's ``dataset_format`` dict (lower-case keys) for a baseline dataset.
 
     :param value: a :class:`DatasetFormat`, an API ``MonitoringDatasetFormat`` dict
@@ -200,8 +204,8 @@ def clarify_dataset_type(value: DatasetFormat | Mapping[str, Any], path: str = "
 # -- processing job requests ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BaselineJobSettings:
+@dataclass(frozen=True, eq=False, repr=False)
+class BaselineJobSettings(ValueObject):
     """Job-level settings shared by the baseline jobs of every monitor type.
 
     :param job_name: the processing job name (1..63 letters, digits, hyphens).
@@ -367,8 +371,8 @@ def data_quality_baseline_request(
     return _analyzer_request(settings, baseline_dataset, dataset_format, {}, scripts)
 
 
-@dataclass(frozen=True)
-class ModelQualityAttributes:
+@dataclass(frozen=True, eq=False, repr=False)
+class ModelQualityAttributes(ValueObject):
     """What the model-quality analyzer computes and which dataset columns (or JSON paths) it reads.
 
     :param problem_type: ``BinaryClassification``, ``MulticlassClassification`` or ``Regression``.
@@ -511,6 +515,7 @@ def predictor_config(
     :param options: further predictor keys as Clarify names them, e.g. ``content_type``, ``accept_type``,
         ``content_template``, ``label``, ``probability``, ``label_headers``.
     """
+    config: dict[str, Any]
     if endpoint_name is not None:
         config = {"endpoint_name": endpoint_name}
     else:
@@ -602,7 +607,7 @@ def _copy(value: Any) -> Any:
     return dict(value) if isinstance(value, Mapping) else value
 
 
-def _values(value: Any) -> list[Any]:
+def _values(value: Any) -> Any:
     """A scalar as a one-item list; a list or tuple as a list; anything else unchanged for validation."""
     if isinstance(value, (list, tuple)):
         return list(value)

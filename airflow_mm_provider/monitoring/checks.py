@@ -11,7 +11,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeGuard
 
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.rules import Rule, rule
@@ -242,7 +242,7 @@ def is_string(value: Any, low: int, high: int) -> bool:
     return isinstance(value, str) and low <= len(value) <= high
 
 
-def is_int(value: Any, low: int, high: float = math.inf) -> bool:
+def is_int(value: Any, low: int, high: float = math.inf) -> TypeGuard[int]:
     """True if ``value`` is an ``int`` (not a bool) within ``low..high``.
 
     :param value: any value.

@@ -21,13 +21,14 @@ from typing import Any, NamedTuple
 from airflow_mm_provider.monitoring.paths import ANALYSIS_FILE
 from airflow_mm_provider.monitoring.report_json import (
     json_number,
-    json_safe,
+    json_safe_object,
     list_at,
     load_json_object,
     mapping_at,
     optional_text,
     parse_number,
 )
+from airflow_mm_provider.monitoring.value_objects import ValueObject
 
 PRE_TRAINING = "pre_training"
 POST_TRAINING = "post_training"
@@ -88,8 +89,8 @@ def _stage_rows(stage: str, section: Mapping[str, Any], where: str) -> list[Bias
     return rows
 
 
-@dataclass(frozen=True)
-class BiasAnalysis:
+@dataclass(frozen=True, eq=False, repr=False)
+class BiasAnalysis(ValueObject):
     """The bias part of a Clarify ``analysis.json``.
 
     :param version: the file's ``version`` (``"1.0"``).
@@ -141,8 +142,8 @@ class ShapRow(NamedTuple):
     value: float | None
 
 
-@dataclass(frozen=True)
-class LabelAttribution:
+@dataclass(frozen=True, eq=False, repr=False)
+class LabelAttribution(ValueObject):
     """The explanation of one label.
 
     :param label: the label key (``label0``, ... or a label header).
@@ -162,8 +163,8 @@ class LabelAttribution:
         )
 
 
-@dataclass(frozen=True)
-class ExplainabilityAnalysis:
+@dataclass(frozen=True, eq=False, repr=False)
+class ExplainabilityAnalysis(ValueObject):
     """The explainability part of a Clarify ``analysis.json``.
 
     :param version: the file's ``version`` (``"1.0"``).
@@ -214,7 +215,7 @@ class ExplainabilityAnalysis:
 
     def summary(self) -> dict[str, Any]:
         """JSON-safe summary: version, method, and per label its expected value and global SHAP values."""
-        return json_safe(
+        return json_safe_object(
             {
                 "version": self.version,
                 "method": self.method,

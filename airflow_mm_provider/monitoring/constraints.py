@@ -17,12 +17,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from airflow_mm_provider.monitoring.paths import CONSTRAINTS_FILE
 from airflow_mm_provider.monitoring.report_json import (
     json_number,
-    json_safe,
+    json_safe_object,
     list_at,
     load_json_object,
     mapping_at,
@@ -34,8 +34,9 @@ from airflow_mm_provider.monitoring.statistics import (
     PROBLEM_TYPE_KEYS,
     detect_problem_type,
 )
+from airflow_mm_provider.monitoring.types import MODEL_QUALITY
+from airflow_mm_provider.monitoring.value_objects import ValueObject
 from airflow_mm_provider.monitoring.violations import (
-    MODEL_QUALITY,
     Violation,
     ViolationReport,
 )
@@ -51,12 +52,20 @@ _DISTRIBUTION_NUMBERS = ("comparison_threshold", "categorical_comparison_thresho
 _DISTRIBUTION_TEXTS = ("perform_comparison", "comparison_method", "categorical_drift_method")
 
 
+@overload
+def _switch(value: Any, where: str, default: str) -> str: ...
+
+
+@overload
+def _switch(value: Any, where: str, default: None) -> str | None: ...
+
+
 def _switch(value: Any, where: str, default: str | None) -> str | None:
     if value is None:
         return default
     if value not in (ENABLED, DISABLED):
         raise ValueError(f"{where}: must be {ENABLED!r} or {DISABLED!r} (got {value!r})")
-    return value
+    return str(value)
 
 
 def _without_none(items: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,8 +80,8 @@ def _text_map(value: Any, where: str) -> dict[str, str]:
     return {str(key): str(item) for key, item in value.items()}
 
 
-@dataclass(frozen=True)
-class DistributionConstraints:
+@dataclass(frozen=True, eq=False, repr=False)
+class DistributionConstraints(ValueObject):
     """``monitoring_config.distribution_constraints``; ``None`` means absent (the analyzer's default applies).
 
     :param perform_comparison: ``Enabled`` or ``Disabled``: whether ``baseline_drift_check`` runs.
@@ -91,12 +100,17 @@ class DistributionConstraints:
     @classmethod
     def from_json(cls, item: Mapping[str, Any], where: str) -> DistributionConstraints:
         """Read the object at ``where`` (quoted in errors)."""
-        numbers = {key: parse_number(item.get(key), f"{where}.{key}") for key in _DISTRIBUTION_NUMBERS}
-        texts = {key: optional_text(item.get(key)) for key in _DISTRIBUTION_TEXTS}
-        texts["perform_comparison"] = _switch(
-            item.get("perform_comparison"), f"{where}.perform_comparison", None
+        return cls(
+            perform_comparison=_switch(item.get("perform_comparison"), f"{where}.perform_comparison", None),
+            comparison_threshold=parse_number(
+                item.get("comparison_threshold"), f"{where}.comparison_threshold"
+            ),
+            comparison_method=optional_text(item.get("comparison_method")),
+            categorical_comparison_threshold=parse_number(
+                item.get("categorical_comparison_threshold"), f"{where}.categorical_comparison_threshold"
+            ),
+            categorical_drift_method=optional_text(item.get("categorical_drift_method")),
         )
-        return cls(**numbers, **texts)
 
     def to_json(self) -> dict[str, Any]:
         """The object as written in ``constraints.json`` (absent fields left out)."""
@@ -105,8 +119,8 @@ class DistributionConstraints:
         )
 
 
-@dataclass(frozen=True)
-class MonitoringConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class MonitoringConfig(ValueObject):
     """``monitoring_config`` of a data-quality ``constraints.json``.
 
     :param evaluate_constraints: ``Enabled`` (default) or ``Disabled``.
@@ -151,8 +165,8 @@ class MonitoringConfig:
         return document
 
 
-@dataclass(frozen=True)
-class FeatureConstraints:
+@dataclass(frozen=True, eq=False, repr=False)
+class FeatureConstraints(ValueObject):
     """Constraints of one feature (an entry of ``features``).
 
     :param name: the feature name.
@@ -223,8 +237,8 @@ class FeatureConstraints:
         return document
 
 
-@dataclass(frozen=True)
-class DataQualityConstraints:
+@dataclass(frozen=True, eq=False, repr=False)
+class DataQualityConstraints(ValueObject):
     """A data-quality ``constraints.json``.
 
     :param features: per-feature constraints in file order.
@@ -280,7 +294,7 @@ class DataQualityConstraints:
 
     def summary(self) -> dict[str, Any]:
         """JSON-safe summary: feature count, the monitoring config and each feature's constraints."""
-        return json_safe(
+        return json_safe_object(
             {
                 "feature_count": len(self.features),
                 "monitoring_config": self.monitoring_config.to_json(),
@@ -308,8 +322,8 @@ def _format_number(value: float) -> str:
     return repr(value) if math.isfinite(value) else str(json_number(value))
 
 
-@dataclass(frozen=True)
-class ModelQualityConstraints:
+@dataclass(frozen=True, eq=False, repr=False)
+class ModelQualityConstraints(ValueObject):
     """A model-quality ``constraints.json``.
 
     :param problem_type: ``Regression``, ``BinaryClassification`` or ``MulticlassClassification``.
@@ -390,4 +404,4 @@ class ModelQualityConstraints:
 
     def summary(self) -> dict[str, Any]:
         """JSON-safe summary: problem type and each metric's threshold and operator."""
-        return json_safe({"problem_type": self.problem_type, **self.to_json()})
+        return json_safe_object({"problem_type": self.problem_type, **self.to_json()})

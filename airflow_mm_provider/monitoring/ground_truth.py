@@ -107,7 +107,7 @@ def check_encoding(encoding: Any) -> str:
 
     :param encoding: the requested label encoding.
     """
-    if encoding not in ENCODINGS:
+    if not isinstance(encoding, str) or encoding not in ENCODINGS:
         raise MonitoringValidationError(ENCODING_FIELD, ENCODING_VALUE, encoding)
     return encoding
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from airflow_mm_provider.monitoring import checks, windows
 from airflow_mm_provider.monitoring.checks import check_object, fail, join, require
 from airflow_mm_provider.monitoring.rules import rule
+from airflow_mm_provider.monitoring.value_objects import ValueObject
 
 _BC = "botocore SageMaker service model"
 
@@ -41,6 +42,7 @@ S3_DATA_DISTRIBUTION_TYPE = rule(
     "must be 'FullyReplicated' or 'ShardedByS3Key'",
     f"{_BC}: ProcessingS3DataDistributionType enum",
 )
+
 S3_UPLOAD_MODE = rule(
     "s3-upload-mode-enum",
     "S3Output.S3UploadMode",
@@ -242,8 +244,8 @@ def without_none(members: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dict
     return {key: value for key, value in dict(members).items() if value is not None}
 
 
-@dataclass(frozen=True, kw_only=True)
-class _CapturedDataOptions:
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class _CapturedDataOptions(ValueObject):
     """Optional members shared by :class:`EndpointInput` and :class:`BatchTransformInput`.
 
     :param s3_input_mode: ``Pipe`` or ``File`` (service default File).
@@ -283,7 +285,7 @@ class _CapturedDataOptions:
         return without_none((api, getattr(self, name)) for name, api in self._API_NAMES.items())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class EndpointInput(_CapturedDataOptions):
     """Captured data of a real-time endpoint (``EndpointInput``).
 
@@ -304,8 +306,8 @@ class EndpointInput(_CapturedDataOptions):
         return {"EndpointName": self.endpoint_name, "LocalPath": self.local_path, **self._options()}
 
 
-@dataclass(frozen=True)
-class DatasetFormat:
+@dataclass(frozen=True, eq=False, repr=False)
+class DatasetFormat(ValueObject):
     """Format of batch-transform captured data; build it with :meth:`csv`, :meth:`json` or :meth:`parquet`.
 
     :param kind: ``Csv``, ``Json`` or ``Parquet``.
@@ -347,7 +349,7 @@ class DatasetFormat:
         return {self.kind: {} if member is None or self.flag is None else {member: self.flag}}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class BatchTransformInput(_CapturedDataOptions):
     """Captured data of a batch-transform job (``BatchTransformInput``).
 
@@ -377,8 +379,8 @@ class BatchTransformInput(_CapturedDataOptions):
         }
 
 
-@dataclass(frozen=True)
-class GroundTruthInput:
+@dataclass(frozen=True, eq=False, repr=False)
+class GroundTruthInput(ValueObject):
     """The S3 prefix under which ground-truth labels land as ``yyyy/mm/dd/hh/*.jsonl`` (GroundTruthS3Input).
 
     :param s3_uri: the prefix, e.g. ``s3://bucket/ground-truth``.
@@ -394,8 +396,8 @@ class GroundTruthInput:
         return {"S3Uri": self.s3_uri}
 
 
-@dataclass(frozen=True)
-class MonitoringOutput:
+@dataclass(frozen=True, eq=False, repr=False)
+class MonitoringOutput(ValueObject):
     """Where reports go (``MonitoringOutputConfig`` with its single ``S3Output``).
 
     :param s3_uri: the report prefix, e.g. ``s3://bucket/reports``.
@@ -418,8 +420,8 @@ class MonitoringOutput:
         return without_none((("MonitoringOutputs", [{"S3Output": s3_output}]), ("KmsKeyId", self.kms_key_id)))
 
 
-@dataclass(frozen=True)
-class ClusterResources:
+@dataclass(frozen=True, eq=False, repr=False)
+class ClusterResources(ValueObject):
     """The processing cluster of each monitoring job (``MonitoringResources``).
 
     :param instance_count: number of instances, 1..100.
@@ -446,8 +448,8 @@ class ClusterResources:
         return {"ClusterConfig": without_none((*cluster.items(), ("VolumeKmsKeyId", self.volume_kms_key_id)))}
 
 
-@dataclass(frozen=True)
-class NetworkConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class NetworkConfig(ValueObject):
     """Network isolation, encryption and VPC of the monitoring jobs (``MonitoringNetworkConfig``).
 
     :param security_group_ids: 1..5 security group ids; give subnets too.
@@ -480,8 +482,8 @@ class NetworkConfig:
         )
 
 
-@dataclass(frozen=True)
-class StoppingCondition:
+@dataclass(frozen=True, eq=False, repr=False)
+class StoppingCondition(ValueObject):
     """The runtime limit of one monitoring execution (``MonitoringStoppingCondition``).
 
     :param max_runtime_in_seconds: 1..86400; at most 1800 for hourly model quality / bias and never more than
@@ -498,8 +500,8 @@ class StoppingCondition:
         return {"MaxRuntimeInSeconds": self.max_runtime_in_seconds}
 
 
-@dataclass(frozen=True)
-class BaselineConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class BaselineConfig(ValueObject):
     """The baseline a monitor compares against (``<T>BaselineConfig``).
 
     :param baselining_job_name: the processing job that produced the baseline; the schedule waits for it.

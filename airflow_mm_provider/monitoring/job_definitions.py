@@ -42,6 +42,7 @@ from airflow_mm_provider.monitoring.types import (
     MonitoringTypeApi,
     monitoring_type_api,
 )
+from airflow_mm_provider.monitoring.value_objects import ValueObject
 
 _BC = "botocore SageMaker service model"
 
@@ -66,6 +67,7 @@ GROUND_TRUTH_REQUIRED = rule(
     "is required for model quality and model bias monitors (the S3 prefix of the ground-truth labels)",
     f"{_BC}: GroundTruthS3Input is a required member of ModelQualityJobInput and ModelBiasJobInput",
 )
+
 PROBLEM_TYPE = rule(
     "problem-type-enum",
     "ModelQualityAppSpecification.ProblemType",
@@ -113,8 +115,8 @@ def _to_api(value: Any) -> Any:
     return None if value is None else value.to_api()
 
 
-@dataclass(frozen=True, kw_only=True)
-class JobDefinitionSpec:
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class JobDefinitionSpec(ValueObject):
     """Members every job definition shares; use one of the four subclasses.
 
     :param role_arn: IAM role the monitoring jobs run as.
@@ -196,8 +198,8 @@ class JobDefinitionSpec:
         return {"JobDefinitionName": name, **self._members()}
 
 
-@dataclass(frozen=True, kw_only=True)
-class _ContainerOptions:
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class _ContainerOptions(ValueObject):
     """App-specification members of the Model Monitor analyzer (data and model quality).
 
     :param container_entrypoint: replaces the image's entrypoint.
@@ -224,8 +226,8 @@ class _ContainerOptions:
         }
 
 
-@dataclass(frozen=True, kw_only=True)
-class _GroundTruthOption:
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class _GroundTruthOption(ValueObject):
     """The ground-truth member of model-quality and model-bias job inputs.
 
     :param ground_truth: the ground-truth prefix, as a :class:`GroundTruthInput` or an S3 URI.
@@ -242,7 +244,7 @@ class _GroundTruthOption:
         return self.ground_truth  # type: ignore[return-value]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class _ClarifySpec(JobDefinitionSpec):
     """Members of the Clarify-based job definitions (bias and explainability).
 
@@ -255,7 +257,7 @@ class _ClarifySpec(JobDefinitionSpec):
         return {"ConfigUri": self.config_uri}
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class DataQualityJobDefinition(_ContainerOptions, JobDefinitionSpec):
     """A data-quality job definition (``CreateDataQualityJobDefinition``)."""
 
@@ -265,7 +267,7 @@ class DataQualityJobDefinition(_ContainerOptions, JobDefinitionSpec):
         return self._container_members()
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ModelQualityJobDefinition(_GroundTruthOption, _ContainerOptions, JobDefinitionSpec):
     """A model-quality job definition (``CreateModelQualityJobDefinition``).
 
@@ -280,14 +282,14 @@ class ModelQualityJobDefinition(_GroundTruthOption, _ContainerOptions, JobDefini
         return {**self._container_members(), "ProblemType": self.problem_type}
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ModelBiasJobDefinition(_GroundTruthOption, _ClarifySpec):
     """A model-bias job definition (``CreateModelBiasJobDefinition``); ``config_uri`` is the bias config."""
 
     monitoring_type: ClassVar[str] = "ModelBias"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ModelExplainabilityJobDefinition(_ClarifySpec):
     """A model-explainability job definition (``CreateModelExplainabilityJobDefinition``)."""
 
@@ -517,7 +519,7 @@ def schedule_request(
         "MonitoringType": monitoring_type,
         "ScheduleConfig": _schedule_config(schedule, data_analysis_start_time, data_analysis_end_time),
     }
-    request = {"MonitoringScheduleName": name, _CONFIG: without_none(config)}
+    request: dict[str, Any] = {"MonitoringScheduleName": name, _CONFIG: without_none(config)}
     if tags is not None:
         request["Tags"] = Tags(tags).to_api()
     return request

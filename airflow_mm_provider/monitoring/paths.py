@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from airflow_mm_provider.monitoring.schedule import HOUR, as_utc, floor_hour
+from airflow_mm_provider.monitoring.times import HOUR, as_utc, floor_hour
 
 _S3 = "s3://"
 

@@ -77,10 +77,15 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, float):
         return json_number(value)
     if isinstance(value, Mapping):
-        return {key: json_safe(item) for key, item in value.items()}
+        return json_safe_object(value)
     if isinstance(value, (list, tuple)):
         return [json_safe(item) for item in value]
     return value
+
+
+def json_safe_object(value: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`json_safe` of a JSON object: a new dict with every non-finite float in it replaced."""
+    return {key: json_safe(item) for key, item in value.items()}
 
 
 def optional_text(value: Any) -> str | None:

@@ -10,16 +10,17 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
 from airflow_mm_provider.monitoring.checks import is_int
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.rules import Rule, rule
+from airflow_mm_provider.monitoring.times import HOUR, as_utc, floor_hour
+from airflow_mm_provider.monitoring.value_objects import ValueObject
 
 FIELD = "ScheduleConfig.ScheduleExpression"
-HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 EXPRESSION_FORM = rule(
@@ -68,44 +69,14 @@ class ScheduleExpressionError(MonitoringValidationError):
             self.args = (f"{self.args[0]} {hint}",)
 
 
-def as_utc(value: datetime, name: str = "time") -> datetime:
-    """Return ``value`` as a plain UTC ``datetime``; naive datetimes are refused (their zone is unknown).
-
-    Subclasses (pendulum's, Airflow's) come back as plain datetimes, so slot maths behaves the same for all.
-
-    :param value: a timezone-aware datetime in any zone.
-    :param name: what the value is, for the error message.
-    """
-    if not isinstance(value, datetime):
-        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(
-            f"{name} must be timezone-aware (Model Monitor times are UTC), got naive {value.isoformat()}; "
-            "use e.g. datetime(..., tzinfo=timezone.utc)"
-        )
-    utc = value.astimezone(timezone.utc)
-    return datetime(
-        utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond, tzinfo=timezone.utc
-    )
-
-
-def floor_hour(value: datetime, name: str = "time") -> datetime:
-    """Return the top of the UTC hour containing ``value`` (an aware datetime).
-
-    :param value: a timezone-aware datetime in any zone.
-    :param name: what the value is, for the error message.
-    """
-    return as_utc(value, name).replace(minute=0, second=0, microsecond=0)
-
-
 def _check_int(value: Any, low: int, high: int, field: str, broken: Rule) -> int:
     if not is_int(value, low, high):
         raise MonitoringValidationError(field, broken, value)
     return value
 
 
-@dataclass(frozen=True)
-class ScheduleExpression:
+@dataclass(frozen=True, eq=False, repr=False)
+class ScheduleExpression(ValueObject):
     """A Model Monitor ``ScheduleExpression``; build it with a constructor, not directly.
 
     :param expression: the string sent to the API, e.g. ``"cron(0 * ? * * *)"`` or ``"NOW"``.
@@ -294,21 +265,3 @@ def _hint(text: str) -> str:
     if re.fullmatch(r"rate\(.*\)", stripped):
         return "rate() expressions are not supported; use cron(0 H/N ? * * *) for every N hours."
     return ""
-
-
-def parse_time(value: datetime | str | None, name: str) -> datetime | None:
-    """An aware UTC datetime from a datetime or an ISO-8601 string (``Z`` allowed); ``None`` stays ``None``.
-
-    :param value: the time; naive values are refused because their zone is unknown.
-    :param name: the parameter it came from, for errors.
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-        except ValueError:
-            raise ValueError(f"{name} must be an ISO-8601 date-time, got {text!r}") from None
-    utc = as_utc(value, name)
-    return datetime(*utc.timetuple()[:6], utc.microsecond, tzinfo=timezone.utc)

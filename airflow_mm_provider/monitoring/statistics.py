@@ -21,6 +21,7 @@ from airflow_mm_provider.monitoring.report_json import (
     parse_count,
     parse_number,
 )
+from airflow_mm_provider.monitoring.value_objects import ValueObject
 
 NUMERIC_TYPES: frozenset[str] = frozenset({"Integral", "Fractional"})
 
@@ -70,8 +71,8 @@ def detect_problem_type(document: Mapping[str, Any], suffix: str, what: str) -> 
     return problem_type, mapping_at(document, key, what)
 
 
-@dataclass(frozen=True)
-class KllBucket:
+@dataclass(frozen=True, eq=False, repr=False)
+class KllBucket(ValueObject):
     """One bucket of a numeric feature's KLL distribution: ``count`` values from lower to upper bound."""
 
     lower_bound: float | None
@@ -79,16 +80,16 @@ class KllBucket:
     count: float | None
 
 
-@dataclass(frozen=True)
-class CategoricalBucket:
+@dataclass(frozen=True, eq=False, repr=False)
+class CategoricalBucket(ValueObject):
     """One bucket of a string feature's categorical distribution: ``count`` records with ``value``."""
 
     value: str | None
     count: float | None
 
 
-@dataclass(frozen=True)
-class FeatureStatistics:
+@dataclass(frozen=True, eq=False, repr=False)
+class FeatureStatistics(ValueObject):
     """Statistics of one feature (an entry of ``features``).
 
     :param name: the feature name (``_c0, _c1, ...`` for CSV without header).
@@ -211,8 +212,8 @@ def _buckets(distribution: Mapping[str, Any], kind: str, where: str) -> list[_Bu
     return [_Bucket(item, f"{where}.{kind}.buckets[{index}]") for index, item in enumerate(items)]
 
 
-@dataclass(frozen=True)
-class DataQualityStatistics:
+@dataclass(frozen=True, eq=False, repr=False)
+class DataQualityStatistics(ValueObject):
     """A data-quality ``statistics.json`` (baseline or monitoring run).
 
     :param version: the file's ``version`` (``0.0`` in practice).
@@ -260,8 +261,8 @@ class DataQualityStatistics:
         }
 
 
-@dataclass(frozen=True)
-class ModelQualityStatistics:
+@dataclass(frozen=True, eq=False, repr=False)
+class ModelQualityStatistics(ValueObject):
     """A model-quality ``statistics.json``.
 
     :param version: the file's ``version``.

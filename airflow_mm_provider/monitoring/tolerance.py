@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_mm_provider.monitoring.paths import ANALYSIS_FILE
+from airflow_mm_provider.monitoring.value_objects import ValueObject
 
 __all__ = [
     "DEFAULT_BIAS_MARGIN",
@@ -84,8 +85,8 @@ def _check_fraction(value: Any, field: str, upper: float | None = None) -> float
     return float(value)
 
 
-@dataclass(frozen=True)
-class Margin:
+@dataclass(frozen=True, eq=False, repr=False)
+class Margin(ValueObject):
     """How far a threshold moves: ``value`` in the metric's own unit, or a share of the threshold's size.
 
     :param value: the margin, a number >= 0.
@@ -115,8 +116,8 @@ def _margin(value: Margin | float, field: str) -> Margin:
     return Margin(_check_fraction(value, field))
 
 
-@dataclass(frozen=True)
-class ModelQualityTolerance:
+@dataclass(frozen=True, eq=False, repr=False)
+class ModelQualityTolerance(ValueObject):
     """Margins on a model-quality ``constraints.json``: each threshold moves the way that lets more pass.
 
     :param margin: the margin of every metric without its own (a :class:`Margin` or an absolute number).
@@ -167,8 +168,8 @@ class ModelQualityTolerance:
         return dataclasses.replace(suggested, thresholds=thresholds).to_json()
 
 
-@dataclass(frozen=True)
-class DataQualityTolerance:
+@dataclass(frozen=True, eq=False, repr=False)
+class DataQualityTolerance(ValueObject):
     """Loosened data-quality checks; a setting left None keeps the suggestion.
 
     :param comparison_threshold: drift distance above which a distribution has drifted (the analyzer's
@@ -227,8 +228,8 @@ def fair_value(name: str) -> float:
     return 1.0 if name == "DI" else 0.0
 
 
-@dataclass(frozen=True)
-class BiasTolerance:
+@dataclass(frozen=True, eq=False, repr=False)
+class BiasTolerance(ValueObject):
     """Margins on a bias baseline ``analysis.json``: each value moves away from its metric's fair value.
 
     The bias-drift check allows current values no farther from the fair value than the baseline value, judged

@@ -23,6 +23,8 @@ Summaries are JSON-serializable with ``allow_nan=False``: non-finite floats beco
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ from airflow_mm_provider.monitoring.types import (
     MODEL_QUALITY,
     monitoring_type_api,
 )
+from airflow_mm_provider.monitoring.value_objects import ValueObject
 
 _REPORT_FILES: dict[str, tuple[str, ...]] = {
     DATA_QUALITY: (CONSTRAINT_VIOLATIONS_FILE, STATISTICS_FILE, CONSTRAINTS_FILE),
@@ -99,8 +102,8 @@ def _subject(
     return ""
 
 
-@dataclass(frozen=True)
-class Violation:
+@dataclass(frozen=True, eq=False, repr=False)
+class Violation(ValueObject):
     """One entry of ``constraint_violations.json``.
 
     :param monitoring_type: one of :data:`~airflow_mm_provider.monitoring.types.MONITORING_TYPES`.
@@ -215,8 +218,30 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-@dataclass(frozen=True)
-class ViolationReport:
+_DECIMAL = re.compile(r"(?<![\w.])[-+]?\d+\.\d+(?:[eE][-+]?\d+)?(?!\.?\d)(?![A-Za-z_])")
+
+
+def _rounded(match: re.Match[str], digits: int) -> str:
+    """A decimal number of a description with at most ``digits`` significant digits (integer part kept)."""
+    text = match.group()
+    significant = re.split("[eE]", text)[0].lstrip("+-").replace(".", "").lstrip("0")
+    if len(significant) <= digits:
+        return text
+    value = float(text)
+    return f"{value:.0f}" if abs(value) >= 10**digits else f"{value:.{digits}g}"
+
+
+def readable_numbers(text: str, digits: int = 4) -> str:
+    """``text`` with its decimal numbers rounded to ``digits`` significant digits, for reading.
+
+    :param text: free text, e.g. a violation's ``description``.
+    :param digits: significant digits to keep; shorter numbers, integers and version-like ``1.2.3`` stay.
+    """
+    return _DECIMAL.sub(lambda match: _rounded(match, digits), text)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ViolationReport(ValueObject):
     """The parsed ``constraint_violations.json`` of one monitoring execution.
 
     :param monitoring_type: one of :data:`~airflow_mm_provider.monitoring.types.MONITORING_TYPES`.
@@ -321,26 +346,46 @@ class ViolationReport:
         document["violations"] = [v.to_json() for v in self.violations]
         return document
 
-    def to_table(self, max_rows: int = 50, description_width: int = 80) -> str:
-        """A fixed-width text table (check type, subject, description) for task logs.
+    def to_table(self, max_rows: int = 50, description_width: int = 80, digits: int = 4) -> str:
+        """A text table (check type, subject, description) for task logs.
+
+        Descriptions are shown in full, wrapped onto further lines of the description column, with their
+        decimal numbers rounded for reading (:func:`readable_numbers`; the report keeps full precision).
 
         :param max_rows: at most this many rows are shown, followed by ``... and N more``.
-        :param description_width: descriptions longer than this are cut and end with ``...``.
+        :param description_width: descriptions longer than this wrap onto further lines.
+        :param digits: significant digits of the numbers in descriptions.
         """
         if max_rows < 1:
             raise ValueError(f"max_rows must be at least 1 (got {max_rows!r})")
         if description_width < 10:
             raise ValueError(f"description_width must be at least 10 (got {description_width!r})")
+        if digits < 1:
+            raise ValueError(f"digits must be at least 1 (got {digits!r})")
         if not self.violations:
             return "No violations."
         shown = self.violations[:max_rows]
-        rows = [("CHECK TYPE", "SUBJECT", "DESCRIPTION")]
+        rows = [("CHECK TYPE", "SUBJECT", ["DESCRIPTION"])]
         rows += [
-            (_cut(v.check_type, 40), _cut(v.subject or "-", 60), _cut(v.description, description_width))
+            (
+                _cut(v.check_type, 40),
+                _cut(v.subject or "-", 60),
+                textwrap.wrap(
+                    readable_numbers(v.description, digits),
+                    description_width,
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+                or [""],
+            )
             for v in shown
         ]
         widths = [max(len(row[col]) for row in rows) for col in range(2)]
-        lines = [f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}".rstrip() for row in rows]
+        indent = " " * (widths[0] + widths[1] + 4)
+        lines: list[str] = []
+        for check_type, subject, description in rows:
+            lines.append(f"{check_type:<{widths[0]}}  {subject:<{widths[1]}}  {description[0]}".rstrip())
+            lines += [indent + more for more in description[1:]]
         lines.insert(1, f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * len('DESCRIPTION')}")
         if self.count > len(shown):
             lines.append(f"... and {self.count - len(shown)} more")
@@ -374,8 +419,8 @@ def _facet_keys(violation: Violation) -> set[str]:
     return {violation.facet, f"{violation.facet}={violation.facet_value}"}
 
 
-@dataclass(frozen=True)
-class ViolationFilter:
+@dataclass(frozen=True, eq=False, repr=False)
+class ViolationFilter(ValueObject):
     """Selects violations; every criterion given must match (``None`` matches everything).
 
     :param check_types: ``constraint_check_type`` values to keep.
@@ -404,9 +449,12 @@ class ViolationFilter:
         """Whether ``violation`` meets every criterion."""
         if self.check_types is not None and violation.check_type not in self.check_types:
             return False
-        if self.subjects is not None and self.subjects.isdisjoint(
-            {violation.feature_name, violation.metric_name, violation.subject}
-        ):
+        names = {
+            name
+            for name in (violation.feature_name, violation.metric_name, violation.subject)
+            if name is not None
+        }
+        if self.subjects is not None and self.subjects.isdisjoint(names):
             return False
         if self.facets is not None and self.facets.isdisjoint(_facet_keys(violation)):
             return False

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from airflow_mm_provider.monitoring.schedule import ScheduleExpression, as_utc
+from airflow_mm_provider.monitoring.schedule import ScheduleExpression
+from airflow_mm_provider.monitoring.times import as_utc
 
 START_DELAY = timedelta(minutes=20)
 """How long after its slot an execution may start (Model Monitor: 0-20 minutes)."""

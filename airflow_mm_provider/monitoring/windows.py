@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
 from airflow_mm_provider.monitoring.rules import rule
-from airflow_mm_provider.monitoring.schedule import HOUR, as_utc
+from airflow_mm_provider.monitoring.times import HOUR, as_utc
 
 OFFSET_FIELDS = (
     "StartTimeOffset, EndTimeOffset (job inputs); ScheduleConfig.DataAnalysisStartTime, "

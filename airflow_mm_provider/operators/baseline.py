@@ -45,16 +45,15 @@ from __future__ import annotations
 
 import datetime
 import json
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils import validate_execute_complete_event
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.providers.common.compat.sdk import AirflowException, conf
 
-from airflow_mm_provider.hooks.model_monitor import PROCESSING_JOB_RUNNING, SageMakerModelMonitorHook
+from airflow_mm_provider.hooks.model_monitor import PROCESSING_JOB_RUNNING
+from airflow_mm_provider.links.model_monitor import SageMakerProcessingJobLink, persist_link
 from airflow_mm_provider.monitoring import names
 from airflow_mm_provider.monitoring.paths import split_s3_uri
 from airflow_mm_provider.monitoring.tolerance import (
@@ -65,10 +64,19 @@ from airflow_mm_provider.monitoring.tolerance import (
     ModelQualityTolerance,
     ToleranceError,
 )
-from airflow_mm_provider.operators.templating import is_literal
+from airflow_mm_provider.operators.base import SageMakerModelMonitorBaseOperator
+from airflow_mm_provider.utils.templating import is_literal
+from airflow_mm_provider.utils.waiting import (
+    PROCESSING_JOB_CHECK_INTERVAL,
+    PROCESSING_JOB_MAX_INGESTION_TIME,
+    checked_interval,
+    checked_max_wait,
+    waiter_max_attempts,
+)
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
+    from airflow.providers.openlineage.extractors import OperatorLineage
 
     from airflow_mm_provider.monitoring.baselining import BaselineJobSettings
     from airflow_mm_provider.monitoring.inputs import ClusterResources, DatasetFormat, NetworkConfig
@@ -79,11 +87,6 @@ __all__ = [
     "SageMakerModelExplainabilityBaselineOperator",
     "SageMakerModelQualityBaselineOperator",
 ]
-
-DEFAULT_CHECK_INTERVAL = 30
-"""Seconds between two DescribeProcessingJob calls while waiting."""
-DEFAULT_WAIT_SECONDS = 2 * 86400
-"""How long a deferred wait may take when ``max_ingestion_time`` is not set (two days)."""
 
 _FAILED = ("Failed", "Stopped")
 _JOB_METADATA = "baselining-job-name"
@@ -107,7 +110,7 @@ def _checked_tolerance(value: Any, kind: type) -> Any:
     return value
 
 
-class _BaselineOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
+class _BaselineOperator(SageMakerModelMonitorBaseOperator):
     """Shared behaviour of the four baseline operators: naming, idempotent start, waiting, the summary.
 
     :param baseline_dataset: S3 URI (prefix or file) of the dataset to baseline (templated).
@@ -127,9 +130,11 @@ class _BaselineOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
     :param network_config: network isolation, encryption and VPC (:class:`NetworkConfig` or an API dict).
     :param tags: tags of the processing job, ``{key: value}`` or the API list.
     :param wait_for_completion: wait until the job ends; otherwise return its summary once it is started.
-    :param check_interval: seconds between two status checks while waiting.
-    :param max_ingestion_time: fail if the job has not ended after this many seconds; None waits without limit
-        in the worker and up to two days when deferred.
+    :param check_interval: seconds between two status checks while waiting (the trigger's ``waiter_delay``
+        when deferred).
+    :param max_ingestion_time: fail if the job has not ended after this many seconds, in the worker (the
+        Amazon provider's ``ProcessingJobComplete`` waiter) and deferred (its ``SageMakerTrigger``) alike;
+        None: two days.
     :param deferrable: wait in the triggerer instead of the worker (needs ``wait_for_completion``).
     :param aws_conn_id: the Airflow AWS connection.
     :param region_name: AWS region; default: the connection's.
@@ -137,7 +142,6 @@ class _BaselineOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
     :param botocore_config: botocore client configuration as a dict.
     """
 
-    aws_hook_class = SageMakerModelMonitorHook
     monitoring_type: ClassVar[str]
     tolerance: ModelQualityTolerance | DataQualityTolerance | BiasTolerance | None = None
     template_fields: Sequence[str] = aws_template_fields(
@@ -145,6 +149,8 @@ class _BaselineOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
     )
     template_fields_renderers: ClassVar[dict[str, str]] = {"environment": "json"}
     ui_color = "#c5e1a5"
+    operator_extra_links = (SageMakerProcessingJobLink(),)
+    _last_summary: dict[str, Any] | None = None
 
     def __init__(
         self,
@@ -164,7 +170,7 @@ class _BaselineOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
         network_config: NetworkConfig | Mapping[str, Any] | None = None,
         tags: Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
         wait_for_completion: bool = True,
-        check_interval: int = DEFAULT_CHECK_INTERVAL,
+        check_interval: int = PROCESSING_JOB_CHECK_INTERVAL,
         max_ingestion_time: int | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
@@ -186,11 +192,9 @@ class _BaselineOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
         self.network_config = network_config
         self.tags = tags
         self.wait_for_completion = wait_for_completion
-        self.check_interval = check_interval
-        self.max_ingestion_time = max_ingestion_time
+        self.check_interval = checked_interval(check_interval)
+        self.max_ingestion_time = checked_max_wait(max_ingestion_time)
         self.deferrable = deferrable
-        if check_interval <= 0:
-            raise ValueError(f"check_interval must be a positive number of seconds, got {check_interval!r}")
 
     # ---- values and requests ---------------------------------------------------------------------------
 
@@ -294,6 +298,7 @@ class _BaselineOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
                 summary["job_name"],
                 status,
             )
+        self._last_summary = summary
         return summary
 
     def _apply_tolerance(self, summary: Mapping[str, Any]) -> None:
@@ -352,6 +357,7 @@ class _BaselineOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
             self.log.info("Baseline job %s already exists (%s); not starting another", job_name, status)
             if status in _FAILED:
                 self._raise_failed(job, attached=True)
+        self.persist_job_link(context, job_name)
         if job.get("ProcessingJobStatus") == "Completed" or not self.wait_for_completion:
             if self.deferrable and not self.wait_for_completion:
                 self.log.warning("deferrable has no effect when wait_for_completion is False")
@@ -369,32 +375,57 @@ class _BaselineOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
         """Hand the wait to the triggerer with the processing-job trigger."""
         from airflow_mm_provider.triggers.processing_job import SageMakerProcessingJobTrigger
 
-        limit = self.max_ingestion_time or DEFAULT_WAIT_SECONDS
+        limit = (
+            PROCESSING_JOB_MAX_INGESTION_TIME if self.max_ingestion_time is None else self.max_ingestion_time
+        )
         self.defer(
             trigger=SageMakerProcessingJobTrigger(
                 job_name=job_name,
                 job_type="Processing",
                 waiter_delay=self.check_interval,
-                waiter_max_attempts=max(1, math.ceil(limit / self.check_interval)),
+                waiter_max_attempts=waiter_max_attempts(limit, self.check_interval),
                 aws_conn_id=self.aws_conn_id,
                 region_name=self.region_name,
                 verify=self.verify,
                 botocore_config=self.botocore_config,
             ),
             method_name="execute_complete",
-            timeout=datetime.timedelta(seconds=limit) if self.max_ingestion_time else self.execution_timeout,
+            timeout=datetime.timedelta(seconds=limit),
         )
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """Resume after the trigger fired: fail on a failed, stopped or timed-out job, else summarize it."""
         event = validate_execute_complete_event(event)
         job_name = event.get("job_name") or self.resolve_job_name(context)
+        self.persist_job_link(context, job_name)
         if event.get("status") != "success":
             raise AirflowException(
                 f"{self.monitoring_type} baseline job {job_name} ended {event.get('status')}: "
                 f"{event.get('message') or 'no message'}"
             )
         return self._finish(self.hook.describe_processing_job(job_name))
+
+    def persist_job_link(self, context: Context, job_name: str) -> None:
+        """Store the baseline job's console link and log its URL (none against a local endpoint).
+
+        :param context: the task context.
+        :param job_name: the processing job name.
+        """
+        url = persist_link(SageMakerProcessingJobLink, context, self, self.hook, job_name=job_name)
+        if url:
+            self.log.info("Baseline job %s in the console: %s", job_name, url)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage | None:
+        """OpenLineage datasets: the baseline dataset in; statistics and constraints out once it completed.
+
+        None without the OpenLineage provider (see :mod:`airflow_mm_provider.operators.lineage`).
+
+        :param task_instance: the finished task instance (unused: the summary of this run is kept).
+        """
+        from airflow_mm_provider.monitoring.lineage import baseline_lineage
+        from airflow_mm_provider.operators.lineage import operator_lineage
+
+        return operator_lineage(baseline_lineage(self.baseline_dataset, self._last_summary))
 
 
 class SageMakerDataQualityBaselineOperator(_BaselineOperator):

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.providers.common.compat.sdk import (
     AirflowException,
@@ -17,23 +16,27 @@ from airflow.providers.common.compat.sdk import (
     BaseBranchOperator,
 )
 
-from airflow_mm_provider.hooks.model_monitor import (
-    MalformedReportError,
-    ReportFileNotFoundError,
-    SageMakerModelMonitorHook,
+from airflow_mm_provider.hooks.model_monitor import MalformedReportError, ReportFileNotFoundError
+from airflow_mm_provider.links.model_monitor import (
+    SageMakerMonitoringReportLink,
+    SageMakerProcessingJobLink,
+    persist_execution_job_link,
+    persist_report_link,
 )
 from airflow_mm_provider.monitoring.outcomes import (
     EXECUTION_STATUSES,
     RUNNING_STATUSES,
     STATUS_KEY,
     Outcome,
+    api_execution,
     classify,
     execution_label,
     execution_summary,
 )
+from airflow_mm_provider.monitoring.slots import DATA_INTERVAL, LATEST, awaited_execution, check_wait_for
 from airflow_mm_provider.monitoring.types import monitoring_type_api
-from airflow_mm_provider.operators.templating import rendered_object
-from airflow_mm_provider.sensors.execution import DATA_INTERVAL, LATEST, awaited_execution
+from airflow_mm_provider.operators.base import SageMakerModelMonitorBaseOperator
+from airflow_mm_provider.utils.templating import rendered_object
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -47,6 +50,11 @@ FAILURE_KEY = "execution_failure"
 ASSET_SCHEME = "sagemaker-model-monitor"
 DEFAULT_ASSET_ALIAS = "sagemaker-model-monitor-violations"
 """The asset alias the operator declares as outlet; events for the schedule's asset go through it."""
+ON_VIOLATIONS = "violations"
+"""``asset_events``: emit an asset event only when violations count."""
+ON_COMPLETED = "completed"
+"""``asset_events``: emit an asset event for every ``Completed`` or ``CompletedWithViolations`` execution."""
+ASSET_EVENTS = (ON_VIOLATIONS, ON_COMPLETED)
 WAIT_FOR = (DATA_INTERVAL, LATEST)
 
 Branch = str | Sequence[str]
@@ -59,6 +67,13 @@ def asset_uri(region: str, schedule_name: str) -> str:
     :param schedule_name: the monitoring schedule name.
     """
     return f"{ASSET_SCHEME}://{region}/{schedule_name}"
+
+
+class _JsonObject(dict[str, Any]):
+    """A JSON object an asset event's extra can hold on Airflow 2, which puts the extra's values in a set."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(json.dumps(self, sort_keys=True))
 
 
 def _branch(value: Any, name: str, required: bool = True) -> Branch | None:
@@ -90,13 +105,12 @@ def _violation_filter(
     return violation_filter
 
 
-class SageMakerMonitoringViolationBranchOperator(
-    AwsBaseOperator[SageMakerModelMonitorHook], BaseBranchOperator
-):
+class SageMakerMonitoringViolationBranchOperator(SageMakerModelMonitorBaseOperator, BaseBranchOperator):
     """Follow one set of downstream tasks depending on how a monitoring execution ended.
 
     The execution is either given (``execution``, e.g. the XCom of
-    :class:`~airflow_mm_provider.sensors.execution.SageMakerMonitoringExecutionSensor`) or found from
+    :class:`~airflow_mm_provider.sensors.execution.SageMakerMonitoringExecutionSensor`, or an API-shaped
+    ``MonitoringExecutionSummary``) or found from
     ``monitoring_schedule_name``: with ``wait_for="data_interval"`` (default) the execution that analysed the
     DAG run's data interval, chosen as the execution sensor chooses it; with ``wait_for="latest"`` the newest
     one. It must have ended; wait for it with the sensor first.
@@ -114,16 +128,26 @@ class SageMakerMonitoringViolationBranchOperator(
       it is logged and pushed to XCom under ``execution_failure``.
     - A running execution is an error (retried); a status the API does not define fails the task, naming it.
 
-    For completed executions the violations are read through the hook, logged as a table and pushed to XCom
-    under ``violation_report`` (``ViolationReport.summary()``: type, count, counts per check type and per
-    subject, and every violation). The return value is the branch followed.
+    For completed executions the violations are read through the hook, logged as a table (full descriptions,
+    numbers rounded for reading) and pushed to XCom under ``violation_report`` (``ViolationReport.summary()``:
+    type, count, counts per check type and per subject, and every violation, at full precision). The return
+    value is the branch followed.
 
-    With ``emit_asset``, counted violations also emit an asset event (a dataset event on Airflow 2) for the
-    schedule, so a retraining DAG can be scheduled on that asset. The operator declares the asset alias
-    ``asset_alias`` as outlet and adds the event through it only when violations count, so nothing is emitted
-    otherwise. The event's extra is flat (Airflow 2 needs hashable values): ``monitoring_schedule_name``,
-    ``scheduled_time``, ``execution_status``, ``monitoring_type``, ``violation_count`` and
-    ``violation_summary``, the counted violations' ``summary()`` as JSON text.
+    Every execution it decides on, clean, violating or failed, is recorded under ``model_monitor_metrics``
+    (:class:`~airflow_mm_provider.monitoring.metrics.ExecutionMetrics`, what the Model Monitor view charts):
+    per metric its value, baseline bound, comparison and verdict, read from the execution's report and its
+    job definition's baseline, plus the report URI and the task's links. The task links the execution's
+    processing job and its report (see :mod:`airflow_mm_provider.links.model_monitor`). Recording and links
+    never change the branch followed: a failure there is logged as a warning.
+
+    With ``emit_asset``, an asset event (a dataset event on Airflow 2) for the schedule is emitted when
+    violations count (``asset_events="violations"``, default) or for every completed execution
+    (``asset_events="completed"``), so a DAG can be scheduled on that asset. The operator declares the asset
+    alias ``asset_alias`` as outlet and adds the event through it only then, so nothing is emitted otherwise.
+    The event's extra: ``monitoring_schedule_name``, ``scheduled_time``, ``execution_status``,
+    ``monitoring_type``, ``violation_count`` (the violations that count, 0 when none does),
+    ``violation_summary`` (their ``summary()``) and ``metrics`` (the recorded document, absent when it could
+    not be recorded), both JSON objects.
 
     :param monitoring_type: ``DataQuality``, ``ModelQuality``, ``ModelBias`` or ``ModelExplainability``.
     :param on_completed: task id(s) to follow when the execution found nothing that counts (for every
@@ -148,16 +172,18 @@ class SageMakerMonitoringViolationBranchOperator(
     :param min_count: how many matching violations are needed to follow ``on_violations``.
     :param emit_asset: ``False`` (default); ``True`` for the asset
         ``sagemaker-model-monitor://<region>/<schedule>``; or an asset URI (templated), e.g. an S3 URI.
+    :param asset_events: ``violations`` (default): emit the asset event when violations count;
+        ``completed``: for every ``Completed`` or ``CompletedWithViolations`` execution.
     :param asset_alias: the name of the asset alias declared as outlet when ``emit_asset`` is set.
     :param kwargs: ``aws_conn_id``, ``region_name``, ``verify``, ``botocore_config`` and the ``BaseOperator``
         arguments.
     """
 
-    aws_hook_class = SageMakerModelMonitorHook
     template_fields: Sequence[str] = aws_template_fields(
         "execution", "monitoring_schedule_name", "emit_asset"
     )
     ui_color = "#f6d6a8"
+    operator_extra_links = (SageMakerProcessingJobLink(), SageMakerMonitoringReportLink())
 
     def __init__(
         self,
@@ -176,16 +202,18 @@ class SageMakerMonitoringViolationBranchOperator(
         labels: str | Iterable[str] | None = None,
         min_count: int = 1,
         emit_asset: bool | str | None = False,
+        asset_events: str = ON_VIOLATIONS,
         asset_alias: str = DEFAULT_ASSET_ALIAS,
         **kwargs: Any,
     ) -> None:
         if (execution is None) == (monitoring_schedule_name is None):
             raise ValueError("pass exactly one of execution and monitoring_schedule_name")
-        if wait_for not in WAIT_FOR:
-            raise ValueError(f"wait_for must be one of {WAIT_FOR} (got {wait_for!r})")
+        check_wait_for(wait_for, WAIT_FOR)
         emit_asset = False if emit_asset is None else emit_asset
         if not isinstance(emit_asset, (bool, str)) or emit_asset == "":
             raise ValueError(f"emit_asset must be a bool or an asset URI (got {emit_asset!r})")
+        if asset_events not in ASSET_EVENTS:
+            raise ValueError(f"asset_events must be one of {ASSET_EVENTS} (got {asset_events!r})")
         if emit_asset is not False:
             outlets = kwargs.pop("outlets", None) or []
             outlets = list(outlets) if isinstance(outlets, (list, tuple)) else [outlets]
@@ -203,6 +231,7 @@ class SageMakerMonitoringViolationBranchOperator(
             self.monitoring_type, check_types, subjects, facets, labels, min_count
         )
         self.emit_asset = emit_asset
+        self.asset_events = asset_events
         self.asset_alias = asset_alias
 
     def choose_branch(self, context: Context) -> Branch:
@@ -232,20 +261,22 @@ class SageMakerMonitoringViolationBranchOperator(
             ) from exc
         self.log.info("Violations of the %s:\n%s", execution_label(summary), report.to_table())
         context["ti"].xcom_push(key=VIOLATION_REPORT_KEY, value=report.summary())
+        document = self._record_metrics(context, summary, report)
         counted = self._counted(outcome, report)
-        if counted is None:
-            return self.on_completed
-        if self.emit_asset is not False:
-            self._emit_asset(context, summary, counted)
-        return self.on_violations
+        if self.emit_asset is not False and (counted is not None or self.asset_events == ON_COMPLETED):
+            self._emit_asset(context, summary, counted or report.empty(self.monitoring_type), document)
+        return self.on_completed if counted is None else self.on_violations
 
     def _execution(self, context: Context) -> dict[str, Any]:
         """The JSON-safe summary of the execution to decide on."""
         if self.execution is not None:
             summary = rendered_object(self.execution, "execution")
+            if isinstance(summary, Mapping):
+                summary = api_execution(summary)
             if not isinstance(summary, Mapping) or STATUS_KEY not in summary:
                 raise ValueError(
-                    f"execution must be a MonitoringExecutionSummary with {STATUS_KEY} (got {summary!r})"
+                    f"execution must be a MonitoringExecutionSummary with {STATUS_KEY}, or its XCom from the "
+                    f"execution sensor or one-time operator (got {summary!r})"
                 )
             return execution_summary(summary)
         awaited = awaited_execution(
@@ -269,12 +300,55 @@ class SageMakerMonitoringViolationBranchOperator(
         return execution_summary(found)
 
     def _on_failure(self, context: Context, summary: Mapping[str, Any]) -> Branch:
+        self._record_metrics(context, summary, None)
         message = self.hook.describe_failure(summary)
         if self.on_failed is None:
             raise AirflowFailException(message)
         self.log.warning("%s\nFollowing on_failed.", message)
         context["ti"].xcom_push(key=FAILURE_KEY, value=message)
         return self.on_failed
+
+    def _record_metrics(
+        self, context: Context, summary: Mapping[str, Any], report: ViolationReport | None
+    ) -> dict[str, Any] | None:
+        """Link the execution's job and report, push its metrics document and return it; None on failure.
+
+        :param report: its violations; None for a ``Failed`` or ``Stopped`` execution (no metrics).
+        """
+        from airflow_mm_provider.monitoring.metrics import METRICS_XCOM_KEY
+
+        try:
+            document = self._metrics_document(context, summary, report)
+        except Exception as exc:  # recording is for people: it must never change the branch followed
+            self.log.warning("Could not record the metrics of the %s: %s", execution_label(summary), exc)
+            return None
+        context["ti"].xcom_push(key=METRICS_XCOM_KEY, value=document)
+        return document
+
+    def _metrics_document(
+        self, context: Context, summary: Mapping[str, Any], report: ViolationReport | None
+    ) -> dict[str, Any]:
+        """The execution's :class:`~airflow_mm_provider.monitoring.metrics.ExecutionMetrics` as JSON."""
+        from airflow_mm_provider.monitoring.metrics import ExecutionMetrics, metric_records
+
+        links = {
+            SageMakerProcessingJobLink.name: persist_execution_job_link(context, self, self.hook, summary)
+        }
+        if report is None:
+            return ExecutionMetrics.create(summary, self.monitoring_type, links=_present(links)).to_json()
+        report_uri = self.hook.execution_report_uri(summary)
+        links[SageMakerMonitoringReportLink.name] = persist_report_link(
+            context, self, self.hook, summary, self.monitoring_type, report_uri
+        )
+        documents = self.hook.read_metric_documents(summary, self.monitoring_type, report_uri)
+        return ExecutionMetrics.create(
+            summary,
+            self.monitoring_type,
+            report_uri=report_uri,
+            metrics=metric_records(self.monitoring_type, report, **documents),
+            violations=report,
+            links=_present(links),
+        ).to_json()
 
     def _counted(self, outcome: Outcome, report: ViolationReport) -> ViolationReport | None:
         """The violations that send the run to ``on_violations``, or ``None`` when the run counts as clean."""
@@ -298,19 +372,32 @@ class SageMakerMonitoringViolationBranchOperator(
         )
         return None
 
-    def _emit_asset(self, context: Context, summary: Mapping[str, Any], counted: ViolationReport) -> None:
+    def _emit_asset(
+        self,
+        context: Context,
+        summary: Mapping[str, Any],
+        counted: ViolationReport,
+        document: Mapping[str, Any] | None,
+    ) -> None:
         schedule = summary.get("MonitoringScheduleName") or self.monitoring_schedule_name
         if isinstance(self.emit_asset, str):
             uri = self.emit_asset
         else:
             uri = asset_uri(self.hook.conn_region_name, schedule)
-        extra = {
+        extra: dict[str, Any] = {
             "monitoring_schedule_name": schedule,
             "scheduled_time": summary.get("ScheduledTime"),
             "execution_status": summary.get(STATUS_KEY),
             "monitoring_type": counted.monitoring_type,
             "violation_count": counted.count,
-            "violation_summary": json.dumps(counted.summary(), sort_keys=True),
+            "violation_summary": _JsonObject(counted.summary()),
         }
+        if document is not None:
+            extra["metrics"] = _JsonObject(document)
         self.log.info("Emitting an asset event for %s through alias %s", uri, self.asset_alias)
         context["outlet_events"][AssetAlias(self.asset_alias)].add(Asset(uri), extra=extra)
+
+
+def _present(links: Mapping[str, str | None]) -> dict[str, str]:
+    """The links that exist."""
+    return {label: url for label, url in links.items() if url}

@@ -6,16 +6,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.providers.common.compat.sdk import timezone
 from botocore.exceptions import ClientError
 
-from airflow_mm_provider.hooks.model_monitor import (
-    ReportFileNotFoundError,
-    SageMakerModelMonitorHook,
-    error_code,
-)
+from airflow_mm_provider.hooks.model_monitor import ReportFileNotFoundError, error_code
 from airflow_mm_provider.monitoring.ground_truth import (
     CSV,
     CSV_SOURCE,
@@ -31,8 +26,9 @@ from airflow_mm_provider.monitoring.ground_truth import (
     upload_file_name,
 )
 from airflow_mm_provider.monitoring.paths import split_s3_uri
-from airflow_mm_provider.monitoring.schedule import parse_time
-from airflow_mm_provider.operators.templating import is_literal, rendered_object
+from airflow_mm_provider.monitoring.times import parse_time
+from airflow_mm_provider.operators.base import SageMakerModelMonitorBaseOperator
+from airflow_mm_provider.utils.templating import is_literal, rendered_object
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -46,7 +42,7 @@ def _is_literal(value: Any, kinds: type | tuple[type, ...]) -> bool:
     return isinstance(value, kinds) and is_literal(value)
 
 
-class SageMakerUploadGroundTruthOperator(AwsBaseOperator[SageMakerModelMonitorHook]):
+class SageMakerUploadGroundTruthOperator(SageMakerModelMonitorBaseOperator):
     """Write ground-truth labels as one JSON Lines object under the ground-truth prefix's hour folder.
 
     The object goes to ``<ground_truth_s3_uri>/yyyy/mm/dd/hh/<file_name>``, the hour being ``upload_time``'s
@@ -88,7 +84,6 @@ class SageMakerUploadGroundTruthOperator(AwsBaseOperator[SageMakerModelMonitorHo
         arguments.
     """
 
-    aws_hook_class = SageMakerModelMonitorHook
     template_fields: Sequence[str] = aws_template_fields(
         "ground_truth_s3_uri", "labels", "source_s3_uri", "upload_time", "file_name"
     )

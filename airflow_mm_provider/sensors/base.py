@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import NoReturn
 
 from airflow.providers.amazon.aws.sensors.base_aws import AwsBaseSensor
-from airflow.providers.common.compat.sdk import AirflowFailException, AirflowSkipException
 
 from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
+from airflow_mm_provider.utils.outcome import final_failure
 
 
 class SageMakerModelMonitorBaseSensor(AwsBaseSensor[SageMakerModelMonitorHook]):
@@ -28,6 +28,4 @@ class SageMakerModelMonitorBaseSensor(AwsBaseSensor[SageMakerModelMonitorHook]):
 
         :param message: what happened.
         """
-        if self.soft_fail:
-            raise AirflowSkipException(message)
-        raise AirflowFailException(message)
+        raise final_failure(message, self.soft_fail)

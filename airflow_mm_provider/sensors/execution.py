@@ -12,11 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.providers.common.compat.sdk import (
-    AirflowException,
     AirflowSensorTimeout,
     AirflowSkipException,
     PokeReturnValue,
@@ -25,174 +24,51 @@ from airflow.providers.common.compat.sdk import (
 )
 
 from airflow_mm_provider.hooks.model_monitor import expression_of, is_transient_error
+from airflow_mm_provider.links.model_monitor import (
+    SageMakerMonitoringReportLink,
+    SageMakerProcessingJobLink,
+    persist_execution_job_link,
+    persist_report_link,
+)
 from airflow_mm_provider.monitoring.outcomes import (
     STATUS_KEY,
-    TIMEOUT,
-    UNREACHABLE,
-    Outcome,
-    classify,
+    Ending,
+    event_ending,
+    execution_ending,
     execution_label,
-    execution_summary,
-    failure_message,
-    outcome_message,
-    should_fail,
 )
-from airflow_mm_provider.monitoring.schedule import ScheduleExpression, as_utc, floor_hour, parse_time
+from airflow_mm_provider.monitoring.schedule import ScheduleExpression
+from airflow_mm_provider.monitoring.slots import (
+    AFTER,
+    DATA_INTERVAL,
+    DEFAULT_APPEAR_BUFFER,
+    LATEST,
+    AwaitedExecution,
+    SlotBeforeCreationError,
+    awaited_execution,
+    check_wait_for,
+    checked_appear_buffer,
+)
+from airflow_mm_provider.monitoring.times import parse_time
 from airflow_mm_provider.monitoring.waiting import (
     Deadline,
-    before_creation_message,
     default_deadline,
-    first_slot_after,
-    precedes_creation,
     service_clock_ahead,
     timeout_message,
     unreachable_reason,
 )
 from airflow_mm_provider.monitoring.windows import parse_offset
-from airflow_mm_provider.operators.templating import is_literal
 from airflow_mm_provider.sensors.base import SageMakerModelMonitorBaseSensor
 from airflow_mm_provider.triggers.resume import first_look
+from airflow_mm_provider.utils.outcome import finish
+from airflow_mm_provider.utils.templating import is_literal
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
-DATA_INTERVAL = "data_interval"
-DATA_INTERVAL_OR_FIRST = "data_interval_or_first"
-LATEST = "latest"
-AFTER = "after"
-WAIT_FOR = (DATA_INTERVAL, DATA_INTERVAL_OR_FIRST, LATEST, AFTER)
-DEFAULT_APPEAR_BUFFER = timedelta(minutes=1)
-
-
-class SlotBeforeCreationError(ValueError):
-    """The awaited slot precedes the schedule's creation, so its execution will never run.
-
-    :param message: what happened and what to do.
-    """
-
 
 class ExecutionWaitTimeout(AirflowSensorTimeout):
     """The awaited execution did not end by the deadline; the message names the schedule and slot."""
-
-
-class AwaitedExecution(NamedTuple):
-    """Which execution a sensor waits for and when to look first.
-
-    :param scheduled_after: inclusive lower bound of its ``ScheduledTime`` (UTC), or ``None``.
-    :param scheduled_before: exclusive upper bound of its ``ScheduledTime`` (UTC), or ``None``.
-    :param wake_at: no call before this time (its slot plus the appear buffer), or ``None``.
-    :param description: what is awaited, for the log.
-    :param slot: the awaited slot of a recurring schedule, or ``None``.
-    """
-
-    scheduled_after: datetime | None
-    scheduled_before: datetime | None
-    wake_at: datetime | None
-    description: str
-    slot: datetime | None = None
-
-
-def awaited_execution(
-    wait_for: str,
-    expression: ScheduleExpression | None,
-    *,
-    interval_start: datetime | None = None,
-    interval_end: datetime | None = None,
-    after: datetime | None = None,
-    appear_buffer: timedelta = DEFAULT_APPEAR_BUFFER,
-    end_time_offset: str | None = None,
-    created: datetime | None = None,
-    schedule_name: str = "the schedule",
-) -> AwaitedExecution:
-    """Work out the awaited execution's ``ScheduledTime`` bounds and the time of the first look.
-
-    - ``data_interval``: the execution whose analysed data ends at or after the DAG run's interval end, i.e.
-      the first slot ``T`` with ``T + end_time_offset >= interval_end`` (an execution at ``T`` analyses data
-      up to ``T + EndTimeOffset``; without offsets the period before ``T``). For an hourly DAG and hourly
-      monitor, the run for ``[12:00, 13:00)`` awaits the 13:00 execution. An empty interval (Airflow 3
-      manual runs) awaits the first slot at or after the logical date.
-    - ``after``: the first slot at or after ``after``.
-    - ``data_interval_or_first``: as ``data_interval``, but when that slot precedes the schedule's
-      creation (``created``), the schedule's first slot instead (the DAG run that creates the schedule).
-    - ``latest``: the newest execution, whenever it was scheduled; nothing to wait for.
-
-    With ``created``, a recurring slot at or before it raises :class:`SlotBeforeCreationError` (except for
-    ``data_interval_or_first``): a schedule never runs the slots before its creation.
-
-    Without an expression, or for ``NOW`` schedules (no recurring slots), there is no slot to wait for and
-    the bounds alone select the execution: the interval for ``data_interval``; for ``after``, executions
-    scheduled from the top of the hour holding ``after`` (a ``NOW`` run is taken to carry its hour as
-    ``ScheduledTime``, an assumption).
-
-    :param wait_for: ``data_interval``, ``latest`` or ``after``.
-    :param expression: the schedule's expression, or ``None`` when unknown.
-    :param interval_start: the DAG run's data interval start (``data_interval``).
-    :param interval_end: the DAG run's data interval end (``data_interval``).
-    :param after: the time from which to take the first execution (``after``).
-    :param appear_buffer: time after a slot before the first look.
-    :param end_time_offset: the job's ``EndTimeOffset`` (e.g. ``"-PT1H"``); ``None`` means ``-PT0H``.
-    :param created: the schedule's ``CreationTime``, or ``None`` when unknown (no check).
-    :param schedule_name: the schedule, for messages.
-    """
-    awaited = _awaited_slot(
-        wait_for, expression, interval_start, interval_end, after, appear_buffer, end_time_offset
-    )
-    if created is None or awaited.slot is None or not precedes_creation(awaited.slot, created):
-        return awaited
-    if wait_for == DATA_INTERVAL_OR_FIRST:
-        return _one_slot(expression, first_slot_after(expression, created), appear_buffer)
-    raise SlotBeforeCreationError(before_creation_message(schedule_name, awaited.slot, created))
-
-
-def _awaited_slot(
-    wait_for: str,
-    expression: ScheduleExpression | None,
-    interval_start: datetime | None,
-    interval_end: datetime | None,
-    after: datetime | None,
-    appear_buffer: timedelta,
-    end_time_offset: str | None,
-) -> AwaitedExecution:
-    """:func:`awaited_execution` before the check against the schedule's creation."""
-    if wait_for == LATEST:
-        return AwaitedExecution(None, None, None, "the latest execution")
-    recurring = expression is not None and not expression.is_now
-    if wait_for in (DATA_INTERVAL, DATA_INTERVAL_OR_FIRST):
-        if interval_start is None or interval_end is None:
-            raise ValueError(
-                "this DAG run has no data interval (e.g. a manual run); use wait_for='latest' or 'after'"
-            )
-        start, end = as_utc(interval_start, "data_interval_start"), as_utc(interval_end, "data_interval_end")
-        if not recurring:
-            return AwaitedExecution(start, end, None, f"the execution scheduled in [{start}, {end})")
-        covered_until = end - parse_offset(end_time_offset or "-PT0H", "EndTimeOffset")
-        slot = expression.previous_slot(covered_until)
-        if slot < covered_until:
-            slot = expression.next_slot(slot)
-        return _one_slot(expression, slot, appear_buffer)
-    if wait_for == AFTER:
-        if after is None:
-            raise ValueError("wait_for='after' needs the 'after' time")
-        since = as_utc(after, "after")
-        if not recurring:
-            return AwaitedExecution(floor_hour(since), None, None, f"an execution scheduled from {since}")
-        slot = since if expression.previous_slot(since) == since else expression.next_slot(since)
-        return _one_slot(expression, slot, appear_buffer)
-    raise ValueError(f"wait_for must be one of {WAIT_FOR}, got {wait_for!r}")
-
-
-def _one_slot(expression: ScheduleExpression, slot: datetime, appear_buffer: timedelta) -> AwaitedExecution:
-    """The execution of ``slot`` alone: scheduled from ``slot`` up to the next slot."""
-    return AwaitedExecution(
-        slot, expression.next_slot(slot), slot + appear_buffer, f"the execution of {slot.isoformat()}", slot
-    )
-
-
-def _buffer(value: timedelta | float) -> timedelta:
-    buffer = value if isinstance(value, timedelta) else timedelta(seconds=value)
-    if buffer < timedelta(0):
-        raise ValueError(f"appear_buffer must not be negative, got {value}")
-    return buffer
 
 
 class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
@@ -234,7 +110,12 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
     ``Failed`` and ``Stopped`` fail when ``fail_on_failed`` (the message carries ``FailureReason``, the
     processing job's ``ExitMessage`` and a hint when the inputs had no data), else succeed. With
     ``soft_fail`` a failure or timeout skips the task instead. The return value (XCom) is the execution
-    summary with times as ISO-8601 strings, including ``MonitoringExecutionStatus``.
+    summary in snake_case, every member present (``monitoring_execution_status``, ``scheduled_time``,
+    ``processing_job_arn``, ...; times as ISO-8601 strings), as the one-time operator returns it.
+
+    Waiting vocabulary: ``poke_interval`` and ``timeout`` are ``BaseSensorOperator``'s own (the provider's
+    operators call them ``check_interval`` and ``max_ingestion_time``). Deferred, ``poke_interval`` becomes
+    the trigger's ``waiter_delay`` and the deadline is the same absolute time as in poke mode.
 
     :param monitoring_schedule_name: the monitoring schedule (templated).
     :param wait_for: ``data_interval``, ``data_interval_or_first``, ``latest`` or ``after`` (templated).
@@ -248,7 +129,8 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
         used by ``data_interval`` to find the covering execution; default ``-PT0H``.
     :param fail_on_violations: fail when the execution found constraint violations.
     :param fail_on_failed: fail when the execution ended ``Failed`` or ``Stopped``.
-    :param deferrable: wait in the triggerer (default from ``[operators] default_deferrable``).
+    :param deferrable: wait in the triggerer (default from ``[operators] default_deferrable``), looking every
+        ``poke_interval`` seconds.
     :param timeout: seconds (or a timedelta) to wait at most; default derived from the schedule (see above).
     :param kwargs: ``aws_conn_id``, ``region_name``, ``verify``, ``botocore_config`` and the
         ``BaseSensorOperator`` arguments (``poke_interval``, ``mode``, ``soft_fail``, ...).
@@ -257,6 +139,8 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
     template_fields: Sequence[str] = aws_template_fields(
         "monitoring_schedule_name", "wait_for", "after", "schedule_expression", "end_time_offset"
     )
+    operator_extra_links = (SageMakerProcessingJobLink(), SageMakerMonitoringReportLink())
+    _linked_job_arn: str | None = None
 
     def __init__(
         self,
@@ -279,7 +163,7 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
         self.wait_for = wait_for
         self.after = after
         self.schedule_expression = schedule_expression
-        self.appear_buffer = _buffer(appear_buffer)
+        self.appear_buffer = checked_appear_buffer(appear_buffer)
         self.end_time_offset = end_time_offset
         self.fail_on_violations = fail_on_violations
         self.fail_on_failed = fail_on_failed
@@ -288,8 +172,8 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
         self._deadline: Deadline | None = None
         self._clock_ahead = timedelta(0)
         self._progress = "no execution listed yet"
-        if is_literal(wait_for) and wait_for not in WAIT_FOR:
-            raise ValueError(f"wait_for must be one of {WAIT_FOR}, got {wait_for!r}")
+        if is_literal(wait_for):
+            check_wait_for(wait_for)
         if wait_for == AFTER and after is None:
             raise ValueError("wait_for='after' needs the 'after' time")
         if schedule_expression is not None and is_literal(schedule_expression):
@@ -318,8 +202,7 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
         deadline.
         """
         if self._awaited is None:
-            if self.wait_for not in WAIT_FOR:
-                raise ValueError(f"wait_for must be one of {WAIT_FOR}, got {self.wait_for!r}")
+            check_wait_for(self.wait_for)
             name = self.monitoring_schedule_name
             local_now = timezone.utcnow()
             description = self.hook.describe_schedule_or_none(name)
@@ -419,12 +302,14 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
             self._progress = "no execution listed yet"
             self.log.info("No execution of %s listed yet", self.monitoring_schedule_name)
             return self._not_yet()
-        outcome = classify(summary.get(STATUS_KEY))
-        if outcome is None:
+        self._link_processing_job(context, summary)
+        ending = self._ending(summary)
+        if ending is None:
             self._progress = f"the {execution_label(summary)} is {summary.get(STATUS_KEY)}"
             self.log.info("The %s is %s", execution_label(summary), summary.get(STATUS_KEY))
             return self._not_yet()
-        return PokeReturnValue(is_done=True, xcom_value=self._conclude(outcome, execution_summary(summary)))
+        self._link_report(context, ending)
+        return PokeReturnValue(is_done=True, xcom_value=self._finish(ending))
 
     def _not_yet(self) -> bool:
         """``False`` (poke again), or the timeout once the deadline has passed."""
@@ -481,7 +366,7 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
                 deadline=self._deadline.at - self._clock_ahead,
                 deadline_reason=self._deadline.reason,
                 awaited=awaited.description,
-                poll_interval=self.poke_interval,
+                waiter_delay=self.poke_interval,
                 aws_conn_id=self.aws_conn_id,
                 region_name=self.region_name,
                 verify=self.verify,
@@ -492,30 +377,45 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
 
     def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Map the trigger's event to the same outcomes as poke mode."""
-        event = event or {}
-        status = event.get("status")
-        if status in {outcome.value for outcome in Outcome}:
-            return self._conclude(Outcome(status), event["execution"])
-        message = event.get("message") or f"unexpected trigger event {dict(event)!r}"
-        if status == TIMEOUT:
-            if self.soft_fail:
-                raise AirflowSkipException(message)
-            raise ExecutionWaitTimeout(message)
-        if status == UNREACHABLE:
-            self.fail(message)
-        raise AirflowException(f"Waiting for {self.monitoring_schedule_name} failed: {message}")
+        ending = event_ending(
+            event, fail_on_violations=self.fail_on_violations, fail_on_failed=self.fail_on_failed
+        )
+        if ending.execution is not None:
+            self._link_processing_job(context, ending.execution)
+        self._link_report(context, ending)
+        return self._finish(ending)
 
     # ---- outcome -----------------------------------------------------------------------------------------
 
-    def _conclude(self, outcome: Outcome, summary: dict[str, Any]) -> dict[str, Any]:
-        """Fail, skip or return the JSON-safe summary, as the outcome and the user's choices say."""
-        if should_fail(
-            outcome, fail_on_violations=self.fail_on_violations, fail_on_failed=self.fail_on_failed
-        ):
-            self.fail(self.hook.describe_failure(summary))
-        if outcome is Outcome.FAILED:
-            self.log.warning("%s\nfail_on_failed is off, so the task succeeds.", failure_message(summary))
-        else:
-            self.log.info("%s", outcome_message(summary))
-        self.log.info("Execution summary: %s", summary)
-        return summary
+    def _link_processing_job(self, context: Context, summary: Mapping[str, Any]) -> None:
+        """Store the console link of the execution's processing job once it has one (once per job)."""
+        arn = summary.get("ProcessingJobArn")
+        if arn and arn != self._linked_job_arn:
+            url = persist_execution_job_link(context, self, self.hook, summary)
+            self._linked_job_arn = arn
+            if url:
+                self.log.info("Processing job of the %s in the console: %s", execution_label(summary), url)
+
+    def _link_report(self, context: Context, ending: Ending) -> None:
+        """Store the link of the report of an execution that wrote one (``Completed``, violations or not)."""
+        if ending.execution is not None:
+            url = persist_report_link(context, self, self.hook, ending.execution)
+            if url:
+                self.log.info("Report of the %s: %s", execution_label(ending.execution), url)
+
+    def _ending(self, summary: Mapping[str, Any]) -> Ending | None:
+        """What ``summary`` means for the task under its ``fail_on_*`` choices; ``None`` while it runs."""
+        return execution_ending(
+            summary, fail_on_violations=self.fail_on_violations, fail_on_failed=self.fail_on_failed
+        )
+
+    def _finish(self, ending: Ending) -> dict[str, Any]:
+        """Fail, skip or return the XCom summary (snake_case), as the ending says."""
+        return finish(
+            ending,
+            subject=self.monitoring_schedule_name,
+            describe_failure=self.hook.describe_failure,
+            log=self.log,
+            soft_fail=self.soft_fail,
+            timeout_error=ExecutionWaitTimeout,
+        )

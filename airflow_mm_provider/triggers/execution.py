@@ -16,15 +16,18 @@ from airflow_mm_provider.monitoring.outcomes import (
     STATUS_KEY,
     TIMEOUT,
     UNREACHABLE,
-    Outcome,
-    classify,
+    execution_ending,
     execution_label,
     execution_summary,
-    failure_message,
-    outcome_message,
 )
-from airflow_mm_provider.monitoring.schedule import parse_time
+from airflow_mm_provider.monitoring.times import parse_time
 from airflow_mm_provider.monitoring.waiting import timeout_message, unreachable_reason
+from airflow_mm_provider.utils.waiting import (
+    EXECUTION_CHECK_INTERVAL,
+    NOTSET,
+    checked_interval,
+    renamed_argument,
+)
 
 _TIME_FIELDS = ("scheduled_after", "scheduled_before", "wake_at", "deadline")
 
@@ -33,14 +36,15 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
     """Poll ``ListMonitoringExecutions`` until the awaited execution reaches a terminal status.
 
     Nothing is called before ``wake_at``; then each poll is one list call (the newest execution whose
-    ``ScheduledTime`` is in ``[scheduled_after, scheduled_before)``), ``poll_interval`` seconds apart, until
+    ``ScheduledTime`` is in ``[scheduled_after, scheduled_before)``), ``waiter_delay`` seconds apart, until
     ``deadline``; while none is listed, each poll also reads the schedule and ends the wait when it can no
     longer run the execution (deleted, ``Failed``, or stopped before ``scheduled_after``). Throttling and
     transient errors, after botocore's own retries, are logged and the next poll tries again, as in the
     sensor's poke mode; other errors end the wait. The single event carries ``status`` (``success``,
     ``violations``, ``failed``, ``unreachable``, ``timeout`` or ``error``), ``execution`` (the JSON-safe
     summary, ``None`` when none was found) and ``message``. A plain ``BaseTrigger``: no botocore waiter can
-    pick an execution by ``ScheduledTime``.
+    pick an execution by ``ScheduledTime``; an absolute ``deadline`` stands for ``waiter_max_attempts``, so a
+    triggerer restart does not extend the wait.
 
     :param monitoring_schedule_name: the monitoring schedule.
     :param scheduled_after: inclusive lower bound of ``ScheduledTime`` (datetime or ISO string), or ``None``.
@@ -50,7 +54,7 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
         absolute time, so a triggerer restart does not extend the wait.
     :param deadline_reason: how the deadline was chosen, for the timeout message.
     :param awaited: what is awaited, for messages (e.g. ``the execution of 2024-05-01T13:00:00+00:00``).
-    :param poll_interval: seconds between two polls.
+    :param waiter_delay: seconds between two polls (formerly ``poll_interval``; default 60).
     :param aws_conn_id: the Airflow connection used for AWS credentials.
     :param region_name: the AWS region of the schedule.
     :param verify: whether to verify SSL certificates, or a CA bundle path.
@@ -67,15 +71,19 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
         deadline: datetime | str | None = None,
         deadline_reason: str | None = None,
         awaited: str | None = None,
-        poll_interval: float = 60.0,
+        waiter_delay: float = NOTSET,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
         verify: bool | str | None = None,
         botocore_config: dict[str, Any] | None = None,
+        **deprecated: Any,
     ) -> None:
         super().__init__()
-        if poll_interval <= 0:
-            raise ValueError(f"poll_interval must be positive, got {poll_interval}")
+        delay = renamed_argument(
+            deprecated, "waiter_delay", waiter_delay, "poll_interval", EXECUTION_CHECK_INTERVAL
+        )
+        if deprecated:
+            raise TypeError(f"unexpected keyword arguments {sorted(deprecated)}")
         self.monitoring_schedule_name = monitoring_schedule_name
         self.scheduled_after = parse_time(scheduled_after, "scheduled_after")
         self.scheduled_before = parse_time(scheduled_before, "scheduled_before")
@@ -83,7 +91,7 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
         self.deadline = parse_time(deadline, "deadline")
         self.deadline_reason = deadline_reason
         self.awaited = awaited
-        self.poll_interval = poll_interval
+        self.waiter_delay = checked_interval(delay, "waiter_delay")
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
         self.verify = verify
@@ -93,7 +101,7 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
         """Class path and keyword arguments that rebuild an equal trigger; times as ISO strings."""
         kwargs: dict[str, Any] = {
             "monitoring_schedule_name": self.monitoring_schedule_name,
-            "poll_interval": self.poll_interval,
+            "waiter_delay": self.waiter_delay,
             "aws_conn_id": self.aws_conn_id,
         }
         for name in _TIME_FIELDS:
@@ -139,13 +147,13 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
                     yield TriggerEvent({"status": ERROR, "execution": None, "message": str(exc)})
                     return
                 error = exc
-                self.log.warning("%s; trying again in %g s", exc, self.poll_interval)
+                self.log.warning("%s; trying again in %g s", exc, self.waiter_delay)
                 event = None
             if event is not None:
                 yield event
                 return
             self.log.info(self._progress(summary, error))
-            pause = self.poll_interval
+            pause = self.waiter_delay
             if self.deadline is not None:
                 pause = min(pause, self._seconds_until(self.deadline))
             await sleep(pause)
@@ -172,12 +180,16 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
 
     def _terminal_event(self, summary: dict[str, Any] | None) -> TriggerEvent | None:
         """The event for a terminal execution, else ``None``."""
-        outcome = None if summary is None else classify(summary.get(STATUS_KEY))
-        if outcome is None:
+        ending = (
+            None
+            if summary is None
+            else execution_ending(summary, fail_on_violations=False, fail_on_failed=False)
+        )
+        if ending is None:
             return None
-        safe = execution_summary(summary)
-        message = failure_message(safe) if outcome is Outcome.FAILED else outcome_message(safe)
-        return TriggerEvent({"status": outcome.value, "execution": safe, "message": message})
+        return TriggerEvent(
+            {"status": ending.status, "execution": ending.execution, "message": ending.message}
+        )
 
     def _timeout_event(self, summary: dict[str, Any] | None, error: BaseException | None) -> TriggerEvent:
         message = timeout_message(

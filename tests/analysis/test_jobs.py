@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
+import random
+import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from airflow_mm_provider.analysis import merge
+from airflow_mm_provider.analysis.bias import run_bias_analysis
 from airflow_mm_provider.analysis.jobs import (
     NO_DATA,
-    DatasetFormat,
+    AnalyzerDatasetFormat,
     JobError,
     _LabelReader,
     run_analyzer,
@@ -19,7 +25,13 @@ from airflow_mm_provider.analysis.jobs import (
     run_clarify,
     run_merge,
 )
-from airflow_mm_provider.analysis.records import Payload, ReadStats
+from airflow_mm_provider.analysis.records import (
+    CsvChunk,
+    Payload,
+    ReadStats,
+    iter_merged_chunks,
+    iter_merged_csv_chunks,
+)
 
 COMPACT = (",", ":")
 DATA = "/opt/ml/processing/input/dataset"
@@ -211,11 +223,11 @@ def test_configuration_errors_fail_with_client_error(tmp_path: Path) -> None:
 
 
 def test_dataset_format_parsing() -> None:
-    assert DatasetFormat.parse(None) == DatasetFormat("sagemakerCaptureJson")
-    assert DatasetFormat.parse('{"csv": {"header": true}}') == DatasetFormat("csv", True)
-    assert DatasetFormat.parse('{"json": {"line": true}}') == DatasetFormat("json")
+    assert AnalyzerDatasetFormat.parse(None) == AnalyzerDatasetFormat("sagemakerCaptureJson")
+    assert AnalyzerDatasetFormat.parse('{"csv": {"header": true}}') == AnalyzerDatasetFormat("csv", True)
+    assert AnalyzerDatasetFormat.parse('{"json": {"line": true}}') == AnalyzerDatasetFormat("json")
     with pytest.raises(JobError):
-        DatasetFormat.parse("{")
+        AnalyzerDatasetFormat.parse("{")
 
 
 def test_batch_transform_merge(tmp_path: Path) -> None:
@@ -284,6 +296,39 @@ def test_data_quality_baseline_and_monitoring_on_capture(tmp_path: Path) -> None
     assert (empty.status, empty.failure_reason) == ("Failed", NO_DATA)
 
 
+def test_data_quality_csv_reads_alike_plain_quoted_gzipped_and_as_json_lines(tmp_path: Path) -> None:
+    """The column-block CSV reader and the csv-module rows give the same statistics, as does JSON Lines."""
+    rng = random.Random(4)
+    rows = [
+        [
+            str(rng.randint(-5, 500)),
+            f"{rng.gauss(0, 3):.3f}",
+            rng.choice(["red", "blue", " green", ""]),
+            f"u{i}",
+        ]
+        for i in range(1500)
+    ]
+    header = "n,x,colour,tag"
+    write_lines(tmp_path / "plain" / "d.csv", [header] + [",".join(row) for row in rows])
+    write_lines(
+        tmp_path / "quoted" / "d.csv", [header] + [",".join(f'"{cell}"' for cell in row) for row in rows]
+    )
+    gzipped = tmp_path / "gzipped" / "d.csv.gz"
+    gzipped.parent.mkdir()
+    gzipped.write_bytes(gzip.compress((tmp_path / "plain" / "d.csv").read_bytes()))
+    records = [json.dumps(dict(zip(header.split(","), row, strict=True))) for row in rows]
+    write_lines(tmp_path / "json" / "d.jsonl", records)
+    found = []
+    for name in ("plain", "quoted", "gzipped", "json"):
+        kind = {"json": {"json": {"lines": True}}}.get(name, {"csv": {"header": True}})
+        environment = {"dataset_format": json.dumps(kind), "dataset_source": DATA}
+        outcome = run_analyzer(environment, {DATA: tmp_path / name}, tmp_path / f"out-{name}")
+        assert outcome.status == "Completed", outcome.failure_reason
+        found.append((tmp_path / f"out-{name}" / "statistics.json").read_text())
+    assert found[0] == found[1] == found[2] == found[3]
+    assert '"num_missing": 0' in found[0]
+
+
 def bias_config() -> dict:
     return {
         "headers": ["age", "sex", "label"],
@@ -293,16 +338,21 @@ def bias_config() -> dict:
     }
 
 
-def merged_bias_records(directory: Path, sexes: list[int]) -> Path:
+def merged_bias_records(directory: Path, sexes: list[int], outputs: list[str] | None = None) -> Path:
+    """Merged records (age, sex; label = index % 2); the model outputs ``outputs`` as JSON when given, else
+    the label ``(index + sex) % 2`` as CSV."""
     lines = []
     for index, sex in enumerate(sexes):
+        output = {"data": str((index + sex) % 2), "encoding": "CSV"}
+        if outputs is not None:
+            output = {"data": outputs[index], "encoding": "JSON"}
         record = {
             "eventMetadata": {"eventId": str(index)},
             "eventVersion": "0",
             "groundTruthData": {"data": str(index % 2), "encoding": "CSV"},
             "captureData": {
                 "endpointInput": {"data": f"{30 + index},{sex}", "encoding": "CSV"},
-                "endpointOutput": {"data": str((index + sex) % 2), "encoding": "CSV"},
+                "endpointOutput": output,
             },
         }
         lines.append(json.dumps(record, separators=COMPACT))
@@ -339,6 +389,55 @@ def test_clarify_pre_training_only_from_csv(tmp_path: Path) -> None:
         run_bias_job(config, tmp_path / "nothing", tmp_path / "x", dataset_type="text/csv").failure_reason
         == NO_DATA
     )
+
+
+def _analysis_text(directory: Path) -> str:
+    """The ``analysis.json`` a job wrote, as canonical JSON text (NaN compares equal to NaN)."""
+    return json.dumps(json.loads((directory / "analysis.json").read_text()), sort_keys=True)
+
+
+def test_clarify_csv_counts_what_the_csv_module_reads(tmp_path: Path) -> None:
+    """Read column by column, a CSV baseline (plain and gzipped files, LF and CRLF, a quoted cell, short rows,
+    an empty line) gives the analysis of the same rows read by the ``csv`` module."""
+    header = "age,sex,label,predicted"
+    plain = [header, "30,0,1,1", "40, 1,0,1", "50,0,,0", "60,1,1"]
+    quoted = [header, '"7,0",0,1,0', "80,1,0,0", "", "90,0,1,1", "30,1,1,1"]
+    write_lines(tmp_path / "data" / "a.csv", plain)
+    (tmp_path / "data" / "b.csv.gz").write_bytes(gzip.compress(("\r\n".join(quoted) + "\r\n").encode()))
+    config = {**bias_config(), "predicted_label": "predicted", "group_variable": "age"}
+    del config["headers"]
+    outcome = run_bias_job(config, tmp_path / "data", tmp_path / "out", dataset_type="text/csv")
+    assert outcome.status == "Completed" and outcome.details["read"]["records"] == 8
+    rows = [row for row in csv.reader(plain[1:] + quoted[1:]) if row]
+    expected = run_bias_analysis(
+        config,
+        [row[:3] for row in rows],
+        header.split(",")[:3],
+        predicted_labels=[row[3] if len(row) > 3 else None for row in rows],
+    )
+    assert _analysis_text(tmp_path / "out") == json.dumps(expected, sort_keys=True)
+
+
+def test_clarify_capture_prediction_is_the_label_else_the_score(tmp_path: Path) -> None:
+    """A merged record's prediction is its inference attribute's label, else its probability attribute's score
+    at the threshold; a record with neither counts before training only."""
+    outputs = ["[1, 0.2]", "[null, 0.9]", "[null, null]", "[0, 0.7]", "[null, 0.1]", "[1, null]"]
+    sexes = [0, 1, 0, 1, 0, 1]
+    merged = merged_bias_records(tmp_path / "merged", sexes, outputs)
+    outcome = run_bias_job(
+        bias_config(),
+        merged,
+        tmp_path / "out",
+        inference_attribute="0",
+        probability_attribute="1",
+        probability_threshold=0.5,
+    )
+    assert outcome.status == "Completed"
+    rows = [[30 + index, str(sex), str(index % 2)] for index, sex in enumerate(sexes)]
+    expected = run_bias_analysis(
+        bias_config(), rows, ["age", "sex", "label"], predicted_labels=[1, 1, None, 0, 0, 1]
+    )
+    assert _analysis_text(tmp_path / "out") == json.dumps(expected, sort_keys=True)
 
 
 def test_run_clarify_reads_the_container_environment(tmp_path: Path) -> None:
@@ -431,3 +530,72 @@ def test_model_quality_counts_malformed_merged_lines(tmp_path: Path) -> None:
     }
     statistics = json.loads((tmp_path / "out" / "statistics.json").read_text())
     assert statistics["dataset"]["item_count"] == 38
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.tuples(CELL, st.lists(CELL, min_size=1, max_size=3)), min_size=1, max_size=6),
+    attributes=st.sampled_from(
+        [
+            {"probability_attribute": "0"},
+            {"probability_attribute": "1", "inference_attribute": "0"},
+            {},
+            {"ground_truth_attribute": "0", "probability_attribute": "0"},
+        ]
+    ),
+    problem_type=st.sampled_from(["BinaryClassification", "Regression", "MulticlassClassification"]),
+)
+def test_csv_data_columns_read_like_payloads(
+    rows: list[tuple[str, list[str]]], attributes: dict[str, str], problem_type: str
+) -> None:
+    environment = model_quality_environment(problem_type=problem_type)
+    del environment["probability_attribute"]
+    environment.update(attributes)
+    reader = _LabelReader(environment, None, problem_type == "Regression")
+    lines = [
+        json.dumps(
+            {
+                "groundTruthData": {"data": truth, "encoding": "CSV"},
+                "captureData": {"endpointOutput": {"data": ",".join(cells), "encoding": "CSV"}},
+            }
+        )
+        for truth, cells in rows
+    ]
+    with tempfile.TemporaryDirectory() as directory:
+        write_lines(Path(directory) / "m.jsonl", lines)
+        fast_stats, payload_stats = ReadStats(), ReadStats()
+        fast = [
+            reader.read_csv(chunk.outputs, chunk.ground_truths, fast_stats)
+            if isinstance(chunk, CsvChunk)
+            else reader.read_payloads(chunk.outputs, chunk.ground_truths, fast_stats)
+            for chunk in iter_merged_csv_chunks(Path(directory), fast_stats, reader.csv_types())
+        ]
+        payloads = [
+            reader.read_payloads(chunk.outputs, chunk.ground_truths, payload_stats)
+            for chunk in iter_merged_chunks(Path(directory), payload_stats)
+        ]
+    assert repr(fast) == repr(payloads)
+    assert fast_stats.as_dict() == payload_stats.as_dict()
+
+
+def test_ground_truth_past_the_memory_budget_merges_to_the_same_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    capture, truth = binary_capture(tmp_path, count=300)
+    window = ("2026-01-01T01:00:00Z", "2026-01-01T02:00:00Z")
+    in_memory = run_merge(capture, truth, tmp_path / "memory", *window)
+    monkeypatch.setattr(merge, "DEFAULT_MEMORY_BUDGET", 1)
+    partitioned = run_merge(capture, truth, tmp_path / "partitioned", *window)
+    assert partitioned.details == in_memory.details
+    assert partitioned.files[0].name == in_memory.files[0].name
+    assert sorted(partitioned.files[0].read_text().splitlines()) == sorted(
+        in_memory.files[0].read_text().splitlines()
+    )
+    assert [path.name for path in (tmp_path / "partitioned").iterdir()] == [partitioned.files[0].name]
+    statistics = []
+    for name in ("memory", "partitioned"):
+        run_analyzer(model_quality_environment(), {DATA: tmp_path / name}, tmp_path / f"{name}-out")
+        metrics = json.loads((tmp_path / f"{name}-out" / "statistics.json").read_text())
+        values = metrics["binary_classification_metrics"]
+        statistics.append({key: item.get("value", item) for key, item in values.items()})
+    assert statistics[0] == statistics[1]

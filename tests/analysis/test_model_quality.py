@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
+from airflow_mm_provider.analysis import partials
 from airflow_mm_provider.analysis.model_quality import (
     BINARY,
     MULTICLASS,
@@ -352,3 +353,156 @@ def test_labels_from_the_threshold_equal_the_same_labels_given(
         given_labels.add(chunk, np.where(scores[part] >= threshold, "1", "0"), scores[part])
     assert derived._classes == given_labels._classes
     assert dumps(derived.statistics("t")) == dumps(given_labels.statistics("t"))  # NaN-safe comparison
+
+
+# --- partials: split, merge in any order, finalize ---------------------------------------------------------
+
+
+def without_deviations(metrics: dict) -> dict:
+    """Metrics with the standard deviations (resampling estimates, not merge-exact) left out."""
+    return {
+        name: item["value"] if isinstance(item, dict) and "value" in item else item
+        for name, item in metrics.items()
+    }
+
+
+def one_pass_and_merged(
+    problem_type: str, columns: tuple, parts: int, seed: int, **settings_: object
+) -> tuple[ModelQualityAccumulator, ModelQualityAccumulator]:
+    """One partial over every record, and the merge (random order, through bytes) of partials of a split."""
+    shuffle = np.random.default_rng(seed)
+    size = len(columns[0])
+    one = ModelQualityAccumulator(problem_type, **settings_)
+    one.add(*columns)
+    owner = shuffle.integers(0, parts, size)
+    pieces = []
+    for part in range(parts):
+        piece = ModelQualityAccumulator(problem_type, **settings_)
+        rows = np.flatnonzero(owner == part)
+        for chunk in np.array_split(rows, 2):
+            if chunk.size:
+                piece.add(*(None if column is None else column[chunk] for column in columns))
+        pieces.append(ModelQualityAccumulator.from_bytes(piece.to_bytes()))
+    merged = pieces.pop(int(shuffle.integers(0, len(pieces))))
+    for index in shuffle.permutation(len(pieces)):
+        merged.merge(pieces[index])
+    return one, merged
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    size=st.integers(1, 400),
+    parts=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+    capacity=st.sampled_from([4, 32, 1 << 16]),
+    labelled=st.booleans(),
+)
+def test_binary_partials_merge_to_the_one_pass_result(
+    size: int, parts: int, seed: int, capacity: int, labelled: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    truth = rng.choice(np.array(["0", "1", "yes"]), size)
+    scores = np.round(rng.random(size), int(rng.integers(1, 4)))
+    predicted = np.where(rng.random(size) < 0.5, "1", "0") if labelled else None
+    one, merged = one_pass_and_merged(
+        BINARY, (truth, predicted, scores), parts, seed, score_capacity=capacity
+    )
+    assert merged.count == one.count == size
+    assert dumps(without_deviations(merged.metrics())) == dumps(without_deviations(one.metrics()))
+    assert merged.auc_error_bound() == one.auc_error_bound()
+
+
+@settings(max_examples=30, deadline=None)
+@given(size=st.integers(1, 300), parts=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_multiclass_partials_merge_to_the_one_pass_result(size: int, parts: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, 5, size).astype(str)
+    predicted = np.where(rng.random(size) < 0.6, truth, rng.integers(0, 7, size).astype(str))
+    one, merged = one_pass_and_merged(MULTICLASS, (truth, predicted), parts, seed)
+    assert dumps(without_deviations(merged.metrics())) == dumps(without_deviations(one.metrics()))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    values=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=300),
+    parts=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+)
+def test_regression_partials_merge_to_the_one_pass_result_bit_for_bit(
+    values: list[float], parts: int, seed: int
+) -> None:
+    truth = np.array(values)
+    predicted = truth * 0.9 + np.random.default_rng(seed).normal(size=truth.size)
+    one, merged = one_pass_and_merged(REGRESSION, (truth, predicted), parts, seed, kept_records=0)
+    assert without_deviations(merged.metrics()) == without_deviations(one.metrics())
+
+
+def test_kept_partials_merged_in_record_order_equal_one_pass_deviations_included() -> None:
+    rng = np.random.default_rng(8)
+    truth, predicted = rng.normal(size=600), rng.normal(size=600)
+    one = ModelQualityAccumulator(REGRESSION)
+    one.add(truth, predicted)
+    merged = ModelQualityAccumulator(REGRESSION)
+    for rows in np.array_split(np.arange(600), 3):
+        part = ModelQualityAccumulator(REGRESSION)
+        part.add(truth[rows], predicted[rows])
+        merged.merge(ModelQualityAccumulator.from_bytes(part.to_bytes()))
+    assert merged.metrics() == one.metrics()
+
+
+def test_large_partials_give_group_deviations_that_merge_in_any_order() -> None:
+    rng = np.random.default_rng(3)
+    size = 5000
+    truth = (rng.random(size) < 0.4).astype(int)
+    scores = rng.random(size)
+    parts = []
+    for rows in np.array_split(np.arange(size), 4):
+        part = ModelQualityAccumulator(BINARY, kept_records=100)
+        part.add(truth[rows], None, scores[rows])
+        parts.append(part.to_bytes())
+    forward, backward = (
+        ModelQualityAccumulator.from_bytes(parts[0]),
+        ModelQualityAccumulator.from_bytes(parts[3]),
+    )
+    for blob in parts[1:]:
+        forward.merge(ModelQualityAccumulator.from_bytes(blob))
+    for blob in reversed(parts[:3]):
+        backward.merge(ModelQualityAccumulator.from_bytes(blob))
+    metrics = forward.metrics()
+    assert metrics == backward.metrics()
+    deviation = metrics["auc"]["standard_deviation"]
+    assert isinstance(deviation, float) and 0 < deviation < 0.05
+    assert metrics["auc"]["value"] == pytest.approx(skm.roc_auc_score(truth, scores), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_binned_auc_and_curves_stay_within_the_bound_of_sklearn(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    size = 100_000
+    scores = rng.beta(0.5, 0.5, size) if seed % 2 else rng.random(size)
+    truth = (rng.random(size) < scores).astype(int)
+    accumulator = ModelQualityAccumulator(BINARY, score_capacity=1 << 10)
+    for rows in np.array_split(np.arange(size), 7):
+        accumulator.add(truth[rows], None, scores[rows])
+    metrics = accumulator.metrics()
+    bound = accumulator.auc_error_bound()
+    assert 0 < bound < 4 / 1024
+    assert abs(metrics["auc"]["value"] - skm.roc_auc_score(truth, scores)) <= bound
+    fpr, tpr, _ = skm.roc_curve(truth, scores, drop_intermediate=False)
+    curve = metrics["receiver_operating_characteristic_curve"]
+    exact = set(zip(fpr.round(12).tolist(), tpr.round(12).tolist(), strict=True))
+    pairs = zip(curve["false_positive_rates"], curve["true_positive_rates"], strict=True)
+    assert all((round(x, 12), round(y, 12)) in exact for x, y in pairs)
+    assert 100 < len(curve["false_positive_rates"]) <= 1001
+
+
+def test_partials_are_compact_and_checked() -> None:
+    rng = np.random.default_rng(5)
+    accumulator = ModelQualityAccumulator(BINARY, kept_records=0)
+    accumulator.add(rng.integers(0, 2, 200_000), None, rng.random(200_000))
+    blob = accumulator.to_bytes()
+    assert len(blob) < 2_000_000  # counts per score bin (small integers), not per record
+    with pytest.raises(partials.PartialFormatError):
+        ModelQualityAccumulator.from_bytes(partials.dumps("bias", 1, {}))
+    with pytest.raises(ValueError, match="settings"):
+        ModelQualityAccumulator(BINARY).merge(ModelQualityAccumulator(BINARY, probability_threshold=0.7))

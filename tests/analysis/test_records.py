@@ -10,12 +10,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import msgspec
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from airflow_mm_provider.analysis import records as records_module
 from airflow_mm_provider.analysis.records import (
+    CsvChunk,
+    MergedChunk,
     Payload,
     ReadStats,
     decode_payload,
@@ -25,8 +28,9 @@ from airflow_mm_provider.analysis.records import (
     iter_files,
     iter_ground_truth_chunks,
     iter_merged_chunks,
+    iter_merged_csv_chunks,
     iter_table_chunks,
-    parse_time,
+    parse_capture_time,
     resolve_manifest,
 )
 
@@ -374,9 +378,11 @@ def test_json_lines_tables_count_bad_lines(tmp_path: Path) -> None:
     assert stats.as_dict() == {"records": 2, "skipped_out_of_window": 0, "malformed": {"invalid_json": 1}}
 
 
-def test_parse_time_forms() -> None:
-    assert parse_time("2026-01-01T01:02:03Z") == datetime(2026, 1, 1, 1, 2, 3, tzinfo=timezone.utc)
-    assert parse_time("2026-01-01T01:02:03.5") == datetime(2026, 1, 1, 1, 2, 3, 500000, tzinfo=timezone.utc)
+def test_parse_capture_time_forms() -> None:
+    assert parse_capture_time("2026-01-01T01:02:03Z") == datetime(2026, 1, 1, 1, 2, 3, tzinfo=timezone.utc)
+    assert parse_capture_time("2026-01-01T01:02:03.5") == datetime(
+        2026, 1, 1, 1, 2, 3, 500000, tzinfo=timezone.utc
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -403,3 +409,99 @@ def test_merged_fast_path_agrees_with_full_parse(
         records = all_records(iter_merged_chunks(Path(directory), ReadStats()))
     assert records[0][1] == Payload(truth, encodings[0]) and records[0][0].data == output
     assert records[0][0].encoding == encodings[1]
+
+
+def merged_line(truth: object, output: object, encoding: str = "CSV") -> str:
+    return json.dumps(
+        {
+            "eventMetadata": {"eventId": "a"},
+            "eventVersion": "0",
+            "groundTruthData": {"data": truth, "encoding": "CSV"},
+            "captureData": {
+                "endpointInput": {"data": "1,2", "encoding": "CSV"},
+                "endpointOutput": {"observedContentType": "text/csv", "data": output, "encoding": encoding},
+            },
+        },
+        separators=(",", ":"),
+    )
+
+
+def csv_rows(chunks) -> list[tuple]:
+    """(output data, truth data) of every record, from data columns or payloads alike."""
+    rows = []
+    for chunk in chunks:
+        if isinstance(chunk, CsvChunk):
+            rows.extend(zip(chunk.outputs, chunk.ground_truths, strict=True))
+        else:
+            rows.extend(
+                (output.data, truth.data)
+                for output, truth in zip(chunk.outputs, chunk.ground_truths, strict=True)
+            )
+    return rows
+
+
+def test_merged_csv_chunks_give_data_columns_and_payloads_for_other_blocks(
+    tmp_path: Path, block_bytes: int
+) -> None:
+    write(
+        tmp_path / "m.jsonl",
+        [
+            merged_line("1", "0.25"),
+            merged_line("0", "7"),
+            merged_line("1", '{"p": 1}', "JSON"),
+            merged_line("0", "0.5"),
+        ],
+    )
+    stats = ReadStats()
+    chunks = list(iter_merged_csv_chunks(tmp_path, stats, (float, str)))
+    if block_bytes < 100:  # a block per line: only the JSON one comes as payloads
+        expected = [(0.25, "1"), (7.0, "0"), ('{"p": 1}', "1"), (0.5, "0")]
+    else:
+        expected = [("0.25", "1"), ("7", "0"), ('{"p": 1}', "1"), ("0.5", "0")]
+    assert csv_rows(chunks) == expected
+    kinds = {type(chunk) for chunk in chunks}
+    assert kinds == ({CsvChunk, MergedChunk} if block_bytes < 100 else {MergedChunk})
+    assert stats.records == 4 and stats.malformed_total == 0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    output=st.one_of(
+        st.floats(allow_nan=False).map(repr),
+        st.integers(-(10**20), 10**20).map(str),
+        st.sampled_from(["nan", "inf", "-0", " 0.5", "1_0", "1e500", ".5", "", "x", "0.1,0.9"]),
+    )
+)
+def test_numbers_read_in_bulk_are_the_numbers_float_reads(output: str) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        write(Path(directory) / "m.jsonl", [merged_line("1", output)])
+        (chunk,) = list(iter_merged_csv_chunks(Path(directory), ReadStats(), (float, str)))
+    if isinstance(chunk, CsvChunk):
+        # equal as numbers (a zero may lose its sign: "-0" is read as the integer 0)
+        assert np.array_equal(chunk.outputs, [float(output)], equal_nan=True) and chunk.ground_truths == ["1"]
+    else:
+        assert [(payload.data, payload.encoding) for payload in chunk.outputs] == [(output, "CSV")]
+
+
+def test_transient_capture_chunks_hold_the_same_members(tmp_path: Path) -> None:
+    write(
+        tmp_path / "c.jsonl",
+        [capture_line(f"e{i}", "2026-01-01T00:00:00Z", output=str(i)) for i in range(30)],
+    )
+    kept = all_records(iter_capture_chunks(tmp_path, ReadStats(), chunk_size=4))
+    transient = [
+        row
+        for chunk in iter_capture_chunks(tmp_path, ReadStats(), chunk_size=4, transient=True)
+        for row in all_records([chunk])
+    ]
+    assert transient == kept and len(kept) == 30
+
+
+def test_equal_ground_truth_labels_share_one_object(tmp_path: Path) -> None:
+    lines = [
+        f'{{"groundTruthData":{{"data":"{i % 2}"}},"eventMetadata":{{"eventId":"k{i}"}}}}' for i in range(6)
+    ]
+    write(tmp_path / "gt.jsonl", lines)
+    labels = [label for chunk in iter_ground_truth_chunks(tmp_path, ReadStats()) for label in chunk.labels]
+    assert labels == [b'{"data":"0"}', b'{"data":"1"}'] * 3
+    assert len({id(label) for label in labels}) == 2

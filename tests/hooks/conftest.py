@@ -50,8 +50,8 @@ def shared_hook() -> Iterator[SageMakerModelMonitorHook]:
 @pytest.fixture
 def hook(shared_hook: SageMakerModelMonitorHook) -> SageMakerModelMonitorHook:
     """A hook without an Airflow connection, with tiny schedule waits."""
-    shared_hook.schedule_poll_interval = 0.001
-    shared_hook.schedule_wait_timeout = 0.2
+    shared_hook.check_interval = 0.001
+    shared_hook.max_ingestion_time = 0.2
     return shared_hook
 
 

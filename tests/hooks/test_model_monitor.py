@@ -6,6 +6,7 @@ from typing import Any
 from unittest.mock import AsyncMock, MagicMock, call
 
 import pytest
+from airflow.exceptions import AirflowProviderDeprecationWarning
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
@@ -16,11 +17,14 @@ from airflow_mm_provider.hooks.model_monitor import (
     ReportFileNotFoundError,
     ResourceLimitError,
     SageMakerModelMonitorHook,
+    ScheduleChange,
+    ScheduleDeletion,
     ScheduleFailedError,
     ScheduleWaitTimeoutError,
     error_code,
 )
 from airflow_mm_provider.monitoring.names import job_definition_name
+from airflow_mm_provider.monitoring.outcomes import execution_xcom
 from tests.hooks.conftest import BUCKET, REGION
 
 ACCOUNT = "123456789012"
@@ -120,9 +124,28 @@ def test_hook_uses_sagemaker_client_and_shares_connection_settings_with_s3(hook:
     assert hook.s3_hook.region_name == REGION
 
 
-def test_hook_rejects_non_positive_poll_interval():
-    with pytest.raises(ValueError, match="schedule_poll_interval"):
-        SageMakerModelMonitorHook(aws_conn_id=None, schedule_poll_interval=0)
+def test_hook_rejects_non_positive_check_interval():
+    with pytest.raises(ValueError, match="^check_interval: must be a positive"):
+        SageMakerModelMonitorHook(aws_conn_id=None, check_interval=0)
+    with pytest.raises(ValueError, match="^max_ingestion_time: must be a zero or more"):
+        SageMakerModelMonitorHook(aws_conn_id=None, max_ingestion_time=None)
+
+
+def test_hook_wait_settings_have_one_set_of_defaults():
+    hook = SageMakerModelMonitorHook(aws_conn_id=None)
+    assert (hook.check_interval, hook.max_ingestion_time) == (5.0, 180.0)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("schedule_poll_interval", "check_interval"), ("schedule_wait_timeout", "max_ingestion_time")],
+)
+def test_hook_old_wait_names_still_work_and_warn(old, new):
+    with pytest.warns(AirflowProviderDeprecationWarning, match=f"{old} is deprecated.*use {new}"):
+        hook = SageMakerModelMonitorHook(aws_conn_id=None, **{old: 3})
+    assert getattr(hook, new) == 3
+    with pytest.raises(ValueError, match=f"^{new}, {old}: pass only {new}"):
+        SageMakerModelMonitorHook(aws_conn_id=None, **{old: 3, new: 4})
 
 
 def test_error_code_reads_client_errors_only():
@@ -137,7 +160,20 @@ def test_error_code_reads_client_errors_only():
 def test_wait_for_schedule_times_out(hook, stubber):
     stubber.add_response("describe_monitoring_schedule", description("Pending"), named())
     with pytest.raises(ScheduleWaitTimeoutError, match=f"Schedule {SCHEDULE} is Pending"):
+        hook.wait_for_schedule(SCHEDULE, max_ingestion_time=0)
+
+
+def test_wait_for_schedule_takes_its_old_argument_names_with_a_warning(hook, stubber):
+    stubber.add_response("describe_monitoring_schedule", description("Pending"), named())
+    with (
+        pytest.warns(
+            AirflowProviderDeprecationWarning, match="timeout is deprecated.*use max_ingestion_time"
+        ),
+        pytest.raises(ScheduleWaitTimeoutError),
+    ):
         hook.wait_for_schedule(SCHEDULE, timeout=0)
+    with pytest.raises(TypeError, match="unexpected keyword arguments \\['wait'\\]"):
+        hook.wait_for_schedule(SCHEDULE, wait=0)
 
 
 def test_failed_schedule_raises_with_failure_reason(hook, stubber):
@@ -160,7 +196,7 @@ def test_pending_validation_exception_is_retried(hook, stubber):
 
 
 def test_pending_validation_exception_times_out(hook, stubber):
-    hook.schedule_wait_timeout = 0
+    hook.max_ingestion_time = 0
     stubber.add_response("describe_monitoring_schedule", description("Scheduled"), named())
     stubber.add_client_error("delete_monitoring_schedule", "ValidationException", PENDING_MESSAGE, 400)
     with pytest.raises(ScheduleWaitTimeoutError, match="delete refused"):
@@ -214,11 +250,9 @@ def test_delete_schedule_and_job_definitions_of_a_gone_schedule(hook, stubber):
     expect_references(stubber, OLD_DEFINITION, [])
     stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": OLD_DEFINITION})
     add_not_found(stubber, "describe_data_quality_job_definition", {"JobDefinitionName": OLD_DEFINITION})
-    assert hook.delete_schedule_and_job_definitions(SCHEDULE, missing_ok=True) == {
-        "monitoring_schedule_name": SCHEDULE,
-        "schedule_deleted": False,
-        "deleted_job_definitions": [OLD_DEFINITION],
-    }
+    assert hook.delete_schedule_and_job_definitions(SCHEDULE, missing_ok=True) == ScheduleDeletion(
+        SCHEDULE, False, [OLD_DEFINITION]
+    )
 
 
 def test_schedule_exists(hook, stubber):
@@ -420,30 +454,50 @@ def test_create_processing_job_returns_the_arn(hook, stubber):
     assert hook.create_processing_job(request) == JOB_ARN
 
 
-def test_wait_for_processing_job_polls_until_it_ends(hook, stubber, monkeypatch):
-    sleeps: list[float] = []
-    monkeypatch.setattr("time.sleep", sleeps.append)
-    for status in ("InProgress", "Stopping", "Stopped"):
+def add_job_statuses(stubber: Stubber, *statuses: str) -> None:
+    for status in statuses:
         stubber.add_response(
             "describe_processing_job",
             processing_job(ProcessingJobStatus=status),
             {"ProcessingJobName": JOB_NAME},
         )
+
+
+def test_wait_for_processing_job_waits_with_the_amazon_waiter_until_it_ends(hook, stubber, monkeypatch):
+    sleeps: list[float] = []
+    monkeypatch.setattr("time.sleep", sleeps.append)
+    add_job_statuses(stubber, "InProgress", "Stopping", "Stopped", "Stopped")  # the last: read once it ended
     assert hook.wait_for_processing_job(JOB_NAME, 7)["ProcessingJobStatus"] == "Stopped"
     assert sleeps == [7, 7]
 
 
-def test_wait_for_processing_job_gives_up_after_the_timeout(hook, stubber, monkeypatch):
+def test_wait_for_processing_job_returns_a_completed_job(hook, stubber, monkeypatch):
     monkeypatch.setattr("time.sleep", lambda seconds: None)
-    stubber.add_response(
-        "describe_processing_job",
-        processing_job(ProcessingJobStatus="InProgress"),
-        {"ProcessingJobName": JOB_NAME},
-    )
+    add_job_statuses(stubber, "InProgress", "Completed", "Completed")
+    assert hook.wait_for_processing_job(JOB_NAME, 1)["ProcessingJobStatus"] == "Completed"
+
+
+def test_wait_for_processing_job_gives_up_after_max_ingestion_time(hook, stubber, monkeypatch):
+    sleeps: list[float] = []
+    monkeypatch.setattr("time.sleep", sleeps.append)
+    add_job_statuses(stubber, *["InProgress"] * 5)  # a look at once, one per 10 s for 30 s, a last read
     with pytest.raises(
         ProcessingJobWaitTimeoutError, match=f"Processing job {JOB_NAME} has not ended; gave up"
     ):
+        hook.wait_for_processing_job(JOB_NAME, 10, max_ingestion_time=30)
+    assert sleeps == [10, 10, 10]
+
+
+def test_wait_for_processing_job_takes_its_old_argument_names_with_a_warning(hook, stubber, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    add_job_statuses(stubber, "InProgress", "InProgress", "InProgress")
+    with (
+        pytest.warns(AirflowProviderDeprecationWarning, match="timeout is deprecated.*max_ingestion_time"),
+        pytest.raises(ProcessingJobWaitTimeoutError, match="gave up after 0 s"),
+    ):
         hook.wait_for_processing_job(JOB_NAME, 1, timeout=0)
+    with pytest.raises(ValueError, match="^check_interval, poll_interval: pass only check_interval"):
+        hook.wait_for_processing_job(JOB_NAME, 1, poll_interval=2)
 
 
 # ---- async
@@ -576,6 +630,101 @@ def test_read_json_missing_file(hook, s3):
         hook.read_json(f"{REPORT_URI}/report.json")
 
 
+# ---- the documents that measure an execution
+
+BASELINE = f"s3://{BUCKET}/baseline"
+METRIC_FILES = {
+    "DataQuality": (
+        {"statistics": "statistics.json", "constraints": "constraints.json"},
+        {"baseline_statistics": ("StatisticsResource", "statistics.json")},
+    ),
+    "ModelQuality": (
+        {"statistics": "statistics.json"},
+        {"constraints": ("ConstraintsResource", "constraints.json")},
+    ),
+    "ModelBias": (
+        {"analysis": "analysis.json"},
+        {"baseline_analysis": ("ConstraintsResource", "analysis.json")},
+    ),
+    "ModelExplainability": (
+        {"analysis": "analysis.json"},
+        {"baseline_analysis": ("ConstraintsResource", "analysis.json")},
+    ),
+}
+
+
+def put_text(s3: Any, uri: str, text: str) -> None:
+    bucket, key = uri[len("s3://") :].split("/", 1)
+    s3.put_object(Bucket=bucket, Key=key, Body=text.encode())
+
+
+def test_metric_documents_come_from_the_report_and_the_definitions_baseline(hook, s3, monkeypatch):
+    for monitoring_type, (from_report, from_baseline) in METRIC_FILES.items():
+        expected = {}
+        for keyword, name in from_report.items():
+            expected[keyword] = json.dumps({"file": f"{monitoring_type} report {name}"})
+            put_text(s3, f"{REPORT_URI}/{name}", expected[keyword])
+        config = {}
+        for keyword, (resource, name) in from_baseline.items():
+            uri = f"{BASELINE}/{monitoring_type}/{name}"
+            expected[keyword] = json.dumps({"file": f"{monitoring_type} baseline {name}"})
+            put_text(s3, uri, expected[keyword])
+            config[resource] = {"S3Uri": uri}
+        describe = MagicMock(return_value={f"{monitoring_type}BaselineConfig": config})
+        monkeypatch.setattr(hook, "describe_job_definition", describe)
+        summary = execution(T0, MonitoringJobDefinitionName="jd", MonitoringType=monitoring_type)
+
+        assert hook.read_metric_documents(summary, monitoring_type, REPORT_URI) == expected
+        describe.assert_called_once_with(monitoring_type, "jd")
+
+
+def test_metric_documents_of_an_inline_definition_and_missing_files_are_none(hook, s3, monkeypatch):
+    """The schedule's inline job definition holds the baseline; a file that is not there reads as None."""
+    inline = {"BaselineConfig": {"StatisticsResource": {"S3Uri": f"{BASELINE}/inline/statistics.json"}}}
+    schedule = MagicMock(return_value={"MonitoringScheduleConfig": {"MonitoringJobDefinition": inline}})
+    monkeypatch.setattr(hook, "describe_schedule", schedule)
+    put_text(s3, f"{BASELINE}/inline/statistics.json", '{"baseline": true}')
+    put_text(s3, f"{REPORT_URI}/statistics.json", '{"current": true}')
+    s3.delete_object(Bucket=BUCKET, Key=f"{REPORT_PREFIX}/constraints.json")
+
+    documents = hook.read_metric_documents(execution(T0), "DataQuality", REPORT_URI)
+
+    assert documents == {
+        "statistics": '{"current": true}',
+        "constraints": None,
+        "baseline_statistics": '{"baseline": true}',
+    }
+    schedule.assert_called_once_with(SCHEDULE)
+
+
+def test_metric_documents_read_a_baselining_jobs_output(hook, s3, monkeypatch):
+    """A Clarify definition may name its BaseliningJobName instead of a ConstraintsResource."""
+    definition = {"ModelBiasBaselineConfig": {"BaseliningJobName": "bias-baseline"}}
+    monkeypatch.setattr(hook, "describe_job_definition", MagicMock(return_value=definition))
+    job = processing_job()
+    job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] = f"{BASELINE}/bias-baseline"
+    describe_job = MagicMock(return_value=job)
+    monkeypatch.setattr(hook, "describe_processing_job", describe_job)
+    put_text(s3, f"{BASELINE}/bias-baseline/analysis.json", '{"baseline": 1}')
+
+    summary = execution(T0, MonitoringJobDefinitionName="jd")
+    documents = hook.read_metric_documents(summary, "ModelBias", REPORT_URI)
+
+    assert documents["baseline_analysis"] == '{"baseline": 1}'
+    describe_job.assert_called_once_with("bias-baseline")
+
+
+def test_metric_documents_without_a_readable_baseline_keep_the_report(hook, s3, monkeypatch):
+    gone = ClientError({"Error": {"Code": "ResourceNotFound", "Message": "no such definition"}}, "Describe")
+    monkeypatch.setattr(hook, "describe_job_definition", MagicMock(side_effect=gone))
+    put_text(s3, f"{REPORT_URI}/statistics.json", '{"current": 2}')
+    summary = execution(T0, MonitoringJobDefinitionName="deleted-jd")
+
+    documents = hook.read_metric_documents(summary, "ModelQuality", REPORT_URI)
+
+    assert documents == {"statistics": '{"current": 2}', "constraints": None}
+
+
 # ---- failures
 
 
@@ -595,6 +744,16 @@ def test_describe_failure_combines_reasons_and_hints_on_missing_data(hook, stubb
     assert text.count("Job inputs had no data") == 1
     assert "AlgorithmError: see logs" in text
     assert "DestinationS3Uri" in text and "StartTimeOffset" in text
+
+
+def test_the_xcom_of_an_execution_reads_like_its_summary(hook, stubber, s3):
+    """The execution sensor and one-time operator push snake_case summaries; the hook reads them as such."""
+    failed = execution_xcom(execution(T0, "Failed", FailureReason="Failure reason unknown"))
+    assert "Failure reason unknown" in hook.describe_failure(failed)
+    stubber.add_response("describe_processing_job", processing_job(), {"ProcessingJobName": JOB_NAME})
+    put(s3, "constraint_violations.json", VIOLATIONS)
+    summary = execution_xcom(execution(T0, "CompletedWithViolations", ProcessingJobArn=JOB_ARN))
+    assert hook.read_violations(summary, "ModelQuality").count == 2
 
 
 def test_describe_failure_without_processing_job(hook):
@@ -675,7 +834,7 @@ def expect_update_from(stubber: Stubber, previous_definition: str) -> None:
     )
 
 
-def create_or_update(hook: SageMakerModelMonitorHook, schedule: str | None = HOURLY) -> dict[str, str]:
+def create_or_update(hook: SageMakerModelMonitorHook, schedule: str | None = HOURLY) -> ScheduleChange:
     return hook.create_or_update_schedule(SCHEDULE, "DataQuality", DQ_SPEC, schedule)
 
 
@@ -683,7 +842,7 @@ def test_create_or_update_without_schedule_keeps_current_one(hook, stubber):
     current = description("Scheduled", NEW_DEFINITION, "DataQuality", expression="cron(0 6 ? * * *)")
     stubber.add_response("describe_monitoring_schedule", current, named())
     expect_definitions(stubber, [NEW_DEFINITION])
-    assert create_or_update(hook, schedule=None)["Action"] == "unchanged"
+    assert create_or_update(hook, schedule=None).action == "unchanged"
 
 
 def test_create_or_update_points_schedule_at_new_definition_and_deletes_old_once(hook, stubber):
@@ -691,21 +850,21 @@ def test_create_or_update_points_schedule_at_new_definition_and_deletes_old_once
     expect_definitions(stubber, [OLD_DEFINITION, NEW_DEFINITION, "churn-monitor-2-dq-0123456789"])
     expect_references(stubber, OLD_DEFINITION, [])
     stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": OLD_DEFINITION})
-    assert create_or_update(hook)["Action"] == "updated"
+    assert create_or_update(hook).action == "updated"
 
 
 def test_create_or_update_keeps_definitions_it_does_not_own(hook, stubber):
     foreign = "data-quality-job-definition-2024-01-01-00-00-00-000"
     expect_update_from(stubber, foreign)
     expect_definitions(stubber, [NEW_DEFINITION])
-    assert create_or_update(hook)["Action"] == "updated"
+    assert create_or_update(hook).action == "updated"
 
 
 def test_create_or_update_keeps_old_definition_still_referenced(hook, stubber):
     expect_update_from(stubber, OLD_DEFINITION)
     expect_definitions(stubber, [OLD_DEFINITION, NEW_DEFINITION])
     expect_references(stubber, OLD_DEFINITION, ["another-schedule"])
-    assert create_or_update(hook)["Action"] == "updated"
+    assert create_or_update(hook).action == "updated"
 
 
 def test_create_or_update_removes_new_definition_when_schedule_create_fails(hook, stubber):
@@ -746,7 +905,7 @@ def test_create_or_update_sweeps_leftovers_of_an_interrupted_update(hook, stubbe
     expect_definitions(stubber, [OLD_DEFINITION, NEW_DEFINITION])
     expect_references(stubber, OLD_DEFINITION, [])
     stubber.add_response("delete_data_quality_job_definition", {}, {"JobDefinitionName": OLD_DEFINITION})
-    assert create_or_update(hook)["Action"] == "unchanged"
+    assert create_or_update(hook).action == "unchanged"
 
 
 def test_create_or_update_sweep_failures_do_not_fail_the_task(hook, stubber):
@@ -762,7 +921,7 @@ def test_create_or_update_sweep_failures_do_not_fail_the_task(hook, stubber):
         400,
         {"JobDefinitionName": OLD_DEFINITION},
     )
-    assert create_or_update(hook)["Action"] == "unchanged"
+    assert create_or_update(hook).action == "unchanged"
 
 
 def test_update_schedule_quota_error(hook, stubber):
@@ -824,11 +983,7 @@ def test_delete_removes_the_schedule_then_its_owned_definitions(calls) -> None:
 
     result = calls.delete_schedule_and_job_definitions(SCHEDULE)
 
-    assert result == {
-        "monitoring_schedule_name": SCHEDULE,
-        "schedule_deleted": True,
-        "deleted_job_definitions": [CURRENT_DEFINITION, stale],
-    }
+    assert result == ScheduleDeletion(SCHEDULE, True, [CURRENT_DEFINITION, stale])
     calls.delete_schedule.assert_called_once_with(SCHEDULE, missing_ok=True, wait=True)
     calls.list_job_definitions.assert_called_once_with("DataQuality", NameContains=f"{SCHEDULE}-")
     assert calls.delete_job_definition.call_args_list == [
@@ -843,13 +998,13 @@ def test_delete_keeps_a_definition_another_schedule_uses(calls) -> None:
     calls.describe_schedule.return_value = described_schedule(shared, "ModelQuality")
     calls.list_schedules.return_value = [{"MonitoringScheduleName": "other-schedule"}]
     result = calls.delete_schedule_and_job_definitions(SCHEDULE, missing_ok=False)
-    assert result["deleted_job_definitions"] == []
+    assert result.deleted_job_definitions == []
     calls.list_schedules.assert_called_once_with(MonitoringJobDefinitionName=shared, max_items=1)
     calls.delete_job_definition.assert_not_called()
 
 
 def test_delete_times_out_when_a_definition_does_not_go(calls) -> None:
-    calls.schedule_wait_timeout = 0.05
+    calls.max_ingestion_time = 0.05
     calls.describe_schedule.return_value = described_schedule(CURRENT_DEFINITION)
     calls.job_definition_exists.return_value = True
     with pytest.raises(ScheduleWaitTimeoutError, match="still exists"):
@@ -860,11 +1015,9 @@ def test_delete_missing_schedule_with_missing_ok_deletes_no_schedule(calls) -> N
     calls.describe_schedule.side_effect = ClientError(
         {"Error": {"Code": "ResourceNotFound", "Message": "Could not find"}}, "DescribeMonitoringSchedule"
     )
-    assert calls.delete_schedule_and_job_definitions(SCHEDULE, missing_ok=True) == {
-        "monitoring_schedule_name": SCHEDULE,
-        "schedule_deleted": False,
-        "deleted_job_definitions": [],
-    }
+    assert calls.delete_schedule_and_job_definitions(SCHEDULE, missing_ok=True) == ScheduleDeletion(
+        SCHEDULE, False, []
+    )
     calls.delete_schedule.assert_not_called()
     calls.delete_job_definition.assert_not_called()
     # A gone schedule has no type: leftovers named for it are searched in all four types.

@@ -19,6 +19,7 @@ from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook, e
 from airflow_mm_provider.local.synthetic import Degradation
 from airflow_mm_provider.local.testing import LocalModelMonitor
 from airflow_mm_provider.monitoring import names
+from airflow_mm_provider.monitoring.metrics import metric_records
 from tests.support.scenario import HOUR, T0, Scenario, ingest_data_quality_baseline
 from tests.support.service import BUCKET, endpoint, job_definition
 
@@ -37,8 +38,8 @@ def make_hook(conn_id: str, **config: Any) -> SageMakerModelMonitorHook:
     """A hook on ``conn_id`` with short schedule polls and the given botocore config."""
     return SageMakerModelMonitorHook(
         aws_conn_id=conn_id,
-        schedule_poll_interval=0.05,
-        schedule_wait_timeout=10,
+        check_interval=0.05,
+        max_ingestion_time=10,
         config=Config(**config) if config else None,
     )
 
@@ -64,30 +65,30 @@ def owned_definitions(hook: SageMakerModelMonitorHook) -> list[str]:
 
 def test_create_unchanged_update_keeps_exactly_one_definition(hook: SageMakerModelMonitorHook) -> None:
     created = hook.create_or_update_schedule(SCHEDULE, "DataQuality", dq_spec(), HOURLY)
-    assert created["Action"] == "created"
-    assert created["JobDefinitionName"].startswith(f"{SCHEDULE}-dq-")
-    assert owned_definitions(hook) == [created["JobDefinitionName"]]
+    assert created.action == "created"
+    assert created.job_definition_name.startswith(f"{SCHEDULE}-dq-")
+    assert owned_definitions(hook) == [created.job_definition_name]
     description = hook.describe_schedule(SCHEDULE)
     assert description["MonitoringScheduleStatus"] == "Scheduled"
-    assert description["MonitoringScheduleArn"] == created["MonitoringScheduleArn"]
+    assert description["MonitoringScheduleArn"] == created.monitoring_schedule_arn
 
     again = hook.create_or_update_schedule(SCHEDULE, "DataQuality", dq_spec(), HOURLY)
-    assert again == {**created, "Action": "unchanged"}
+    assert again == created._replace(action="unchanged")
     assert hook.describe_schedule(SCHEDULE)["LastModifiedTime"] == description["LastModifiedTime"]
 
     changed = dq_spec(StoppingCondition={"MaxRuntimeInSeconds": 1200})
     updated = hook.create_or_update_schedule(SCHEDULE, "DataQuality", changed, HOURLY)
-    assert updated["Action"] == "updated"
-    assert updated["JobDefinitionName"] != created["JobDefinitionName"]
-    assert owned_definitions(hook) == [updated["JobDefinitionName"]]
+    assert updated.action == "updated"
+    assert updated.job_definition_name != created.job_definition_name
+    assert owned_definitions(hook) == [updated.job_definition_name]
     config = hook.describe_schedule(SCHEDULE)["MonitoringScheduleConfig"]
-    assert config["MonitoringJobDefinitionName"] == updated["JobDefinitionName"]
-    stored = hook.describe_job_definition("DataQuality", updated["JobDefinitionName"])
+    assert config["MonitoringJobDefinitionName"] == updated.job_definition_name
+    stored = hook.describe_job_definition("DataQuality", updated.job_definition_name)
     assert stored["StoppingCondition"] == {"MaxRuntimeInSeconds": 1200}
 
     recron = hook.create_or_update_schedule(SCHEDULE, "DataQuality", changed, "cron(0 6 ? * * *)")
-    assert recron["Action"] == "updated" and recron["JobDefinitionName"] == updated["JobDefinitionName"]
-    assert owned_definitions(hook) == [updated["JobDefinitionName"]]
+    assert recron.action == "updated" and recron.job_definition_name == updated.job_definition_name
+    assert owned_definitions(hook) == [updated.job_definition_name]
 
 
 class Crash(BaseException):
@@ -109,7 +110,7 @@ def test_retry_after_crash_between_definition_and_schedule_converges(
 
     result = hook.create_or_update_schedule(SCHEDULE, "DataQuality", dq_spec(), HOURLY)
 
-    assert result["Action"] == "created" and result["JobDefinitionName"] == left_behind
+    assert result.action == "created" and result.job_definition_name == left_behind
     assert owned_definitions(hook) == [left_behind]
     assert hook.describe_schedule(SCHEDULE)["MonitoringScheduleStatus"] == "Scheduled"
 
@@ -135,13 +136,13 @@ def test_changes_wait_while_the_schedule_is_pending(slow_service: tuple[LocalMod
         SCHEDULE, "DataQuality", dq_spec(StoppingCondition={"MaxRuntimeInSeconds": 900}), HOURLY
     )
 
-    assert result["Action"] == "updated"
+    assert result.action == "updated"
     # Waited for the create to settle, then for the update to settle: two Pending periods.
     assert time.monotonic() - started >= 1.0
     assert hook.describe_schedule(SCHEDULE)["MonitoringScheduleStatus"] == "Scheduled"
     hook.stop_schedule(SCHEDULE)
     assert hook.describe_schedule(SCHEDULE)["MonitoringScheduleStatus"] == "Stopped"
-    assert hook.delete_schedule_and_job_definitions(SCHEDULE)["schedule_deleted"] is True
+    assert hook.delete_schedule_and_job_definitions(SCHEDULE).schedule_deleted is True
     assert not hook.schedule_exists(SCHEDULE) and owned_definitions(hook) == []
 
 
@@ -193,6 +194,12 @@ def test_reads_violations_and_statistics_of_a_real_execution(
     assert statistics.item_count == 1500
     constraints = hook.read_constraints(f"{baseline}/constraints.json", "DataQuality")
     assert constraints is not None
+    # the files that measure it: the report's, and the baseline statistics its job definition names
+    documents = hook.read_metric_documents(degraded, "DataQuality")
+    assert json.loads(documents["baseline_statistics"]) == scenario.read_json(f"{baseline}/statistics.json")
+    assert json.loads(documents["statistics"])["dataset"]["item_count"] == 1500
+    records = metric_records("DataQuality", report, **documents)
+    assert ("baseline_drift", "income") in {(r.metric, r.feature) for r in records if r.violated}
 
 
 def test_throttling_is_retried_then_surfaces_when_retries_run_out(

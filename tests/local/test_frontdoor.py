@@ -153,6 +153,7 @@ def test_malformed_sagemaker_requests_get_json_protocol_errors(mm: Any) -> None:
         ("clock", {"now": None}, "now: is required"),
         ("clock", {"now": 5}, "now: must be an ISO-8601 time string"),
         ("clock", {"now": "yesterday"}, "now: must be an ISO-8601 time string"),
+        ("clock", {"now": "2030-01-01T00:00:00"}, "now: must be an ISO-8601 time string with Z or an offset"),
         ("faults", {"operation": "ListMonitoringExecutions", "count": 1e9}, "count: must be a whole number"),
         (
             "faults",

@@ -5,17 +5,28 @@ from datetime import datetime, timedelta, timezone
 
 import botocore.session
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from airflow_mm_provider.monitoring.outcomes import (
+    ERROR,
     NO_DATA_HINT,
     OUTCOMES,
     RUNNING_STATUSES,
+    STATUS_KEY,
     STOPPED_HINT,
+    SUMMARY_FIELDS,
     TERMINAL_STATUSES,
+    TIMEOUT,
+    UNREACHABLE,
     Outcome,
+    api_execution,
     classify,
+    event_ending,
+    execution_ending,
     execution_label,
     execution_summary,
+    execution_xcom,
     failure_message,
     json_safe,
     outcome_message,
@@ -139,3 +150,106 @@ def test_stopped_execution_gets_the_runtime_hint() -> None:
         "No FailureReason or ExitMessage was given.",
         STOPPED_HINT,
     ]
+
+
+# ---- the XCom shape ------------------------------------------------------------------------------------
+
+
+def test_summary_fields_are_the_api_members() -> None:
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    assert list(SUMMARY_FIELDS) == list(model.shape_for("MonitoringExecutionSummary").members)
+
+
+def test_execution_xcom_is_snake_case_json_with_every_member() -> None:
+    xcom = execution_xcom(SUMMARY)
+    assert json.loads(json.dumps(xcom)) == xcom
+    assert list(xcom) == [
+        "monitoring_schedule_name",
+        "scheduled_time",
+        "creation_time",
+        "last_modified_time",
+        "monitoring_execution_status",
+        "processing_job_arn",
+        "endpoint_name",
+        "failure_reason",
+        "monitoring_job_definition_name",
+        "monitoring_type",
+    ]
+    assert (xcom["scheduled_time"], xcom["monitoring_execution_status"]) == (
+        "2024-05-01T13:00:00+00:00",
+        "Failed",
+    )
+    assert xcom["endpoint_name"] is None
+    assert execution_xcom(xcom) == xcom
+
+
+@given(
+    st.fixed_dictionaries(
+        {STATUS_KEY: st.sampled_from(sorted(TERMINAL_STATUSES | RUNNING_STATUSES))},
+        optional={field: st.text(min_size=1, max_size=8) for field in SUMMARY_FIELDS if field != STATUS_KEY},
+    )
+)
+def test_api_execution_reads_back_what_execution_xcom_wrote(summary: dict[str, str]) -> None:
+    assert api_execution(execution_xcom(summary)) == summary
+    assert api_execution(summary) == summary
+
+
+# ---- what a finished wait means ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "options", "expected", "fails"),
+    [
+        ("Completed", {"fail_on_violations": True}, "success", False),
+        ("CompletedWithViolations", {}, "violations", False),
+        ("CompletedWithViolations", {"fail_on_violations": True}, "violations", True),
+        ("Failed", {}, "failed", True),
+        ("Stopped", {"fail_on_failed": False}, "failed", False),
+    ],
+)
+def test_execution_ending(status: str, options: dict[str, bool], expected: str, fails: bool) -> None:
+    choices = {"fail_on_violations": False, "fail_on_failed": True, **options}
+    ending = execution_ending({**SUMMARY, STATUS_KEY: status}, **choices)
+    assert (ending.status, ending.fails) == (expected, fails)
+    assert ending.execution == execution_summary({**SUMMARY, STATUS_KEY: status})
+    assert ending.message.startswith(outcome_message({**SUMMARY, STATUS_KEY: status}))
+
+
+def test_a_running_execution_has_no_ending_yet() -> None:
+    assert (
+        execution_ending({**SUMMARY, STATUS_KEY: "InProgress"}, fail_on_violations=True, fail_on_failed=True)
+        is None
+    )
+
+
+def test_a_failed_ending_explains_itself() -> None:
+    ending = execution_ending(SUMMARY, fail_on_violations=False, fail_on_failed=True)
+    assert ending is not None and ending.message == failure_message(SUMMARY)
+
+
+def test_an_event_of_an_ended_execution_is_judged_like_the_execution() -> None:
+    choices = {"fail_on_violations": True, "fail_on_failed": False}
+    event = {"status": "failed", "execution": execution_summary(SUMMARY), "message": "whatever"}
+    assert event_ending(event, **choices) == execution_ending(SUMMARY, **choices)
+    snake = {"status": "failed", "execution": execution_xcom(SUMMARY), "message": "whatever"}
+    assert event_ending(snake, **choices) == execution_ending(SUMMARY, **choices)
+
+
+@pytest.mark.parametrize(
+    ("event", "status", "message"),
+    [
+        ({"status": TIMEOUT, "execution": None, "message": "gave up"}, TIMEOUT, "gave up"),
+        ({"status": UNREACHABLE, "execution": None, "message": "deleted"}, UNREACHABLE, "deleted"),
+        ({"status": ERROR, "execution": None, "message": "AccessDenied"}, ERROR, "AccessDenied"),
+        (None, ERROR, "unexpected trigger event {}"),
+        ({"status": "success"}, ERROR, "unexpected trigger event"),
+        (
+            {"status": "success", "execution": {**SUMMARY, STATUS_KEY: "InProgress"}},
+            ERROR,
+            "has not ended: InProgress",
+        ),
+    ],
+)
+def test_an_event_without_a_verdict(event: dict | None, status: str, message: str) -> None:
+    ending = event_ending(event, fail_on_violations=False, fail_on_failed=False)
+    assert ending.status == status and ending.fails and message in ending.message

@@ -15,10 +15,8 @@ from airflow_mm_provider.monitoring.schedule import (
     FIELD,
     ScheduleExpression,
     ScheduleExpressionError,
-    as_utc,
-    floor_hour,
-    parse_time,
 )
+from airflow_mm_provider.monitoring.times import as_utc, floor_hour
 from tests.support.monitoring import UTC, at
 
 ONE_US = timedelta(microseconds=1)
@@ -302,37 +300,3 @@ class TestSlots:
             top += timedelta(hours=1)
         assert found == expected
         assert all(is_slot_of(e, slot) for slot in found)
-
-
-class TestTimeHelpers:
-    def test_as_utc_rejects_non_datetime(self) -> None:
-        with pytest.raises(TypeError, match="must be a datetime"):
-            as_utc("2026-01-01T00:00:00Z")  # type: ignore[arg-type]
-
-    def test_floor_hour(self) -> None:
-        plus_two = timezone(timedelta(hours=2))
-        assert floor_hour(datetime(2026, 5, 1, 1, 59, 59, 999, tzinfo=plus_two)) == at(2026, 4, 30, 23)
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("2024-05-01T13:00:00Z", datetime(2024, 5, 1, 13, tzinfo=timezone.utc)),
-        ("2024-05-01T15:30:00+02:00", datetime(2024, 5, 1, 13, 30, tzinfo=timezone.utc)),
-        (
-            datetime(2024, 5, 1, 13, tzinfo=timezone(timedelta(hours=-1))),
-            datetime(2024, 5, 1, 14, tzinfo=timezone.utc),
-        ),
-        (None, None),
-    ],
-)
-def test_parse_time_gives_aware_utc(value, expected):
-    parsed = parse_time(value, "after")
-    assert parsed == expected
-    assert parsed is None or (parsed.tzinfo is timezone.utc and type(parsed) is datetime)
-
-
-@pytest.mark.parametrize("value", ["2024-05-01T13:00:00", "yesterday", datetime(2024, 5, 1)])
-def test_parse_time_refuses_naive_or_unparsable_values_naming_the_parameter(value):
-    with pytest.raises(ValueError, match="window_start"):
-        parse_time(value, "window_start")

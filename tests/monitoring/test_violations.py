@@ -13,6 +13,7 @@ from airflow_mm_provider.monitoring.violations import (
     ViolationFilter,
     ViolationReport,
     baseline_files,
+    readable_numbers,
     report_files,
 )
 
@@ -281,19 +282,50 @@ class TestViolationReport:
         assert summary["by_subject"] == {"State_NV": 2, "Account Length": 1}
         assert [v["subject"] for v in summary["violations"]] == ["State_NV", "Account Length", "State_NV"]
 
-    def test_table_has_header_rows_and_cut_descriptions(self):
+    def test_table_wraps_full_descriptions_under_their_column_with_rounded_numbers(self):
         report = ViolationReport.from_json("DataQuality", DATA_QUALITY_VIOLATIONS)
         lines = report.to_table(description_width=30).splitlines()
         assert lines[0].split() == ["CHECK", "TYPE", "SUBJECT", "DESCRIPTION"]
         assert set(lines[1]) == {"-", " "}
-        assert len(lines) == 5
-        assert lines[2].startswith("data_type_check")
-        assert "State_NV" in lines[2]
-        assert lines[2].endswith("...")
-        assert len(lines[2].split("  ")[-1].strip()) <= 30
-        # columns line up: the subject column starts at the same offset on every row
+        assert lines[2].startswith("data_type_check") and "State_NV" in lines[2]
+        column = lines[0].index("DESCRIPTION")
+        # every word of every description is shown, in order, within the column, numbers rounded
+        shown = " ".join(line[column:].strip() for line in lines[2:] if line[column:].strip())
+        expected = " ".join(readable_numbers(v.description) for v in report.violations)
+        assert shown.split() == expected.split()
+        assert "99.65% of data is Integral." in shown and "Value: 0.4995 does not meet" in shown
+        assert all(len(line[column:]) <= 30 for line in lines[2:])
+        # continuation lines are blank left of the description column; subjects line up
+        rows = [line for line in lines[2:] if line[:column].strip()]
+        assert len(rows) == 3 and len(lines) > 2 + len(rows)
         offset = lines[0].index("SUBJECT")
-        assert all(line[offset:].startswith(("State_NV", "Account Length", "-------")) for line in lines[1:])
+        assert all(line[offset:].startswith(("State_NV", "Account Length")) for line in rows)
+
+    def test_a_bias_row_keeps_its_baseline_threshold(self):
+        description = (
+            "Metric value 0.374894782529513 doesn't meet the baseline constraint requirement "
+            "0.28176563733194276"
+        )
+        item = {**BIAS_VIOLATIONS["violations"][0], "description": description}
+        table = ViolationReport.from_json("ModelBias", {"violations": [item]}).to_table()
+        assert table.splitlines()[2].endswith(
+            "Metric value 0.3749 doesn't meet the baseline constraint requirement 0.2818"
+        )
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("value 0.28176563733194276", "value 0.2818"),
+            ("Only 99.64592817400101% of data", "Only 99.65% of data"),
+            ("-0.15156641604010024 and 1.23456789e-05", "-0.1516 and 1.235e-05"),
+            ("big 123456.789 stays whole", "big 123457 stays whole"),
+            ("short 0.5, 100.0% and 42 stay", "short 0.5, 100.0% and 42 stay"),
+            ("versions 1.2.3 and v1.234567 stay", "versions 1.2.3 and v1.234567 stay"),
+            ("ends 0.123456.", "ends 0.1235."),
+        ],
+    )
+    def test_readable_numbers_rounds_long_decimals_only(self, text, expected):
+        assert readable_numbers(text) == expected
 
     def test_table_is_cut_after_max_rows(self):
         items = [{"feature_name": f"f{i}", "constraint_check_type": "completeness_check"} for i in range(7)]
@@ -314,6 +346,8 @@ class TestViolationReport:
             report.to_table(max_rows=0)
         with pytest.raises(ValueError, match="description_width"):
             report.to_table(description_width=3)
+        with pytest.raises(ValueError, match="digits"):
+            report.to_table(digits=0)
 
 
 class TestViolationFilter:

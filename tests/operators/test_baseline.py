@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
 
 from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
+from airflow_mm_provider.links.model_monitor import SageMakerProcessingJobLink
 from airflow_mm_provider.local.testing import LocalModelMonitor
 from airflow_mm_provider.monitoring import names
 from airflow_mm_provider.monitoring.errors import MonitoringValidationError
@@ -29,6 +30,7 @@ from airflow_mm_provider.operators.baseline import (
     SageMakerModelQualityBaselineOperator,
 )
 from airflow_mm_provider.triggers.processing_job import SageMakerProcessingJobTrigger
+from tests.support.links import linked_jobs
 
 ROLE = "arn:aws:iam::123456789012:role/MonitorRole"
 DATASET = "s3://bucket/train/train.csv"
@@ -65,7 +67,7 @@ def build(cls: type, task_id: str = "baseline", **kwargs: Any) -> Any:
 
 
 def context(map_index: int = -1) -> dict[str, Any]:
-    return {"run_id": RUN_ID, "ti": SimpleNamespace(map_index=map_index)}
+    return {"run_id": RUN_ID, "ti": SimpleNamespace(map_index=map_index, xcom_push=mock.MagicMock())}
 
 
 def job(name: str, status: str, output: str = OUTPUT, **extra: Any) -> dict[str, Any]:
@@ -312,11 +314,11 @@ def test_job_name_is_deterministic_per_run_task_and_map_index(hook):
 
 def test_explicit_image_is_used_as_given(hook):
     hook.describe.side_effect = _NOT_FOUND
+    hook.region.return_value = "xx-nowhere-1"  # no image known there: only the console link reads the region
     build(SageMakerDataQualityBaselineOperator, image_uri="my/analyzer:1", wait_for_completion=False).execute(
         context()
     )
     assert hook.create.call_args.args[0]["AppSpecification"]["ImageUri"] == "my/analyzer:1"
-    hook.region.assert_not_called()
 
 
 # -- deferral ------------------------------------------------------------------------------------------------
@@ -343,6 +345,29 @@ def test_deferrable_hands_the_wait_to_the_sagemaker_trigger(hook):
     assert err.value.timeout.total_seconds() == 3600
     hook.create.assert_called_once()
     hook.wait.assert_not_called()
+
+
+def test_without_max_ingestion_time_both_modes_wait_two_days(hook):
+    hook.describe.side_effect = [_NOT_FOUND, job(expected_name(), "InProgress")]
+    op = build(SageMakerDataQualityBaselineOperator, deferrable=True)
+    assert (op.check_interval, op.max_ingestion_time) == (30, None)
+    with pytest.raises(TaskDeferred) as err:
+        op.execute(context())
+    _, kwargs = err.value.trigger.serialize()
+    assert kwargs["waiter_delay"] == 30 and kwargs["waiter_max_attempts"] == 2 * 86400 // 30
+    assert err.value.timeout.total_seconds() == 2 * 86400
+
+
+@pytest.mark.parametrize(
+    ("waiting", "match"),
+    [
+        ({"check_interval": 0}, "^check_interval: must be a positive"),
+        ({"max_ingestion_time": 0}, "^max_ingestion"),
+    ],
+)
+def test_wait_settings_are_checked_at_construction(waiting, match):
+    with pytest.raises(ValueError, match=match):
+        build(SageMakerDataQualityBaselineOperator, **waiting)
 
 
 def test_deferrable_reattach_defers_without_creating(hook):
@@ -373,8 +398,36 @@ def test_execute_complete_summarizes_a_successful_job(hook):
     name = expected_name()
     hook.describe.return_value = job(name, "Completed")
     op = build(SageMakerDataQualityBaselineOperator, deferrable=True)
-    result = op.execute_complete(context(), {"status": "success", "job_name": name})
+    task_context = context()
+    result = op.execute_complete(task_context, {"status": "success", "job_name": name})
     assert result["job_name"] == name and result["status"] == "Completed"
+    assert linked_jobs(task_context) == [name]
+
+
+def test_completed_baseline_links_its_processing_job(hook):
+    name = expected_name()
+    hook.describe.side_effect = _NOT_FOUND
+    hook.wait.return_value = job(name, "Completed")
+    op = build(SageMakerDataQualityBaselineOperator)
+    task_context = context()
+    op.execute(task_context)
+    assert linked_jobs(task_context) == [name]
+    assert [type(link) for link in op.operator_extra_links] == [SageMakerProcessingJobLink]
+    value = task_context["ti"].xcom_push.call_args.kwargs["value"]
+    assert value["region_name"] == "us-west-2" and value["aws_domain"] == "aws.amazon.com"
+
+
+def test_explicit_job_name_is_linked_before_the_wait(hook):
+    hook.describe.side_effect = _NOT_FOUND
+    task_context = context()
+
+    def wait(*_: Any) -> dict[str, Any]:
+        assert linked_jobs(task_context) == ["my-job"], "the link is stored before the wait"
+        return job("my-job", "Completed")
+
+    hook.wait.side_effect = wait
+    result = build(SageMakerDataQualityBaselineOperator, job_name="my-job").execute(task_context)
+    assert result["status"] == "Completed" and linked_jobs(task_context) == ["my-job"]
 
 
 @pytest.mark.parametrize("status", ["failed", "stopped", "timeout"])
@@ -491,8 +544,10 @@ def read_s3_json(s3: Any, uri: str) -> Any:
 
 def test_local_data_quality_baseline_writes_statistics_and_constraints_once(local):
     op = local_op(local, SageMakerDataQualityBaselineOperator, "dq", "train/with-header.csv")
-    result = op.execute(context())
+    task_context = context()
+    result = op.execute(task_context)
     assert result["status"] == "Completed" and result["job_name"] == expected_name("dq")
+    assert linked_jobs(task_context) == []  # the console has no page for a job of the local service
     statistics = read_s3_json(local.s3, result["statistics_uri"])
     constraints = read_s3_json(local.s3, result["constraints_uri"])
     assert {feature["name"] for feature in statistics["features"]} == set(HEADERS)

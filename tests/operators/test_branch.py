@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from unittest import mock
@@ -24,7 +26,14 @@ from airflow_mm_provider.hooks.model_monitor import (
     ReportFileNotFoundError,
     SageMakerModelMonitorHook,
 )
+from airflow_mm_provider.links.model_monitor import (
+    SageMakerMonitoringReportLink,
+    SageMakerProcessingJobLink,
+)
+from airflow_mm_provider.monitoring.metrics import METRICS_XCOM_KEY, ExecutionMetrics, metric_records
+from airflow_mm_provider.monitoring.outcomes import execution_xcom
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression
+from airflow_mm_provider.monitoring.types import MONITORING_TYPES
 from airflow_mm_provider.monitoring.violations import Violation, ViolationReport
 from airflow_mm_provider.operators.branch import (
     DEFAULT_ASSET_ALIAS,
@@ -33,6 +42,8 @@ from airflow_mm_provider.operators.branch import (
     SageMakerMonitoringViolationBranchOperator,
     asset_uri,
 )
+from tests.support.executions import execution_files
+from tests.support.recorded import forget_recorded_metrics
 
 try:
     from airflow.providers.standard.operators.empty import EmptyOperator
@@ -43,12 +54,22 @@ REGION = "us-east-1"
 ANALYZER = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
 SCHEDULE = "churn-quality"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:processing-job/model-monitoring-202405011100-abc"
-VIOLATIONS_URI = "s3://bucket/reports/churn-quality/2024/05/01/10/constraint_violations.json"
+REPORT_URI = "s3://bucket/reports/churn-quality/2024/05/01/10"
+VIOLATIONS_URI = f"{REPORT_URI}/constraint_violations.json"
+JOB_LINK = (
+    "https://console.aws.amazon.com/sagemaker/home?region=us-east-1"
+    "#/processing-jobs/model-monitoring-202405011100-abc"
+)
+REPORT_LINK = (
+    "https://console.aws.amazon.com/s3/buckets/bucket?region=us-east-1"
+    "&prefix=reports%2Fchurn-quality%2F2024%2F05%2F01%2F10%2F"
+)
+LINK_KEYS = {SageMakerProcessingJobLink.key, SageMakerMonitoringReportLink.key}
 INTERVAL = (datetime(2024, 5, 1, 10, tzinfo=timezone.utc), datetime(2024, 5, 1, 11, tzinfo=timezone.utc))
 
 
 def summary(status: str, **extra: Any) -> dict[str, Any]:
-    """A JSON-safe execution summary as the execution sensor pushes it."""
+    """A JSON-safe, API-shaped execution summary (the execution sensor pushes its ``execution_xcom``)."""
     return {
         "MonitoringScheduleName": SCHEDULE,
         "ScheduledTime": "2024-05-01T10:00:00+00:00",
@@ -70,12 +91,18 @@ REPORT = ViolationReport("DataQuality", (dq("age"), dq("age", "data_type_check")
 
 @pytest.fixture
 def hook(monkeypatch: pytest.MonkeyPatch) -> mock.MagicMock:
-    """A fake hook on every branch operator: reads REPORT, explains failures, finds executions."""
+    """A fake hook on every branch operator: reads REPORT (and no metric documents), explains failures, finds
+    executions, and has an AWS connection for links."""
     fake = mock.MagicMock(spec=SageMakerModelMonitorHook)
     fake.read_violations.return_value = REPORT
+    fake.read_metric_documents.return_value = {}
+    fake.execution_report_uri.return_value = REPORT_URI
     fake.schedule_expression.return_value = ScheduleExpression.hourly()
     fake.describe_failure.return_value = "The execution ended Failed.\nJob inputs had no data"
-    fake.conn_region_name = REGION
+    fake.processing_job_name.side_effect = SageMakerModelMonitorHook.processing_job_name
+    for aws_hook, service in ((fake, "api.sagemaker"), (fake.s3_hook, "s3")):
+        aws_hook.conn_region_name, aws_hook.conn_partition = REGION, "aws"
+        aws_hook.conn_client_meta.endpoint_url = f"https://{service}.{REGION}.amazonaws.com"
     monkeypatch.setattr(SageMakerMonitoringViolationBranchOperator, "hook", fake)
     return fake
 
@@ -108,8 +135,17 @@ def context(**extra: Any) -> dict[str, Any]:
     }
 
 
-def pushed(ctx: dict[str, Any]) -> dict[str, Any]:
-    return {call.kwargs["key"]: call.kwargs["value"] for call in ctx["ti"].xcom_push.call_args_list}
+def pushed(ctx: dict[str, Any], links: bool = False) -> dict[str, Any]:
+    """What the task pushed to XCom, by key; without the link keys unless ``links``."""
+    values = {call.kwargs["key"]: call.kwargs["value"] for call in ctx["ti"].xcom_push.call_args_list}
+    return values if links else {key: value for key, value in values.items() if key not in LINK_KEYS}
+
+
+def recorded(ctx: dict[str, Any]) -> ExecutionMetrics:
+    """The metrics document the task pushed, read back as the Model Monitor view reads it."""
+    document = pushed(ctx)[METRICS_XCOM_KEY]
+    assert json.loads(json.dumps(document, allow_nan=False)) == document  # strict JSON
+    return ExecutionMetrics.from_json(document)
 
 
 def emitted(ctx: dict[str, Any]) -> list[tuple[Any, dict[str, Any]]]:
@@ -131,7 +167,8 @@ def test_violations_follow_on_violations_push_the_summary_and_log_the_table(hook
     with caplog.at_level(logging.INFO):
         assert branch().choose_branch(ctx) == "retrain"
     hook.read_violations.assert_called_once_with(summary("CompletedWithViolations"), "DataQuality")
-    assert pushed(ctx) == {VIOLATION_REPORT_KEY: REPORT.summary()}
+    assert pushed(ctx)[VIOLATION_REPORT_KEY] == REPORT.summary()
+    assert set(pushed(ctx)) == {VIOLATION_REPORT_KEY, METRICS_XCOM_KEY}
     assert REPORT.to_table() in logged(caplog, capsys)
     assert emitted(ctx) == []
 
@@ -191,13 +228,23 @@ def test_failed_execution_follows_on_failed_with_the_failure_in_xcom(hook, caplo
     assert branch(execution=failed).choose_branch(ctx) == "page"
     hook.describe_failure.assert_called_once_with(failed)
     hook.read_violations.assert_not_called()
-    assert pushed(ctx) == {FAILURE_KEY: hook.describe_failure.return_value}
+    assert pushed(ctx)[FAILURE_KEY] == hook.describe_failure.return_value
     assert "Job inputs had no data" in logged(caplog, capsys)
+    document = recorded(ctx)
+    assert (document.status, document.failure_reason, document.metrics) == (
+        "Failed",
+        "Job inputs had no data",
+        (),
+    )
+    assert (document.report_uri, document.links) == (None, {SageMakerProcessingJobLink.name: JOB_LINK})
+    hook.read_metric_documents.assert_not_called()
 
 
-def test_stopped_without_on_failed_fails_the_task_with_the_reason(hook):
+def test_stopped_without_on_failed_fails_the_task_with_the_reason_after_recording_it(hook):
+    ctx = context()
     with pytest.raises(AirflowFailException, match="Job inputs had no data"):
-        branch(execution=summary("Stopped"), on_failed=None).choose_branch(context())
+        branch(execution=summary("Stopped"), on_failed=None).choose_branch(ctx)
+    assert recorded(ctx).status == "Stopped"
 
 
 @pytest.mark.parametrize("status", ["InProgress", "Pending", "Stopping"])
@@ -214,6 +261,86 @@ def test_unknown_status_fails_the_task_naming_it(hook, status):
     hook.read_violations.assert_not_called()
 
 
+# ---- the recorded metrics ----------------------------------------------------------------------------------
+
+
+def _judged(record: Any) -> bool:
+    """Whether a record has a measured value and a bound to judge it by."""
+    finite = record.value is not None and math.isfinite(record.value)
+    return finite and (record.threshold is not None or record.allowed_range is not None)
+
+
+@pytest.mark.parametrize("violating", [False, True], ids=["clean", "violating"])
+@pytest.mark.parametrize("monitoring_type", sorted(MONITORING_TYPES))
+def test_every_completed_execution_records_its_metrics(hook, monitoring_type, violating):
+    violations, documents = execution_files(monitoring_type, violating)
+    report = ViolationReport.from_json(monitoring_type, violations or {"violations": []})
+    status = "CompletedWithViolations" if violating else "Completed"
+    execution = summary(status, MonitoringType=monitoring_type)
+    hook.read_violations.return_value = report
+    hook.read_metric_documents.return_value = {name: json.dumps(doc) for name, doc in documents.items()}
+    ctx = context()
+
+    chosen = branch(monitoring_type=monitoring_type, execution=execution).choose_branch(ctx)
+
+    assert chosen == ("retrain" if violating else "ok")
+    hook.read_metric_documents.assert_called_once_with(execution, monitoring_type, REPORT_URI)
+    document = recorded(ctx)
+    assert (document.monitor, document.monitoring_type, document.status) == (
+        SCHEDULE,
+        monitoring_type,
+        status,
+    )
+    assert (document.scheduled_time, document.report_uri) == ("2024-05-01T10:00:00+00:00", REPORT_URI)
+    assert document.processing_job_arn == ARN and document.violations == report.violations
+    # every metric the report and baseline hold, with its bound and the violations file's verdict
+    expected = metric_records(monitoring_type, report, **documents)
+    assert [r.to_json() for r in document.metrics] == [r.to_json() for r in expected]
+    assert any(_judged(r) for r in document.metrics)
+    assert any(r.violated for r in document.metrics) is violating
+    assert document.links == {
+        SageMakerProcessingJobLink.name: JOB_LINK,
+        SageMakerMonitoringReportLink.name: REPORT_LINK,
+    }
+    assert pushed(ctx, links=True)[SageMakerMonitoringReportLink.key]["bucket"] == "bucket"
+
+
+def test_recorded_values_keep_full_precision_while_the_log_rounds_them(hook, caplog, capsys):
+    description = (
+        "Metric value 0.374894782529513 doesn't meet the baseline constraint requirement 0.28176563733194276"
+    )
+    violation = Violation.create(
+        "ModelBias", "bias_drift_check", description, facet="group", facet_value="0", metric_name="DI"
+    )
+    hook.read_violations.return_value = ViolationReport("ModelBias", (violation,))
+    ctx = context()
+    with caplog.at_level(logging.INFO):
+        branch(monitoring_type="ModelBias").choose_branch(ctx)
+    log = logged(caplog, capsys)
+    assert "Metric value 0.3749 doesn't meet the baseline constraint requirement 0.2818" in log
+    assert "0.28176563733194276" not in log
+    assert pushed(ctx)[VIOLATION_REPORT_KEY]["violations"][0]["description"] == description
+    assert recorded(ctx).violations[0].description == description
+
+
+@pytest.mark.parametrize("failing", ["read_metric_documents", "execution_report_uri"])
+def test_a_recording_failure_never_changes_the_branch(hook, caplog, capsys, failing):
+    getattr(hook, failing).side_effect = RuntimeError("S3 is down")
+    events = []
+    for execution, followed in (
+        (summary("CompletedWithViolations"), "retrain"),
+        (summary("Completed"), "ok"),
+    ):
+        ctx = context()
+        with caplog.at_level(logging.WARNING):
+            assert branch(execution=execution, emit_asset=True).choose_branch(ctx) == followed
+        assert METRICS_XCOM_KEY not in pushed(ctx)
+        assert "Could not record the metrics" in logged(caplog, capsys)
+        events += emitted(ctx)
+    ((_, extra),) = events  # the violating execution's event still goes out, without the document
+    assert extra["violation_count"] == 3 and "metrics" not in extra
+
+
 # ---- the execution -----------------------------------------------------------------------------------------
 
 
@@ -225,7 +352,15 @@ def test_execution_rendered_from_an_xcom_template_is_read_back(hook, render):
     hook.read_violations.assert_called_once_with(summary("Completed"), "DataQuality")
 
 
-@pytest.mark.parametrize("value", ["{{ nothing }}", "[1, 2]", "None", {"ScheduledTime": "x"}])
+def test_execution_given_as_the_sensors_snake_case_xcom_is_read_as_the_summary(hook):
+    op = branch(execution=execution_xcom(summary("CompletedWithViolations")))
+    assert op.choose_branch(context()) == "retrain"
+    hook.read_violations.assert_called_once_with(summary("CompletedWithViolations"), "DataQuality")
+
+
+@pytest.mark.parametrize(
+    "value", ["{{ nothing }}", "[1, 2]", "None", {"ScheduledTime": "x"}, {"scheduled_time": "x"}]
+)
 def test_execution_that_is_not_a_summary_fails(hook, value):
     op = branch()
     op.execution = value
@@ -276,20 +411,25 @@ def test_emit_asset_declares_an_alias_outlet_and_keeps_other_outlets():
 
 def test_counted_violations_emit_an_event_for_the_schedule_with_the_summary(hook):
     ctx = context()
-    assert branch(emit_asset=True, subjects="age").choose_branch(ctx) == "retrain"
+    op = branch(emit_asset=True, subjects="age")
+    assert op.choose_branch(ctx) == "retrain"
     ((asset, extra),) = emitted(ctx)
     assert asset == Asset(asset_uri(REGION, SCHEDULE))
     assert asset.uri == "sagemaker-model-monitor://us-east-1/churn-quality"
-    assert {key: value for key, value in extra.items() if key != "violation_summary"} == {
+    assert {key: value for key, value in extra.items() if key not in ("violation_summary", "metrics")} == {
         "monitoring_schedule_name": SCHEDULE,
         "scheduled_time": "2024-05-01T10:00:00+00:00",
         "execution_status": "CompletedWithViolations",
         "monitoring_type": "DataQuality",
         "violation_count": 2,
     }
-    counted = json.loads(extra["violation_summary"])
-    assert counted["count"] == 2 and counted["by_subject"] == {"age": 2}
-    assert all(isinstance(value, (str, int)) for value in extra.values())  # Airflow 2 hashes the values
+    assert extra["violation_summary"] == REPORT.filter(op.violation_filter).summary()
+    assert extra["violation_summary"]["by_subject"] == {"age": 2}
+    assert extra["metrics"] == pushed(ctx)[METRICS_XCOM_KEY]  # the recorded document, all violations
+    assert extra["metrics"]["violation_count"] == 3
+    # proper JSON objects, not JSON text; and Airflow 2 can put the extra's values in a set
+    assert json.loads(json.dumps(extra))["metrics"]["monitor"] == SCHEDULE
+    assert len(frozenset(extra.items())) == len(extra)
 
 
 def test_emit_asset_with_a_uri_uses_it(hook):
@@ -306,6 +446,33 @@ def test_no_event_when_the_execution_is_clean_or_failed(hook):
         assert emitted(ctx) == []
 
 
+@pytest.mark.parametrize(
+    ("execution", "kwargs", "followed"),
+    [
+        (summary("Completed"), {}, "ok"),
+        (summary("CompletedWithViolations"), {"subjects": "nobody"}, "ok"),  # violations that do not count
+        (summary("CompletedWithViolations"), {}, "retrain"),
+    ],
+)
+def test_completed_asset_events_go_out_for_every_completed_execution(hook, execution, kwargs, followed):
+    ctx = context()
+    op = branch(emit_asset=True, asset_events="completed", execution=execution, **kwargs)
+    assert op.choose_branch(ctx) == followed
+    ((asset, extra),) = emitted(ctx)
+    assert asset == Asset(asset_uri(REGION, SCHEDULE))
+    assert extra["execution_status"] == execution["MonitoringExecutionStatus"]
+    assert extra["violation_count"] == (3 if followed == "retrain" else 0)
+    assert extra["violation_summary"]["count"] == extra["violation_count"]
+    assert extra["metrics"] == pushed(ctx)[METRICS_XCOM_KEY]
+    assert extra["metrics"]["violation_count"] == REPORT.count
+
+
+def test_completed_asset_events_skip_failed_executions(hook):
+    ctx = context()
+    branch(emit_asset=True, asset_events="completed", execution=summary("Failed")).choose_branch(ctx)
+    assert emitted(ctx) == []
+
+
 # ---- construction ------------------------------------------------------------------------------------------
 
 
@@ -320,6 +487,7 @@ def test_no_event_when_the_execution_is_clean_or_failed(hook):
         ({"on_failed": {"a": 1}}, "on_failed must be a task id"),
         ({"emit_asset": 1}, "emit_asset must be"),
         ({"emit_asset": ""}, "emit_asset must be"),
+        ({"asset_events": "all"}, "asset_events must be one of"),
         ({"monitoring_type": "Drift"}, "monitoring_type: must be one of"),
         ({"min_count": 0}, "min_count"),
         ({"subjects": []}, "subjects must not be empty"),
@@ -381,15 +549,38 @@ def _asset_events() -> list[tuple[str, dict[str, Any]]]:
         return [(uri(event), dict(event.extra or {})) for event in session.query(AssetEvent).all()]
 
 
+@pytest.fixture
+def recorded_in_db(airflow_db) -> Iterator[Callable[[str], dict[str, Any]]]:
+    """What the Model Monitor view lists for a DAG; the metrics recorded by the test's DAGs are deleted
+    afterwards, so tests of the view find only theirs in the shared database."""
+    from airflow.utils.session import create_session
+
+    from airflow_mm_provider.ui.store import monitor_list
+
+    def listed(dag_id: str) -> dict[str, Any]:
+        with create_session() as session:
+            return monitor_list(session, [dag_id])
+
+    yield listed
+    forget_recorded_metrics("branch_")
+
+
 @pytest.mark.parametrize(
-    ("status", "followed"),
-    [("CompletedWithViolations", "retrain"), ("Completed", "ok"), ("Failed", "page")],
+    ("status", "followed", "asset_events"),
+    [
+        ("CompletedWithViolations", "retrain", "violations"),
+        ("Completed", "ok", "violations"),
+        ("Completed", "ok", "completed"),
+        ("Failed", "page", "completed"),
+    ],
 )
-def test_dag_run_follows_the_chosen_branch_and_skips_the_others(airflow_db, hook, status, followed):
-    dag_id = f"branch_{status.lower()}"
+def test_dag_run_follows_the_chosen_branch_and_skips_the_others(
+    recorded_in_db, hook, status, followed, asset_events
+):
+    dag_id = f"branch_{status.lower()}_{asset_events}"
     with DAG(dag_id, schedule=None, start_date=INTERVAL[0]) as dag:
-        wait = PythonOperator(task_id="wait", python_callable=lambda: summary(status))
-        decide = branch(execution="{{ ti.xcom_pull('wait') }}", emit_asset=True)
+        wait = PythonOperator(task_id="wait", python_callable=lambda: execution_xcom(summary(status)))
+        decide = branch(execution="{{ ti.xcom_pull('wait') }}", emit_asset=True, asset_events=asset_events)
         wait >> decide >> [EmptyOperator(task_id=task_id) for task_id in ("ok", "retrain", "page")]
     _register(dag)
     before = len(_asset_events())
@@ -405,11 +596,22 @@ def test_dag_run_follows_the_chosen_branch_and_skips_the_others(airflow_db, hook
     if status != "Failed":  # the rendered XCom reached the hook as the summary dict
         hook.read_violations.assert_called_once_with(summary(status), "DataQuality")
     events = _asset_events()[before:]
-    if status == "CompletedWithViolations":
-        assert [uri for uri, _ in events] == [asset_uri(REGION, SCHEDULE)]
-        assert events[0][1]["violation_count"] == 3
+    if status == "CompletedWithViolations" or (status, asset_events) == ("Completed", "completed"):
+        ((uri, extra),) = events
+        assert uri == asset_uri(REGION, SCHEDULE)
+        count = 3 if status == "CompletedWithViolations" else 0
+        assert extra["violation_count"] == extra["violation_summary"]["count"] == count
+        # the stored event carries the recorded document as a JSON object, on Airflow 2 and 3 alike
+        assert ExecutionMetrics.from_json(extra["metrics"]).status == status
     else:
         assert events == []
+    # the view finds the execution the run recorded in the metadata database
+    (monitor,) = recorded_in_db(dag_id)["monitors"]
+    assert (monitor["monitor"], monitor["status"], monitor["sources"]) == (
+        SCHEDULE,
+        status,
+        [[dag_id, "decide"]],
+    )
 
 
 # ---- the whole loop over HTTP against the local Model Monitor service ------------------------------------
@@ -485,12 +687,24 @@ def test_ground_truth_upload_then_branch_on_real_model_quality_executions_and_em
         ctx = context(data_interval_start=slot - HOUR, data_interval_end=slot)
         return op.choose_branch(ctx), ctx
 
+    def accuracy(ctx: dict[str, Any]) -> Any:
+        """The recorded accuracy: the report's value against the job definition's baseline threshold."""
+        return next(r for r in recorded(ctx).metrics if r.metric == "accuracy")
+
     chosen, ctx = decide(HOUR0 + HOUR)
     assert chosen == "ok" and emitted(ctx) == []
     assert pushed(ctx)[VIOLATION_REPORT_KEY]["count"] == 0
+    clean = accuracy(ctx)
+    assert (clean.threshold, clean.comparison, clean.violated) == (0.75, "LessThanThreshold", False)
+    # links follow the local connection: no console link, the report link is the service's own file URL
+    links = recorded(ctx).links
+    assert list(links) == [SageMakerMonitoringReportLink.name]
+    report_file = f"{recorded(ctx).report_uri[len('s3://') :]}/statistics.json?"
+    assert links[SageMakerMonitoringReportLink.name].startswith(f"{mm_local.endpoint_url}/{report_file}")
 
     chosen, ctx = decide(HOUR0 + 2 * HOUR)
     assert chosen == "retrain"
+    assert accuracy(ctx).violated and accuracy(ctx).value < 0.75 < clean.value
     report = pushed(ctx)[VIOLATION_REPORT_KEY]
     assert report["monitoring_type"] == "ModelQuality" and "accuracy" in report["by_subject"]
     ((asset, extra),) = emitted(ctx)

@@ -23,16 +23,14 @@ from airflow.providers.common.compat.sdk import (
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
+from airflow_mm_provider.links.model_monitor import SageMakerMonitoringReportLink, SageMakerProcessingJobLink
 from airflow_mm_provider.monitoring import waiting
-from airflow_mm_provider.monitoring.schedule import ScheduleExpression
+from airflow_mm_provider.monitoring.outcomes import execution_xcom
 from airflow_mm_provider.sensors import execution as sensor_module
-from airflow_mm_provider.sensors.execution import (
-    AwaitedExecution,
-    SageMakerMonitoringExecutionSensor,
-    awaited_execution,
-)
+from airflow_mm_provider.sensors.execution import SageMakerMonitoringExecutionSensor
 from airflow_mm_provider.triggers.execution import SageMakerMonitoringExecutionTrigger
 from tests.support.engine import FakeOutcome
+from tests.support.links import linked_jobs
 from tests.support.local_schedule import LOCAL_CONN_ID, LocalSchedule, running_local_schedule
 
 UTC = timezone.utc
@@ -62,6 +60,11 @@ def summary(status: str, **extra: Any) -> dict[str, Any]:
         "MonitoringExecutionStatus": status,
         **extra,
     }
+
+
+def xcom(status: str, **extra: Any) -> dict[str, Any]:
+    """What the sensor pushes for ``summary(status, **extra)``: the snake_case summary."""
+    return execution_xcom(safe(status, **extra))
 
 
 def safe(status: str, **extra: Any) -> dict[str, Any]:
@@ -117,98 +120,6 @@ def make_sensor(hook: mock.MagicMock, **kwargs: Any) -> SageMakerMonitoringExecu
     sensor = SageMakerMonitoringExecutionSensor(**arguments)
     sensor.hook = hook  # type: ignore[misc]
     return sensor
-
-
-class TestAwaitedExecution:
-    hourly = ScheduleExpression.hourly()
-
-    def test_data_interval_awaits_the_execution_that_analyses_it(self) -> None:
-        awaited = awaited_execution(
-            "data_interval", self.hourly, interval_start=SLOT - timedelta(hours=1), interval_end=SLOT
-        )
-        assert awaited == AwaitedExecution(SLOT, SLOT + timedelta(hours=1), WAKE, awaited.description, SLOT)
-
-    def test_end_time_offset_moves_the_awaited_slot_later(self) -> None:
-        awaited = awaited_execution(
-            "data_interval",
-            self.hourly,
-            interval_start=SLOT - timedelta(hours=1),
-            interval_end=SLOT,
-            end_time_offset="-PT2H",
-        )
-        assert awaited.scheduled_after == SLOT + timedelta(hours=2)
-        assert awaited.wake_at == SLOT + timedelta(hours=2, minutes=1)
-
-    def test_daily_interval_awaits_the_first_slot_at_its_end(self) -> None:
-        day = datetime(2024, 5, 1, tzinfo=UTC)
-        awaited = awaited_execution(
-            "data_interval",
-            ScheduleExpression.every_n_hours(6),
-            interval_start=day,
-            interval_end=day + timedelta(days=1),
-            appear_buffer=timedelta(0),
-        )
-        end = day + timedelta(days=1)
-        assert (awaited.scheduled_after, awaited.scheduled_before, awaited.wake_at) == (
-            end,
-            end + timedelta(hours=6),
-            end,
-        )
-
-    def test_interval_end_between_slots_awaits_the_next_slot(self) -> None:
-        awaited = awaited_execution(
-            "data_interval",
-            ScheduleExpression.daily(0),
-            interval_start=SLOT,
-            interval_end=SLOT + timedelta(hours=1),
-        )
-        midnight = datetime(SLOT.year, SLOT.month, SLOT.day, tzinfo=UTC) + timedelta(days=1)
-        assert awaited.scheduled_after == midnight
-
-    @pytest.mark.parametrize("at", [SLOT - timedelta(minutes=35), SLOT])
-    def test_empty_data_interval_awaits_the_slot_at_or_after(self, at: datetime) -> None:
-        awaited = awaited_execution("data_interval", self.hourly, interval_start=at, interval_end=at)
-        assert (awaited.scheduled_after, awaited.scheduled_before, awaited.wake_at) == (
-            SLOT,
-            SLOT + timedelta(hours=1),
-            WAKE,
-        )
-
-    def test_data_interval_needs_an_interval(self) -> None:
-        with pytest.raises(ValueError, match="no data interval"):
-            awaited_execution("data_interval", self.hourly, interval_start=None, interval_end=None)
-
-    @pytest.mark.parametrize(
-        ("after", "slot"),
-        [
-            (SLOT, SLOT),
-            (SLOT + timedelta(seconds=1), SLOT + timedelta(hours=1)),
-            (SLOT - timedelta(minutes=59), SLOT),
-        ],
-    )
-    def test_after_awaits_the_first_slot_at_or_after(self, after: datetime, slot: datetime) -> None:
-        awaited = awaited_execution("after", self.hourly, after=after)
-        assert (awaited.scheduled_after, awaited.scheduled_before, awaited.wake_at) == (
-            slot,
-            slot + timedelta(hours=1),
-            slot + timedelta(minutes=1),
-        )
-
-    def test_after_a_now_schedule_looks_from_the_top_of_the_hour(self) -> None:
-        awaited = awaited_execution("after", ScheduleExpression.now(), after=SLOT + timedelta(minutes=25))
-        assert (awaited.scheduled_after, awaited.scheduled_before, awaited.wake_at) == (SLOT, None, None)
-
-    def test_unknown_expression_bounds_by_the_interval_only(self) -> None:
-        awaited = awaited_execution("data_interval", None, interval_start=SLOT, interval_end=WAKE)
-        assert (awaited.scheduled_after, awaited.scheduled_before, awaited.wake_at) == (SLOT, WAKE, None)
-
-    def test_latest_has_no_bounds(self) -> None:
-        awaited = awaited_execution("latest", None)
-        assert (awaited.scheduled_after, awaited.scheduled_before, awaited.wake_at) == (None, None, None)
-
-    def test_unknown_mode(self) -> None:
-        with pytest.raises(ValueError, match="wait_for must be one of"):
-            awaited_execution("oldest", self.hourly)
 
 
 class TestConstruction:
@@ -307,7 +218,7 @@ class TestPoke:
     def test_latest_needs_no_expression(self, hook: mock.MagicMock, clock: FakeClock) -> None:
         sensor = make_sensor(hook, wait_for="latest", schedule_expression=None)
         hook.find_execution.return_value = summary("Completed")
-        assert sensor.poke({}).xcom_value == safe("Completed")
+        assert sensor.poke({}).xcom_value == xcom("Completed")
         assert hook.mock_calls == [
             *READ_SCHEDULE,
             mock.call.find_execution("churn-dq", scheduled_after=None, scheduled_before=None),
@@ -340,7 +251,7 @@ class TestPoke:
         if expected == "success":
             result = sensor.poke(CONTEXT)
             assert result.is_done
-            assert result.xcom_value == safe(status, FailureReason="Job inputs had no data")
+            assert result.xcom_value == xcom(status, FailureReason="Job inputs had no data")
             hook.describe_failure.assert_not_called()
         else:
             with pytest.raises(expected) as error:
@@ -364,7 +275,7 @@ class TestPokeLoop:
 
         hook.find_execution.side_effect = find
         sensor = make_sensor(hook, poke_interval=120)
-        assert sensor.execute(CONTEXT) == safe("Completed")
+        assert sensor.execute(CONTEXT) == xcom("Completed")
         assert clock.sleeps == [31 * 60, 120, 120]
         assert times == [WAKE, WAKE + timedelta(minutes=2), WAKE + timedelta(minutes=4)]
 
@@ -390,7 +301,7 @@ class TestDeferrable:
         assert deferred.value.method_name == "execute_complete"
         assert trigger.serialize()[1] == {
             "monitoring_schedule_name": "churn-dq",
-            "poll_interval": 30,
+            "waiter_delay": 30,
             "aws_conn_id": "aws_default",
             "scheduled_after": "2024-05-01T13:00:00+00:00",
             "scheduled_before": "2024-05-01T14:00:00+00:00",
@@ -427,16 +338,16 @@ class TestDeferrable:
         sensor = make_sensor(hook, deferrable=True)
         clock.now = WAKE
         hook.find_execution.return_value = summary("CompletedWithViolations")
-        assert sensor.execute(CONTEXT) == safe("CompletedWithViolations")
+        assert sensor.execute(CONTEXT) == xcom("CompletedWithViolations")
 
     @pytest.mark.parametrize(
         ("event", "options", "expected"),
         [
-            ({"status": "success", "execution": safe("Completed")}, {}, safe("Completed")),
+            ({"status": "success", "execution": safe("Completed")}, {}, xcom("Completed")),
             (
                 {"status": "violations", "execution": safe("CompletedWithViolations")},
                 {},
-                safe("CompletedWithViolations"),
+                xcom("CompletedWithViolations"),
             ),
             (
                 {"status": "violations", "execution": safe("CompletedWithViolations")},
@@ -445,7 +356,7 @@ class TestDeferrable:
             ),
             ({"status": "failed", "execution": safe("Failed")}, {}, AirflowFailException),
             ({"status": "failed", "execution": safe("Stopped")}, {"soft_fail": True}, AirflowSkipException),
-            ({"status": "failed", "execution": safe("Failed")}, {"fail_on_failed": False}, safe("Failed")),
+            ({"status": "failed", "execution": safe("Failed")}, {"fail_on_failed": False}, xcom("Failed")),
             ({"status": "timeout", "execution": None, "message": "gave up"}, {}, AirflowSensorTimeout),
             (
                 {"status": "timeout", "execution": None, "message": "gave up"},
@@ -477,6 +388,86 @@ class TestDeferrable:
             assert event["message"] in str(error.value)
 
 
+def linked_reports(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report links stored through ``context["ti"]`` (a mock), in order."""
+    calls = context["ti"].xcom_push.call_args_list
+    return [c.kwargs["value"] for c in calls if c.kwargs["key"] == SageMakerMonitoringReportLink.key]
+
+
+class TestLinks:
+    """The sensor links the processing job of the awaited execution as soon as the execution names it, and
+    the report of an execution that wrote one."""
+
+    job = "model-monitoring-202405011300-0123456789abcdef01234567"
+    arn = f"arn:aws:sagemaker:us-east-1:123456789012:processing-job/{job}"
+    report = "s3://mm-bucket/reports/ep/churn-dq/2024/05/01/13"
+
+    @pytest.fixture
+    def linking_hook(self, hook: mock.MagicMock) -> mock.MagicMock:
+        aws = SimpleNamespace(endpoint_url="https://api.sagemaker.us-east-1.amazonaws.com")
+        hook.conn_region_name = "us-east-1"
+        hook.conn_partition = "aws"
+        hook.conn_client_meta = aws
+        hook.s3_hook = SimpleNamespace(
+            conn_region_name="us-east-1", conn_partition="aws", conn_client_meta=aws
+        )
+        hook.processing_job_name.side_effect = SageMakerModelMonitorHook.processing_job_name
+        hook.execution_report_uri.return_value = self.report
+        return hook
+
+    def test_running_execution_is_linked_once_across_pokes(
+        self, linking_hook: mock.MagicMock, clock: FakeClock
+    ) -> None:
+        clock.now = WAKE
+        sensor, context = make_sensor(linking_hook), {**CONTEXT, "ti": mock.MagicMock()}
+        linking_hook.find_execution.return_value = summary("Pending")
+        assert sensor.poke(context) is False
+        assert linked_jobs(context) == []
+        linking_hook.find_execution.return_value = summary("InProgress", ProcessingJobArn=self.arn)
+        assert sensor.poke(context) is False
+        assert linked_reports(context) == []
+        linking_hook.find_execution.return_value = summary("Completed", ProcessingJobArn=self.arn)
+        assert sensor.poke(context)
+        assert linked_jobs(context) == [self.job]
+        assert [type(link) for link in sensor.operator_extra_links] == [
+            SageMakerProcessingJobLink,
+            SageMakerMonitoringReportLink,
+        ]
+
+    @pytest.mark.parametrize("status", ["Completed", "CompletedWithViolations"])
+    def test_ended_execution_links_its_report_prefix(
+        self, linking_hook: mock.MagicMock, clock: FakeClock, status: str
+    ) -> None:
+        clock.now = WAKE
+        context = {**CONTEXT, "ti": mock.MagicMock()}
+        linking_hook.find_execution.return_value = summary(status, ProcessingJobArn=self.arn)
+        make_sensor(linking_hook).poke(context)
+        (report,) = linked_reports(context)
+        assert (report["bucket"], report["prefix"]) == (
+            "mm-bucket",
+            "reports%2Fep%2Fchurn-dq%2F2024%2F05%2F01%2F13%2F",
+        )
+        linking_hook.execution_report_uri.assert_called_once()
+
+    def test_failed_execution_is_linked_before_the_task_fails(
+        self, linking_hook: mock.MagicMock, clock: FakeClock
+    ) -> None:
+        clock.now = WAKE
+        context = {**CONTEXT, "ti": mock.MagicMock()}
+        linking_hook.find_execution.return_value = summary("Failed", ProcessingJobArn=self.arn)
+        with pytest.raises(AirflowFailException):
+            make_sensor(linking_hook).poke(context)
+        assert linked_jobs(context) == [self.job]
+        assert linked_reports(context) == []  # a failed execution wrote no report
+
+    def test_deferred_sensor_links_the_job_of_the_event(self, linking_hook: mock.MagicMock) -> None:
+        context: dict[str, Any] = {"ti": mock.MagicMock()}
+        event = {"status": "success", "execution": safe("Completed", ProcessingJobArn=self.arn)}
+        make_sensor(linking_hook, deferrable=True).execute_complete(context, event)
+        assert linked_jobs(context) == [self.job]
+        assert [report["bucket"] for report in linked_reports(context)] == ["mm-bucket"]
+
+
 @pytest.fixture
 def local_schedule(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSchedule]:
     with running_local_schedule(monkeypatch) as running:
@@ -504,8 +495,8 @@ class TestAgainstLocalService:
         assert sensor.poke(CONTEXT) is False
         local_schedule.run_slot()
         xcom = sensor.poke(CONTEXT).xcom_value
-        assert xcom["MonitoringExecutionStatus"] == "Completed"
-        assert xcom["ScheduledTime"] == "2024-05-01T13:00:00+00:00"
+        assert xcom["monitoring_execution_status"] == "Completed"
+        assert xcom["scheduled_time"] == "2024-05-01T13:00:00+00:00"
         assert json.loads(json.dumps(xcom)) == xcom
 
     def test_violations_fail_with_the_exit_message(
@@ -546,14 +537,27 @@ class TestAgainstLocalService:
             local_schedule.run_slot()
 
         monkeypatch.setattr(time, "sleep", sleep)
-        assert sensor.execute(CONTEXT)["MonitoringExecutionStatus"] == "Completed"
+        assert sensor.execute(CONTEXT)["monitoring_execution_status"] == "Completed"
         assert clock.sleeps == [31 * 60]
         start = SLOT - timedelta(minutes=30)
         assert calls == [
             (start, "DescribeMonitoringSchedule"),
             (start, "DescribeDataQualityJobDefinition"),
             (WAKE, "ListMonitoringExecutions"),
+            (WAKE, "DescribeProcessingJob"),  # once, at the end: where the report is, for its link
         ]
+
+    def test_links_follow_the_local_endpoint(self, local_schedule: LocalSchedule, clock: FakeClock) -> None:
+        """Against mm-local: no console link of the job; the report link is the service's URL of the file."""
+        clock.now = WAKE
+        local_schedule.run_slot()
+        context = {**CONTEXT, "ti": mock.MagicMock()}
+        xcom = self.sensor_with_hook(local_schedule).poke(context).xcom_value
+        assert linked_jobs(context) == []
+        (report,) = linked_reports(context)
+        report_uri = local_schedule.hook.execution_report_uri(xcom)
+        expected = f"{local_schedule.service.endpoint_url}/{report_uri[len('s3://') :]}/statistics.json?"
+        assert report["url"].startswith(expected)
 
     def test_deferred_round_trip(
         self, local_schedule: LocalSchedule, monkeypatch: pytest.MonkeyPatch
@@ -571,7 +575,7 @@ class TestAgainstLocalService:
 
         event = asyncio.run(first_event())
         assert event["status"] == "success"
-        assert sensor.execute_complete(CONTEXT, event)["MonitoringExecutionStatus"] == "Completed"
+        assert sensor.execute_complete(CONTEXT, event)["monitoring_execution_status"] == "Completed"
 
 
 class TestStopConditions:
@@ -725,7 +729,7 @@ class TestStopConditions:
         assert sensor.poke(CONTEXT) is False
         clock.now = SLOT - timedelta(hours=3) + timedelta(minutes=1)
         hook.find_execution.return_value = summary("Completed")
-        assert sensor.poke(CONTEXT).xcom_value == safe("Completed")
+        assert sensor.poke(CONTEXT).xcom_value == xcom("Completed")
 
     def test_transient_errors_are_retried_at_the_next_poke(
         self, hook: mock.MagicMock, clock: FakeClock
@@ -739,7 +743,7 @@ class TestStopConditions:
         sensor = make_sensor(hook)
         clock.now = WAKE
         assert [sensor.poke(CONTEXT) for _ in range(2)] == [False, False]
-        assert sensor.poke(CONTEXT).xcom_value == safe("Completed")
+        assert sensor.poke(CONTEXT).xcom_value == xcom("Completed")
 
     def test_other_errors_end_the_wait(self, hook: mock.MagicMock, clock: FakeClock) -> None:
         hook.find_execution.side_effect = ClientError({"Error": {"Code": "AccessDeniedException"}}, "List")
@@ -806,7 +810,7 @@ class TestStopConditionsAgainstLocalService:
         else:
             local_schedule.run_slot()
             result = sensor.execute(self.EARLIER)
-        assert (result["ScheduledTime"], result["MonitoringExecutionStatus"]) == (
+        assert (result["scheduled_time"], result["monitoring_execution_status"]) == (
             "2024-05-01T13:00:00+00:00",
             "Completed",
         )
@@ -873,4 +877,4 @@ class TestStopConditionsAgainstLocalService:
         )
         clock.now = WAKE
         assert [sensor.poke(CONTEXT) for _ in range(3)] == [False, False, False]
-        assert sensor.poke(CONTEXT).xcom_value["MonitoringExecutionStatus"] == "Completed"
+        assert sensor.poke(CONTEXT).xcom_value["monitoring_execution_status"] == "Completed"

@@ -88,7 +88,7 @@ def test_pokes_follow_a_real_schedule_from_pending_to_scheduled_to_stopped(
         monkeypatch.setenv("AIRFLOW_CONN_MM_SENSOR", service.airflow_connection_uri())
         service.set_clock(T0)
         endpoint(service.client("sagemaker"), "ep")
-        hook = SageMakerModelMonitorHook(aws_conn_id="mm_sensor", schedule_poll_interval=0.2)
+        hook = SageMakerModelMonitorHook(aws_conn_id="mm_sensor", check_interval=0.2)
         scheduled, stopped = (
             SageMakerMonitoringScheduleSensor(
                 task_id=status.lower(),

@@ -11,6 +11,7 @@ from typing import Any
 
 import pendulum
 import pytest
+from airflow.exceptions import AirflowProviderDeprecationWarning
 from botocore.exceptions import ClientError
 
 from airflow_mm_provider.hooks.model_monitor import SageMakerModelMonitorHook
@@ -89,7 +90,7 @@ def make_trigger(**overrides: Any) -> SageMakerMonitoringExecutionTrigger:
         "scheduled_before": SLOT + timedelta(hours=1),
         "wake_at": WAKE,
         "deadline": SLOT + timedelta(hours=2),
-        "poll_interval": 60,
+        "waiter_delay": 60,
         "aws_conn_id": "mm",
         "region_name": "us-east-1",
     }
@@ -109,7 +110,7 @@ class TestSerialize:
         assert path == CLASS_PATH
         assert kwargs == {
             "monitoring_schedule_name": "churn-dq",
-            "poll_interval": 60,
+            "waiter_delay": 60,
             "aws_conn_id": "mm",
             "scheduled_after": "2024-05-01T13:00:00+00:00",
             "scheduled_before": "2024-05-01T14:00:00+00:00",
@@ -128,7 +129,7 @@ class TestSerialize:
         trigger = SageMakerMonitoringExecutionTrigger(monitoring_schedule_name="s", aws_conn_id=None)
         assert trigger.serialize()[1] == {
             "monitoring_schedule_name": "s",
-            "poll_interval": 60.0,
+            "waiter_delay": 60.0,
             "aws_conn_id": None,
         }
 
@@ -154,9 +155,23 @@ class TestSerialize:
         with pytest.raises(error, match="wake_at"):
             make_trigger(wake_at=value)
 
-    def test_poll_interval_must_be_positive(self) -> None:
-        with pytest.raises(ValueError, match="poll_interval"):
-            make_trigger(poll_interval=0)
+    def test_waiter_delay_must_be_positive(self) -> None:
+        with pytest.raises(ValueError, match="^waiter_delay: must be a positive"):
+            make_trigger(waiter_delay=0)
+
+    def test_a_trigger_serialized_with_the_old_name_still_loads(self) -> None:
+        """A trigger deferred by release 0.1 carries ``poll_interval``; it loads with a warning."""
+        path, kwargs = make_trigger().serialize()
+        old = {**{k: v for k, v in kwargs.items() if k != "waiter_delay"}, "poll_interval": 30}
+        with pytest.warns(
+            AirflowProviderDeprecationWarning, match="poll_interval is deprecated.*use waiter_delay"
+        ):
+            rebuilt = SageMakerMonitoringExecutionTrigger(**old)
+        assert rebuilt.waiter_delay == 30 and rebuilt.serialize()[1]["waiter_delay"] == 30
+        with pytest.raises(ValueError, match="^waiter_delay, poll_interval: pass only waiter_delay"):
+            SageMakerMonitoringExecutionTrigger(**kwargs, poll_interval=30)
+        with pytest.raises(TypeError, match="unexpected keyword arguments"):
+            SageMakerMonitoringExecutionTrigger(**kwargs, interval=30)
 
 
 class TestRun:
@@ -258,7 +273,7 @@ class TestRun:
     async def test_stopped_after_the_slot_waits_out_the_start_delay(self, clock: FakeClock) -> None:
         stopped = {"MonitoringScheduleStatus": "Stopped", "LastModifiedTime": SLOT + timedelta(minutes=2)}
         hook = FakeHook(clock, [None], schedule=stopped)
-        [event] = await run(make_trigger(poll_interval=600), hook)
+        [event] = await run(make_trigger(waiter_delay=600), hook)
         assert event["status"] == "unreachable"
         assert [when for when, _ in hook.calls] == [
             WAKE,
@@ -307,7 +322,7 @@ def local_schedule(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSchedule]:
 @pytest.mark.integration
 class TestAgainstLocalService:
     async def test_polls_until_the_slot_has_run(self, local_schedule: LocalSchedule) -> None:
-        trigger = make_trigger(wake_at=None, deadline=None, poll_interval=0.05, aws_conn_id=LOCAL_CONN_ID)
+        trigger = make_trigger(wake_at=None, deadline=None, waiter_delay=0.05, aws_conn_id=LOCAL_CONN_ID)
         events = trigger.run()
         first = asyncio.ensure_future(events.__anext__())
         await asyncio.sleep(0.3)
@@ -331,7 +346,7 @@ class TestAgainstLocalService:
         trigger = make_trigger(
             wake_at=None,
             deadline=None,
-            poll_interval=0.01,
+            waiter_delay=0.01,
             aws_conn_id=LOCAL_CONN_ID,
             botocore_config={"retries": {"mode": "standard", "total_max_attempts": 1}},
         )
@@ -341,14 +356,14 @@ class TestAgainstLocalService:
 
     async def test_stopped_schedule_ends_the_wait(self, local_schedule: LocalSchedule) -> None:
         await asyncio.to_thread(local_schedule.hook.stop_schedule, "churn-dq")
-        trigger = make_trigger(wake_at=None, deadline=None, poll_interval=0.01, aws_conn_id=LOCAL_CONN_ID)
+        trigger = make_trigger(wake_at=None, deadline=None, waiter_delay=0.01, aws_conn_id=LOCAL_CONN_ID)
         [event] = [event.payload async for event in trigger.run()]
         assert event["status"] == "unreachable"
         assert "churn-dq is Stopped" in event["message"] and "2024-05-01T13:00:00+00:00" in event["message"]
 
     async def test_deleted_schedule_ends_the_wait(self, local_schedule: LocalSchedule) -> None:
         await asyncio.to_thread(local_schedule.hook.delete_schedule, "churn-dq")
-        trigger = make_trigger(wake_at=None, deadline=None, poll_interval=0.01, aws_conn_id=LOCAL_CONN_ID)
+        trigger = make_trigger(wake_at=None, deadline=None, waiter_delay=0.01, aws_conn_id=LOCAL_CONN_ID)
         [event] = [event.payload async for event in trigger.run()]
         assert event["status"] == "unreachable"
         assert "churn-dq does not exist" in event["message"]

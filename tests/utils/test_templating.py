@@ -6,7 +6,7 @@ import pytest
 from airflow.providers.common.compat.sdk import DAG
 
 from airflow_mm_provider.monitoring.inputs import DatasetFormat
-from airflow_mm_provider.operators.templating import is_literal, rendered_object
+from airflow_mm_provider.utils.templating import is_literal, rendered_object
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Airflow-side helpers shared by operators, sensors, triggers and the hook: templating, waiting, outcomes."""
