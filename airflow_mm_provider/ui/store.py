@@ -22,7 +22,8 @@ DEFAULT_LIMIT = 48
 MAX_LIMIT = 500
 """The most executions a history shows."""
 LATEST_READ = 8
-"""Records read per recording task to find a monitor's newest execution for the list of monitors."""
+"""Records read per recording task, besides all of its newest DAG run's, to find each monitor's newest
+execution for the list of monitors."""
 READ_FACTOR = 2
 """A history of ``n`` executions reads each recording task's ``2 n`` newest records and keeps the ``n``
 executions scheduled last, so executions recorded out of order (a mapped or re-run task) still count."""
@@ -62,20 +63,21 @@ def recording_tasks(session: Any, dag_ids: Collection[str] | None) -> list[tuple
     return [(row.dag_id, row.task_id) for row in session.execute(query)]
 
 
-def records(session: Any, dag_id: str, task_id: str, limit: int) -> list[Recorded]:
+def records(session: Any, dag_id: str, task_id: str, limit: int, run_id: str | None = None) -> list[Recorded]:
     """The newest ``limit`` metrics records of one task, newest first.
 
     :param session: a SQLAlchemy session on the metadata database.
     :param dag_id: the recording task's DAG.
     :param task_id: the recording task.
     :param limit: at most this many records.
+    :param run_id: only those of this DAG run; any run by default.
     """
-    query = (
-        select(_XCom.dag_id, _XCom.run_id, _XCom.task_id, _XCom.timestamp, _XCom.value)
-        .where(_XCom.key == METRICS_XCOM_KEY, _XCom.dag_id == dag_id, _XCom.task_id == task_id)
-        .order_by(_XCom.timestamp.desc())
-        .limit(limit)
+    query = select(_XCom.dag_id, _XCom.run_id, _XCom.task_id, _XCom.timestamp, _XCom.value).where(
+        _XCom.key == METRICS_XCOM_KEY, _XCom.dag_id == dag_id, _XCom.task_id == task_id
     )
+    if run_id is not None:
+        query = query.where(_XCom.run_id == run_id)
+    query = query.order_by(_XCom.timestamp.desc()).limit(limit)
     return [
         Recorded(row.dag_id, row.run_id, row.task_id, _iso(row.timestamp), _decoded(row.value))
         for row in session.execute(query)
@@ -88,11 +90,12 @@ def monitor_list(session: Any, dag_ids: Collection[str] | None) -> dict[str, Any
     :param session: a SQLAlchemy session on the metadata database.
     :param dag_ids: the DAGs the user may read; ``None`` for all.
     """
-    latest = [
-        row
-        for dag_id, task_id in recording_tasks(session, dag_ids)
-        for row in records(session, dag_id, task_id, LATEST_READ)
-    ]
+    latest: list[Recorded] = []
+    for dag_id, task_id in recording_tasks(session, dag_ids):
+        newest = records(session, dag_id, task_id, LATEST_READ)
+        latest += newest
+        if newest:  # a mapped task records several monitors per run, in any order
+            latest += records(session, dag_id, task_id, MAX_LIMIT, run_id=newest[0].run_id)
     return {"monitors": monitors(latest)}
 
 

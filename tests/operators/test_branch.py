@@ -42,6 +42,7 @@ from airflow_mm_provider.operators.branch import (
     SageMakerMonitoringViolationBranchOperator,
     asset_uri,
 )
+from tests.support.dags import register_dag
 from tests.support.executions import execution_files
 from tests.support.recorded import forget_recorded_metrics
 
@@ -516,24 +517,6 @@ def test_is_a_branch_operator_with_templated_fields():
 # ---- real branching: a DAG run on this Airflow version -----------------------------------------------------
 
 
-def _register(dag: Any) -> None:
-    """Write the DAG (with its outlets and asset aliases) to the metadata database, as the parser would."""
-    try:
-        from airflow.dag_processing.bundles.manager import DagBundlesManager
-        from airflow.dag_processing.collection import update_dag_parsing_results_in_db
-        from airflow.serialization.serialized_objects import LazyDeserializedDAG
-    except ImportError:  # Airflow 2
-        dag.sync_to_db()
-        return
-    from airflow.utils.session import create_session
-
-    DagBundlesManager().sync_bundles_to_db()
-    with create_session() as session:
-        update_dag_parsing_results_in_db(
-            "dags-folder", None, [LazyDeserializedDAG.from_dag(dag)], {}, None, set(), session
-        )
-
-
 def _asset_events() -> list[tuple[str, dict[str, Any]]]:
     from airflow.utils.session import create_session
 
@@ -582,7 +565,7 @@ def test_dag_run_follows_the_chosen_branch_and_skips_the_others(
         wait = PythonOperator(task_id="wait", python_callable=lambda: execution_xcom(summary(status)))
         decide = branch(execution="{{ ti.xcom_pull('wait') }}", emit_asset=True, asset_events=asset_events)
         wait >> decide >> [EmptyOperator(task_id=task_id) for task_id in ("ok", "retrain", "page")]
-    _register(dag)
+    register_dag(dag)
     before = len(_asset_events())
     run = dag.test()
     states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in run.get_task_instances()}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_0_PLUS
 
-from airflow_mm_provider.monitoring.metrics import METRICS_XCOM_KEY, ExecutionMetrics, MetricRecord
+from airflow_mm_provider.monitoring.metrics import ExecutionMetrics, MetricRecord
 
 pytestmark = pytest.mark.skipif(AIRFLOW_V_3_0_PLUS, reason="the Flask AppBuilder view is the Airflow 2 view")
 
@@ -26,24 +26,6 @@ def _document(hour: int) -> dict[str, Any]:
     return ExecutionMetrics.create(execution, "ModelQuality", metrics=[record]).to_json()
 
 
-def _record(documents: list[dict[str, Any]]) -> None:
-    """Push each document as the violation branch does, from a mapped task of one ``dag.test()`` run."""
-    from datetime import datetime, timezone
-
-    from airflow.providers.common.compat.sdk import DAG
-    from airflow.providers.common.compat.standard.operators import PythonOperator
-
-    def record(document: dict[str, Any], ti: Any = None) -> None:
-        ti.xcom_push(key=METRICS_XCOM_KEY, value=document)
-
-    with DAG("mm_recorded", schedule=None, start_date=datetime(2024, 1, 1, tzinfo=timezone.utc)) as dag:
-        PythonOperator.partial(task_id="branch", python_callable=record).expand(
-            op_args=[[d] for d in documents]
-        )
-    dag.sync_to_db()
-    dag.test()
-
-
 @pytest.fixture(scope="module")
 def client(airflow_db: None) -> Iterator[Any]:
     """A test client of the webserver with the plugin's view and anonymous users as admins."""
@@ -51,10 +33,10 @@ def client(airflow_db: None) -> Iterator[Any]:
     from airflow.www.app import create_app
 
     from airflow_mm_provider.ui.plugin import ModelMonitorPlugin
-    from tests.support.recorded import forget_recorded_metrics
+    from tests.support.recorded import forget_recorded_metrics, record_metrics
 
     forget_recorded_metrics()  # the session's database: other tests' DAG runs record metrics too
-    _record([_document(hour) for hour in range(HOURS)])
+    record_metrics("mm_recorded", [_document(hour) for hour in range(HOURS)])
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(plugins_manager, "plugins", [ModelMonitorPlugin()])
         for name in ("flask_appbuilder_views", "flask_appbuilder_menu_links", "flask_blueprints"):
