@@ -27,13 +27,15 @@ AIRFLOW_PINS = {
 }
 LOWEST = "lowest"
 """Prefix of the environments of ``test --lowest``: every direct dependency at its floor, on one Airflow
-line (``lowest`` on the 2.11 line, floor 2.11.0; ``lowest-3`` on the Airflow 3 line, floor 3.1.0)."""
+line (``lowest`` on the 2.11 line, floor 2.11.0; ``lowest-3`` on the Airflow 3 line, floor 3.1.3)."""
 LOWEST_AIRFLOW = {"2.11": (), "3": ("apache-airflow>=3.1",)}
-"""Requirements that move the lowest resolution onto an Airflow line (2.11 is the package's own floor)."""
-LOWEST_CONSTRAINTS = ("cryptography<51", "structlog<25.5")
+"""Requirements that move the lowest resolution onto an Airflow line (2.11 is the package's own floor; on
+the 3 line, ``pyproject.toml`` excludes the releases below 3.1.3)."""
+LOWEST_CONSTRAINTS = ("cryptography<51", "pyjwt<2.11")
 """Constraints on indirect dependencies for the lowest environments, kept out of the requirements so that the
 lowest-direct resolution does not pick their oldest versions: cryptography as in the 2.11 pin above, and
-structlog because Airflow 3.1.0 imports ``structlog.dev.Styles``, which structlog 25.5 renamed."""
+PyJWT because Airflow 3.1.3 signs its API tokens with an empty list as issuer when none is configured, which
+PyJWT 2.11 refuses (later Airflow releases leave the issuer out)."""
 
 
 def venv_dir(airflow: str) -> Path:
@@ -139,6 +141,16 @@ def run_tests(airflow: str, pytest_args: list[str]) -> int:
         ).returncode
 
 
+def demo_command(python: Path, *options: str) -> list[str]:
+    """The command that runs ``example_dags/demo.py`` with ``python`` and the demo's ``options``."""
+    return [str(python), str(ROOT / "example_dags" / "demo.py"), *options]
+
+
+def demo_environment(home: str) -> dict[str, str]:
+    """Environment of the demo in the Airflow home ``home``: a real (not unit-test) Airflow configuration."""
+    return {**airflow_environment(home), "AIRFLOW__CORE__UNIT_TEST_MODE": "False"}
+
+
 def run_demo(airflow: str, keep: bool = False) -> int:
     """Run the example DAGs end to end against the local Model Monitor service (``example_dags/demo.py``).
 
@@ -146,14 +158,11 @@ def run_demo(airflow: str, keep: bool = False) -> int:
     :param keep: keep the Airflow home and leave mm-local running with its state there, to look around after.
     """
     python = ensure_env(airflow)
-    demo = [str(python), str(ROOT / "example_dags" / "demo.py"), *(["--keep"] if keep else [])]
     if keep:
         home = tempfile.mkdtemp(prefix="mm-demo-")
-        env = {**airflow_environment(home), "AIRFLOW__CORE__UNIT_TEST_MODE": "False"}
-        return subprocess.run(demo, cwd=ROOT, env=env).returncode
+        return subprocess.run(demo_command(python, "--keep"), cwd=ROOT, env=demo_environment(home)).returncode
     with tempfile.TemporaryDirectory(prefix="mm-airflow-home-") as home:
-        env = {**airflow_environment(home), "AIRFLOW__CORE__UNIT_TEST_MODE": "False"}
-        return subprocess.run(demo, cwd=ROOT, env=env).returncode
+        return subprocess.run(demo_command(python), cwd=ROOT, env=demo_environment(home)).returncode
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,8 @@ def get_provider_info() -> dict[str, Any]:
             "airflow_mm_provider.operators.ground_truth",
             "airflow_mm_provider.operators.one_time",
             "airflow_mm_provider.operators.schedule",
+            "airflow_mm_provider.operators.self_hosted",
+            "airflow_mm_provider.operators.self_hosted_group",
         ),
         "sensors": _modules("airflow_mm_provider.sensors.execution", "airflow_mm_provider.sensors.schedule"),
         "triggers": _modules(

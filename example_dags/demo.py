@@ -7,12 +7,14 @@ happens in seconds, and prints which branch each run took and what the monitors 
 
 Timeline, relative to the current hour H (the sensors compare slots with the real clock, so every slot
 lies in the past): traffic for hours H-6 .. H-1; hourly monitoring runs for the slots H-5, H-4 (healthy),
-H-3 (drifted: violations, retraining), H-2 (the retrained model); batch-transform monitoring of the slot
-H-1; then an on-demand check of the drifted hour.
+H-3 (drifted: violations, retraining), H-2 (the retrained model), each of the first three followed by the
+self-hosted DAG on the same slot (the same checks on the Airflow worker, no Model Monitor call);
+batch-transform monitoring of the slot H-1; then an on-demand check of the drifted hour.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shlex
@@ -54,6 +56,7 @@ CONNECTION_ID = "mm_local"
 SETTINGS = ExampleSettings(aws_conn_id=CONNECTION_ID, poke_interval=1.0, check_interval=1)
 HOURLY_DAG, RETRAINING_DAG = "mm_hourly_monitoring", "mm_retraining"
 BATCH_DAG, ON_DEMAND_DAG = "mm_batch_transform_monitoring", "mm_on_demand_check"
+SELF_HOSTED_DAG = "mm_self_hosted_monitoring"
 
 
 class LocalService:
@@ -147,6 +150,9 @@ class Airflow:
         self.env = {
             **os.environ,
             "AIRFLOW__CORE__DAGS_FOLDER": str(HERE),
+            # The DAGs import mm_examples from their folder, which the DAG processor puts on sys.path;
+            # Airflow 3.1's `dags reserialize` and `dags test` do not.
+            "PYTHONPATH": os.pathsep.join(filter(None, (str(HERE), os.environ.get("PYTHONPATH")))),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             # `dags test` resumes deferred tasks in-process: no worker exit to wait out before a first look
@@ -198,14 +204,15 @@ class Airflow:
             args += ["--conf", json.dumps(conf)]
         self.run(*args, name=name, driver=driver)
 
+    def database(self) -> Path:
+        """The metadata database (SQLite)."""
+        return next(path for name in ("airflow.db", "unittests.db") if (path := self.home / name).exists())
+
     def task_states(self) -> dict[tuple[str, str], tuple[dict[str, str], str]]:
         """(dag id, logical date ``YYYY-MM-DD HH``) -> (task id -> state, data interval ``HH:MM-HH:MM``),
         from the metadata database."""
-        database = next(
-            path for name in ("airflow.db", "unittests.db") if (path := self.home / name).exists()
-        )
         runs: dict[tuple[str, str], tuple[dict[str, str], str]] = {}
-        with sqlite3.connect(database) as db:
+        with sqlite3.connect(self.database()) as db:
             columns = {row[1] for row in db.execute("pragma table_info(dag_run)")}
             logical = "logical_date" if "logical_date" in columns else "execution_date"
             query = (
@@ -218,6 +225,12 @@ class Airflow:
                 )
                 runs.setdefault((dag_id, str(date)[:13]), ({}, interval))[0][task_id] = state
         return runs
+
+    def returned(self, dag_id: str, task_suffix: str) -> list[Any]:
+        """What the tasks of ``dag_id`` whose id ends with ``task_suffix`` returned (XCom), in every run."""
+        query = "select value from xcom where dag_id = ? and task_id like ? and key = 'return_value'"
+        with sqlite3.connect(self.database()) as db:
+            return [json.loads(value) for (value,) in db.execute(query, (dag_id, f"%{task_suffix}"))]
 
 
 def run_slots_when_ready(service: LocalService, schedules: list[str], until: datetime | None):
@@ -254,9 +267,42 @@ def executions(service: LocalService, schedule: str) -> list[dict[str, Any]]:
     return found
 
 
+def self_hosted_analyses(airflow: Airflow) -> dict[str, list[dict[str, Any]]]:
+    """Self-hosted monitor -> its analyses, oldest first, from what the self-hosted DAG's analysis tasks
+    returned; each shaped like an execution of :func:`executions` (with ``report`` when it wrote reports)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for summary in airflow.returned(SELF_HOSTED_DAG, "_analysis"):
+        status = summary["monitoring_execution_status"]
+        found.setdefault(summary["monitoring_schedule_name"], []).append(
+            {
+                "ScheduledTime": datetime.fromisoformat(summary["scheduled_time"]),
+                "MonitoringType": summary["monitoring_type"],
+                "MonitoringExecutionStatus": status,
+                "FailureReason": summary.get("failure_reason") or "",
+                **({"report": summary["report_uri"]} if status.startswith("Completed") else {}),
+            }
+        )
+    return {name: sorted(found[name], key=lambda e: e["ScheduledTime"]) for name in sorted(found)}
+
+
+def violations_of(service: LocalService, execution: dict[str, Any]) -> list[dict[str, Any]]:
+    """The violations an execution's report lists (none when it has no report)."""
+    report = execution.get("report")
+    if not report:
+        return []
+    return (read_json(service, f"{report}/constraint_violations.json") or {}).get("violations", [])
+
+
+def check_name(violation: dict[str, Any]) -> str:
+    """A violation's check: ``<check type> <metric or feature>[ [facet=value]]``."""
+    subject = violation.get("metric_name") or violation.get("feature_name")
+    facet = f" [{violation['facet']}={violation['facet_value']}]" if violation.get("facet") else ""
+    return f"{violation['constraint_check_type']} {subject}{facet}"
+
+
 def describe_execution(service: LocalService, execution: dict[str, Any], kind: str) -> list[str]:
     """Report lines of one execution: status, headline numbers, violations and where the reports are."""
-    slot = execution["ScheduledTime"].strftime("%H:%M")
+    slot = execution["ScheduledTime"].astimezone(timezone.utc).strftime("%H:%M")
     lines = [f"  slot {slot}  {execution['MonitoringExecutionStatus']}"]
     report = execution.get("report")
     if not report:
@@ -268,13 +314,9 @@ def describe_execution(service: LocalService, execution: dict[str, Any], kind: s
             f"{name} {metrics[name]['value']:.3f}" for name in ("accuracy", "f1") if name in metrics
         )
         lines[0] += f"   {shown}"
-    violations = (read_json(service, f"{report}/constraint_violations.json") or {}).get("violations", [])
+    violations = violations_of(service, execution)
     for violation in violations[:4]:
-        subject = violation.get("metric_name") or violation.get("feature_name")
-        facet = f" [{violation['facet']}={violation['facet_value']}]" if violation.get("facet") else ""
-        lines.append(
-            f"    - {violation['constraint_check_type']} {subject}{facet}: {violation['description']}"
-        )
+        lines.append(f"    - {check_name(violation)}: {violation['description']}")
     if len(violations) > 4:
         lines.append(f"    - ... and {len(violations) - 4} more")
     lines.append(f"    reports: {report}/")
@@ -288,7 +330,8 @@ def branch_taken(states: dict[str, str], candidates: list[str]) -> str:
 
 
 class DemoRun(NamedTuple):
-    """One DAG run of the demo: its DAG, logical date, the slot it awaits, its story and its schedules."""
+    """One DAG run of the demo: its DAG, logical date, the slot it awaits, its story and its monitors (the
+    schedules whose executions it awaits, or the self-hosted monitors it analyses the slot for)."""
 
     dag_id: str
     logical: datetime
@@ -302,6 +345,16 @@ BRANCHES = {
     BATCH_DAG: ["done", "needs_attention"],
     RETRAINING_DAG: ["promote"],
     ON_DEMAND_DAG: ["model_quality_check", "model_bias_check", "judge"],
+    SELF_HOSTED_DAG: [
+        *(
+            f"{prefix}_{outcome}"
+            for prefix in ("data_quality", "model_quality", "model_bias")
+            for outcome in ("ok", "violations", "failed")
+        ),
+        "done",
+        "violations_found",
+        "alert",
+    ],
 }
 """Per DAG, the tasks whose success shows the branch a run took."""
 MONITORED = {
@@ -310,23 +363,88 @@ MONITORED = {
     f"{SETTINGS.endpoint_name}-batch-model-quality": "ModelQuality",
 }
 """The demo's schedules and their monitoring types."""
+SELF_HOSTED = {
+    kind: SETTINGS.schedule_name(f"self-hosted-{kind}")
+    for kind in ("data-quality", "model-quality", "model-bias")
+}
+"""The self-hosted DAG's monitors (no schedule: its workers analyse each slot), by kind."""
+COMPARED = {SETTINGS.schedule_name(kind): SELF_HOSTED[kind] for kind in ("model-quality", "model-bias")}
+"""Model Monitor's schedule -> the self-hosted monitor running the same checks on the same traffic."""
 
 
-def slot_statuses(service: LocalService, schedules: dict[str, str]) -> dict[tuple[str, datetime], str]:
-    """(schedule, scheduled time) -> ``<monitor type> <status>`` of every execution of the named schedules."""
+def slot_statuses(found: dict[str, list[dict[str, Any]]]) -> dict[tuple[str, datetime], str]:
+    """(monitor, scheduled time) -> ``<monitor type> <status>`` of every execution in ``found`` (monitor ->
+    its executions)."""
     return {
-        (schedule, execution["ScheduledTime"].astimezone(timezone.utc)): (
-            f"{kind} {execution['MonitoringExecutionStatus']}"
+        (monitor, execution["ScheduledTime"].astimezone(timezone.utc)): (
+            f"{execution['MonitoringType']} {execution['MonitoringExecutionStatus']}"
         )
-        for schedule, kind in schedules.items()
-        for execution in executions(service, schedule)
+        for monitor, listed in found.items()
+        for execution in listed
     }
 
 
-def report(service: LocalService, airflow: Airflow, runs: list[DemoRun]) -> str:
-    """The demo's summary: each DAG run's data interval, branch and why; then each schedule's executions."""
+def report_documents(service: LocalService, prefix: str) -> dict[str, Any]:
+    """File name -> parsed JSON of every report file under ``prefix``."""
+    bucket, key = prefix[len("s3://") :].split("/", 1)
+    listed = service.s3.list_objects_v2(Bucket=bucket, Prefix=f"{key.rstrip('/')}/").get("Contents", [])
+    return {
+        item["Key"].rsplit("/", 1)[-1]: read_json(service, f"s3://{bucket}/{item['Key']}") for item in listed
+    }
+
+
+def agreement(service: LocalService, found: dict[str, list[dict[str, Any]]], slot: datetime) -> str:
+    """One line: whether the self-hosted analyses of ``slot`` found what Model Monitor's executions of that
+    slot found (status, violated checks, report files), per pair of :data:`COMPARED`, or what differs."""
+    same, differences = [], []
+    for schedule, monitor in COMPARED.items():
+        executed, analysed = (
+            next((e for e in found.get(name, []) if e["ScheduledTime"] == slot), None)
+            for name in (schedule, monitor)
+        )
+        if executed is None or analysed is None:
+            differences.append(f"{schedule} or {monitor}: no execution at {slot:%H:%M}")
+            continue
+        pair = (executed, analysed)
+        kind = executed["MonitoringType"]
+        checks = [{check_name(violation) for violation in violations_of(service, e)} for e in pair]
+        documents = [report_documents(service, e["report"]) if e.get("report") else {} for e in pair]
+        if executed["MonitoringExecutionStatus"] != analysed["MonitoringExecutionStatus"]:
+            differences.append(
+                f"{kind} status: Model Monitor {executed['MonitoringExecutionStatus']}, "
+                f"self-hosted {analysed['MonitoringExecutionStatus']}"
+            )
+        if checks[0] != checks[1]:
+            differences.append(
+                f"{kind} checks only Model Monitor violated: {sorted(checks[0] - checks[1]) or 'none'}; "
+                f"only self-hosted: {sorted(checks[1] - checks[0]) or 'none'}"
+            )
+        unequal = sorted(
+            name
+            for name in documents[0].keys() | documents[1].keys()
+            if documents[0].get(name) != documents[1].get(name)
+        )
+        if unequal:
+            differences.append(f"{kind} report files that differ or one side lacks: {', '.join(unequal)}")
+        same.append(f"{kind} {len(checks[0])} violated checks ({', '.join(sorted(documents[0]))})")
+    if differences:
+        return f"  they differ: {'; '.join(differences)}"
+    return (
+        f"  they agree: {'; '.join(same)}; the same status, violated checks and report files (equal as JSON)"
+    )
+
+
+def monitor_executions(service: LocalService, airflow: Airflow) -> dict[str, list[dict[str, Any]]]:
+    """Monitor -> its executions, oldest first: those of :data:`MONITORED` and every self-hosted monitor's."""
+    return {schedule: executions(service, schedule) for schedule in MONITORED} | self_hosted_analyses(airflow)
+
+
+def report(service: LocalService, airflow: Airflow, runs: list[DemoRun], drifted: datetime) -> str:
+    """The demo's summary: each DAG run's data interval, branch and why; whether the self-hosted path found
+    what Model Monitor found at the ``drifted`` slot; then each schedule's executions."""
     states = airflow.task_states()
-    statuses = slot_statuses(service, MONITORED)
+    monitored = monitor_executions(service, airflow)
+    statuses = slot_statuses(monitored)
     lines = [
         "",
         "=" * 100,
@@ -344,6 +462,11 @@ def report(service: LocalService, airflow: Airflow, runs: list[DemoRun]) -> str:
             why = f"slot {run.slot:%H:%M}: {', '.join(found) or 'no execution'}; {run.story}"
         lines.append(f"  {run.dag_id:30} {interval:13}  {branch_taken(tasks, BRANCHES[run.dag_id])}")
         lines.append(f"      {why}")
+    lines += [
+        "",
+        f"Self-hosted ({SELF_HOSTED_DAG}) vs Model Monitor at the drifted slot {drifted:%H:%M}:",
+        agreement(service, monitored, drifted),
+    ]
     schedules = dict(MONITORED)
     every = service.sagemaker.list_monitoring_executions(MaxResults=100)["MonitoringExecutionSummaries"]
     schedules.update(
@@ -358,6 +481,41 @@ def report(service: LocalService, airflow: Airflow, runs: list[DemoRun]) -> str:
         for execution in executions(service, schedule):
             lines += describe_execution(service, execution, kind)
     return "\n".join(lines)
+
+
+def demo_record(
+    service: LocalService, airflow: Airflow, runs: list[DemoRun], hours: list[Hour]
+) -> dict[str, Any]:
+    """What the demo ran, as JSON (times ISO-8601 UTC): each DAG run (DAG, logical date, the slot it awaited
+    and the monitors it awaited there: schedules, or the self-hosted DAG's monitors), every execution of those
+    monitors (a self-hosted monitor's: its analyses; scheduled time, monitoring type, status, the violations
+    its report lists), and the slots whose execution analyses drifted traffic."""
+    awaited = sorted({schedule for run in runs for schedule in run.schedules})
+    found = self_hosted_analyses(airflow)
+    return {
+        "runs": [
+            {
+                "dag_id": run.dag_id,
+                "logical_date": run.logical.isoformat(),
+                "slot": None if run.slot is None else run.slot.isoformat(),
+                "schedules": list(run.schedules),
+            }
+            for run in runs
+        ],
+        "executions": {
+            schedule: [
+                {
+                    "scheduled_time": execution["ScheduledTime"].astimezone(timezone.utc).isoformat(),
+                    "monitoring_type": execution["MonitoringType"],
+                    "status": execution["MonitoringExecutionStatus"],
+                    "violations": violations_of(service, execution),
+                }
+                for execution in (found[schedule] if schedule in found else executions(service, schedule))
+            ]
+            for schedule in awaited
+        },
+        "drifted_slots": [(hour.start + HOUR).isoformat() for hour in hours if hour.degradation is not None],
+    }
 
 
 def demo_hours(top: datetime) -> list[Hour]:
@@ -432,10 +590,11 @@ def keep_instructions(service: LocalService, airflow: Airflow) -> str:
     )
 
 
-def main(keep: bool = False) -> int:
+def main(keep: bool = False, record: Path | None = None) -> int:
     """Run the demo; print the report; with ``keep``, leave the service running and say how to look around.
 
     :param keep: keep mm-local running (state under ``$AIRFLOW_HOME/mm-local-state``) after the demo.
+    :param record: write what the demo ran there, as JSON (see :func:`demo_record`).
     """
     started = time.monotonic()
     top = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
@@ -460,6 +619,13 @@ def main(keep: bool = False) -> int:
             "traffic seeded drifted (30 % of scores flipped, group 0 scores cut): retrain",
             "fresh healthy traffic, judged against the retrained model's baselines",
         ]
+        monitors = tuple(SELF_HOSTED.values())
+        same_checks = "the same checks on the worker, baselines computed there, no Model Monitor call"
+        self_hosted_stories = [
+            same_checks,
+            same_checks,
+            f"{same_checks}; the drift bends predictions, not inputs: data quality stays clean",
+        ]
         for index, slot in enumerate([top - 5 * HOUR, top - 4 * HOUR, top - 3 * HOUR, top - 2 * HOUR]):
             logical = slot
             print(
@@ -474,6 +640,10 @@ def main(keep: bool = False) -> int:
                 driver=run_slots_when_ready(service, endpoint_schedules, slot + SLOT_DELAY),
             )
             runs.append(DemoRun(HOURLY_DAG, logical, slot, stories[index], tuple(endpoint_schedules)))
+            if index < 3:  # model v1's hours, healthy and drifted (the retraining promotes v2 next)
+                print(f"[demo] {SELF_HOSTED_DAG}: the same data interval, analysed on the worker", flush=True)
+                airflow.test_dag(SELF_HOSTED_DAG, logical, f"self-hosted-{index}")
+                runs.append(DemoRun(SELF_HOSTED_DAG, logical, slot, self_hosted_stories[index], monitors))
             if index == 2:
                 print(f"[demo] {RETRAINING_DAG}: triggered by the violations; running it", flush=True)
                 airflow.test_dag(
@@ -541,7 +711,9 @@ def main(keep: bool = False) -> int:
                 f"{hours[3].start:%H:%M}",
             )
         )
-        print(report(service, airflow, runs))
+        print(report(service, airflow, runs, hours[2].start + HOUR))
+        if record is not None:
+            record.write_text(json.dumps(demo_record(service, airflow, runs, hours), indent=1))
         print(f"\n[demo] done in {time.monotonic() - started:.0f} s")
         if keep:
             print(keep_instructions(service, airflow))
@@ -565,6 +737,11 @@ def seed_only(endpoint_url: str) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--seed":
-        sys.exit(seed_only(sys.argv[2]))
-    sys.exit(main(keep=sys.argv[1:] == ["--keep"]))
+    parser = argparse.ArgumentParser(description="The example DAGs end to end against mm-local.")
+    parser.add_argument("--keep", action="store_true", help="leave mm-local running, to look around after")
+    parser.add_argument("--record", type=Path, help="write what the demo ran to this file, as JSON")
+    parser.add_argument("--seed", metavar="ENDPOINT_URL", help="only seed the running mm-local at this URL")
+    arguments = parser.parse_args()
+    if arguments.seed:
+        sys.exit(seed_only(arguments.seed))
+    sys.exit(main(keep=arguments.keep, record=arguments.record))

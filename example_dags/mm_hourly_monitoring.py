@@ -15,10 +15,9 @@ Variable (``v1`` until the retraining DAG promotes a new one).
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timezone
 
-from airflow.providers.common.compat.sdk import DAG, TriggerRule, task
+from airflow.providers.common.compat.sdk import DAG, TriggerRule
 from mm_examples import (
     MODEL_VERSION,
     CronDataIntervalTimetable,
@@ -26,26 +25,14 @@ from mm_examples import (
     TriggerDagRunOperator,
     load_settings,
 )
+from mm_examples.branching import alert, violation_branch
 from mm_examples.monitors import HOURLY, MODEL_BIAS, MODEL_QUALITY, endpoint_monitors
 
-from airflow_mm_provider.operators.branch import SageMakerMonitoringViolationBranchOperator
 from airflow_mm_provider.sensors.execution import SageMakerMonitoringExecutionSensor
 
 settings = load_settings()
-log = logging.getLogger(__name__)
 MONITORS = {"model_quality": ("ModelQuality", MODEL_QUALITY), "model_bias": ("ModelBias", MODEL_BIAS)}
 """Task prefix -> (monitoring type, schedule suffix)."""
-
-
-@task(trigger_rule=TriggerRule.ONE_SUCCESS)
-def alert(**context: object) -> list[str]:
-    """Report failed executions (replace the log line with your pager or chat notifier)."""
-    ti = context["ti"]
-    messages = ti.xcom_pull(task_ids=[f"{prefix}_branch" for prefix in MONITORS], key="execution_failure")
-    failures = [message for message in messages if message]
-    for message in failures:
-        log.error("Monitoring execution failed: %s", message)
-    return failures
 
 
 with DAG(
@@ -65,7 +52,7 @@ with DAG(
         conf={"reason": "monitoring violations", "monitoring_run": "{{ run_id }}"},
         trigger_rule=TriggerRule.ONE_SUCCESS,
     )
-    failed = alert()
+    failed = alert(MONITORS)
     for prefix, (monitoring_type, kind) in MONITORS.items():
         wait = SageMakerMonitoringExecutionSensor(
             task_id=f"wait_{prefix}",
@@ -77,20 +64,8 @@ with DAG(
             timeout=2 * 3600,
             **settings.aws,
         )
-        ok, violations, failure = (
-            EmptyOperator(task_id=f"{prefix}_{outcome}") for outcome in ("ok", "violations", "failed")
+        # <prefix>_branch -> <prefix>_ok / _violations / _failed, then done / trigger_retraining / alert
+        branch = violation_branch(
+            settings, prefix, monitoring_type, wait.output, done=done, on_violations=retrain, on_failed=failed
         )
-        branch = SageMakerMonitoringViolationBranchOperator(
-            task_id=f"{prefix}_branch",
-            monitoring_type=monitoring_type,
-            execution=wait.output,
-            on_completed=ok.task_id,
-            on_violations=violations.task_id,
-            on_failed=failure.task_id,
-            emit_asset=True,
-            **settings.aws,
-        )
-        monitors[f"{prefix}_schedule"] >> wait >> branch >> [ok, violations, failure]
-        ok >> done
-        violations >> retrain
-        failure >> failed
+        monitors[f"{prefix}_schedule"] >> wait >> branch

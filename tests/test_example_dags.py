@@ -23,6 +23,7 @@ EXPECTED = {
     "mm_on_demand_check.py": "mm_on_demand_check",
     "mm_retraining.py": "mm_retraining",
     "mm_batch_transform_monitoring.py": "mm_batch_transform_monitoring",
+    "mm_self_hosted_monitoring.py": "mm_self_hosted_monitoring",
 }
 PARSE_BUDGET_SECONDS = 5.0
 """The default ``dagbag_import_timeout`` is 30 s; a DAG file should take a small fraction of it."""

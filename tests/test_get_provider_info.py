@@ -6,7 +6,7 @@ import importlib
 import json
 import subprocess
 import sys
-from importlib.metadata import entry_points
+from importlib.metadata import entry_points, metadata
 
 from airflow_mm_provider.get_provider_info import get_provider_info
 
@@ -80,3 +80,15 @@ def test_every_module_defining_a_public_operator_sensor_trigger_or_hook_is_liste
                     defining.add(module.__name__)
     assert defining <= listed
     assert {"airflow_mm_provider.operators.branch", "airflow_mm_provider.sensors.execution"} <= defining
+
+
+def test_no_documentation_url_is_declared_until_a_public_one_exists():
+    """Admin → Providers links a provider to the ``Documentation`` project URL of its package metadata
+    (Airflow 2.11; Airflow 3 from the release that puts ``documentation-url`` in the provider data, 3.3 here).
+    The package has no public documentation page yet, so it declares none rather than a made-up one."""
+    from airflow.providers_manager import ProvidersManager
+
+    urls = metadata("airflow-mm-provider").get_all("Project-URL") or []
+    assert [url for url in urls if url.partition(",")[0].strip().lower() == "documentation"] == []
+    data = ProvidersManager().providers["airflow-mm-provider"].data
+    assert data.get("documentation-url") is None  # nor from get_provider_info (3.3 overwrites it anyway)

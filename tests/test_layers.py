@@ -4,9 +4,9 @@ Rules (README "What is in the package", DESIGN "Layers"):
 
 - each layer imports only the layers in :data:`MAY_IMPORT` (anywhere in a module: at load, in a function, or
   for type checking); the table is a strict order, so nothing below imports from above;
-- ``monitoring`` and ``analysis`` never import Airflow, anywhere;
-- ``operators``, ``sensors``, ``hooks`` and ``monitoring`` never import numpy, pandas, moto or ``analysis``
-  while loading (imports inside functions, and ``if TYPE_CHECKING:`` blocks, do not run at load);
+- ``monitoring``, ``analysis`` and ``processing`` never import Airflow, anywhere;
+- ``operators``, ``sensors``, ``hooks``, ``monitoring`` and ``processing`` never import numpy, pandas, moto or
+  ``analysis`` while loading (imports inside functions, and ``if TYPE_CHECKING:`` blocks, do not run at load);
 - the Airflow-facing layers never import ``local`` or ``analysis``; the operators may call the self-hosted
   runner through its one documented entry point, :data:`RUNNER`, only;
 - no two modules import each other, directly or through others (counting imports in functions and for type
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "airflow_mm_provider"
 RUNNER = "runner"
 """``airflow_mm_provider.runner``: the self-hosted runner's entry point, the one way operators may reach
-``analysis`` (not written yet)."""
+``analysis``."""
 
 MAY_IMPORT: Mapping[str, frozenset[str]] = {
     "operators": frozenset({"triggers", "links", "hooks", "utils", "monitoring", RUNNER}),
@@ -37,17 +37,18 @@ MAY_IMPORT: Mapping[str, frozenset[str]] = {
     "sensors": frozenset({"triggers", "links", "hooks", "utils", "monitoring"}),
     "triggers": frozenset({"hooks", "utils", "monitoring"}),
     "links": frozenset({"hooks", "utils", "monitoring"}),
-    RUNNER: frozenset({"hooks", "utils", "monitoring", "analysis"}),
+    RUNNER: frozenset({"hooks", "utils", "monitoring", "processing", "analysis"}),
     "hooks": frozenset({"utils", "monitoring"}),
     "utils": frozenset({"monitoring"}),
-    "local": frozenset({"analysis", "monitoring"}),
+    "local": frozenset({"processing", "analysis", "monitoring"}),
+    "processing": frozenset({"analysis", "monitoring"}),
     "monitoring": frozenset(),
     "analysis": frozenset(),
     "get_provider_info": frozenset(),
 }
 """The package layers each layer may import (besides itself and the package root, which holds the version)."""
-NO_AIRFLOW = frozenset({"monitoring", "analysis"})
-LIGHT_AT_LOAD = frozenset({"operators", "sensors", "hooks", "monitoring"})
+NO_AIRFLOW = frozenset({"monitoring", "analysis", "processing"})
+LIGHT_AT_LOAD = frozenset({"operators", "sensors", "hooks", "monitoring", "processing"})
 HEAVY = frozenset({"numpy", "pandas", "moto"})
 
 
@@ -275,6 +276,17 @@ def module(name: str, source: str) -> dict[str, str]:
             "from airflow_mm_provider.hooks import model_monitor",
             "utils may not import hooks",
         ),
+        (
+            "processing.job_runner",
+            "def f():\n    from airflow.models import DAG",
+            "processing never imports Airflow",
+        ),
+        ("processing.engine", "from airflow_mm_provider.analysis import jobs", "processing stays light"),
+        (
+            "processing.s3files",
+            "from airflow_mm_provider.local import jobs",
+            "processing may not import local",
+        ),
         ("newlayer", "x = 1", "layer newlayer is not in MAY_IMPORT"),
     ],
 )
@@ -290,6 +302,9 @@ def test_a_forbidden_import_is_reported(name: str, source: str, expected: str) -
         ("monitoring.slots", "def f():\n    import numpy"),
         ("hooks.model_monitor", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import pandas"),
         ("local.server", "import moto\nfrom airflow_mm_provider.analysis import jobs"),
+        ("local.server", "from airflow_mm_provider.processing.job_runner import JobRunner"),
+        ("processing.engine", "def f():\n    from airflow_mm_provider.analysis import jobs"),
+        ("runner.processing_job", "from airflow_mm_provider.processing import job_runner"),
         ("operators.schedule", "from airflow_mm_provider import __version__\nfrom . import base"),
         ("get_provider_info", "from airflow_mm_provider import __version__"),
     ],

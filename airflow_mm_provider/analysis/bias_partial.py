@@ -30,6 +30,7 @@ from airflow_mm_provider.analysis.bias_metrics import POST_TRAINING_METRICS, PRE
 from airflow_mm_provider.analysis.bias_values import SideRule, canonical, distinct, number
 
 __all__ = [
+    "BLOCK_SIZE",
     "CATALOGUES",
     "CONFIG_METHODS",
     "PARTIAL_KIND",
@@ -42,6 +43,8 @@ __all__ = [
     "merge_partials",
 ]
 
+BLOCK_SIZE = 1 << 20
+"""Bytes of CSV counted per block: the count tables are small, so small blocks keep memory low."""
 PARTIAL_KIND = "bias"
 PARTIAL_VERSION = 1
 """Layout version of the bias partial's serialized data."""

@@ -63,12 +63,10 @@ import numpy as np
 from datasketches import kll_doubles_sketch
 
 from airflow_mm_provider.analysis import partials
-from airflow_mm_provider.analysis.csv_columns import FieldBlock
 from airflow_mm_provider.analysis.dq_summaries import (
     CATEGORY_CAPACITY,
     DISTINCT_SKETCH_SIZE,
     Categories,
-    ExactSum,
 )
 from airflow_mm_provider.analysis.dq_values import (
     FRACTIONAL,
@@ -78,6 +76,8 @@ from airflow_mm_provider.analysis.dq_values import (
     column_values,
     span_values,
 )
+from airflow_mm_provider.analysis.exact_sums import ExactSums
+from airflow_mm_provider.analysis.field_block import FieldBlock
 
 __all__ = [
     "BUCKET_COUNT",
@@ -109,7 +109,7 @@ SKETCH_C = 2 / 3
 BUCKET_ERROR = kll_doubles_sketch.get_normalized_rank_error(SKETCH_K, True)
 PARTIAL_KIND = "data_quality"
 _KLL_FAMILY = 15
-PARTIAL_VERSION = 1
+PARTIAL_VERSION = 2
 
 
 def sketch_items(data: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -171,7 +171,7 @@ class FeatureAccumulator:
         self.m2 = 0.0
         self.minimum = math.inf
         self.maximum = -math.inf
-        self.total = ExactSum()
+        self.total = ExactSums()
         self.sketch = kll_doubles_sketch(SKETCH_K)
         self.categories = Categories()
 
@@ -187,9 +187,9 @@ class FeatureAccumulator:
         self.categories.add(chunk)
 
     def _add_numbers(self, numbers: np.ndarray, integers: bool) -> None:
-        total = ExactSum()
-        total.add(numbers, integers)
-        mean = total.value(numbers.size)
+        total = ExactSums()
+        total.add(numbers, integers=integers)
+        mean = total.value(count=numbers.size)
         with np.errstate(over="ignore"):
             deviations = numbers - mean
             self._merge_moments(numbers.size, mean, float((deviations * deviations).sum()))
@@ -263,7 +263,7 @@ class FeatureAccumulator:
         minimum, maximum = self.minimum + 0.0, self.maximum + 0.0
         return {
             "common": common,
-            "mean": self.total.value(self.count),
+            "mean": self.total.value(count=self.count),
             "sum": self.total.value(),
             "std_dev": math.sqrt(max(self.m2, 0.0) / self.count),
             "min": minimum,
@@ -283,7 +283,7 @@ class FeatureAccumulator:
             "missing": self.num_missing,
             "kinds": [self.kind_counts[INTEGRAL], self.kind_counts[FRACTIONAL], self.kind_counts[STRING]],
             "moments": [self.count, self.mean, self.m2, self.minimum, self.maximum],
-            "sum": self.total.to_bytes(),
+            "sum": self.total.state(),
             "sketch": self.sketch.serialize(),
             "categories": self.categories.to_data(),
         }
@@ -295,7 +295,7 @@ class FeatureAccumulator:
         feature.kind_counts = dict(zip((INTEGRAL, FRACTIONAL, STRING), data["kinds"], strict=True))
         count, feature.mean, feature.m2, feature.minimum, feature.maximum = data["moments"]
         feature.count = int(count)
-        feature.total = ExactSum.from_bytes(data["sum"])
+        feature.total = ExactSums.from_state(data["sum"])
         feature.sketch = kll_doubles_sketch.deserialize(data["sketch"])
         feature.categories = Categories.from_data(data["categories"], CATEGORY_CAPACITY, DISTINCT_SKETCH_SIZE)
         return feature
@@ -326,7 +326,7 @@ class DataQualityAccumulator:
         self.item_count += len(rows)
 
     def add_block(self, block: FieldBlock | Sequence[Sequence[object]]) -> None:
-        """Add a block of a CSV read by :func:`~airflow_mm_provider.analysis.csv_columns.iter_csv_blocks`."""
+        """Add a block of a CSV read by :func:`~airflow_mm_provider.analysis.csv_blocks.iter_csv_blocks`."""
         if not isinstance(block, FieldBlock):
             self.add_rows(block)
             return

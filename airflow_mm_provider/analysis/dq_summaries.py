@@ -1,8 +1,6 @@
-"""Mergeable summaries behind the data quality statistics: an exact sum and bounded category counts.
+"""Bounded category counts behind the data quality statistics (its exact sums are
+:class:`~airflow_mm_provider.analysis.exact_sums.ExactSums`).
 
-- :class:`ExactSum` holds a sum of doubles exactly, as an integer number of ``2**-1074`` (the smallest
-  subnormal), so adding chunks and merging partial sums in any order gives the same bits; it is rounded once
-  when read.
 - :class:`Categories` counts category values exactly while a column has at most ``capacity`` distinct values.
   Past that it keeps a Misra-Gries summary of its texts (``capacity`` counters, merged as Agarwal et al. merge
   them: add, then subtract the ``capacity + 1``-th largest count; each count is then a lower bound, short by
@@ -23,74 +21,14 @@ import numpy as np
 from airflow_mm_provider.analysis.dq_values import ColumnValues, PlainTexts
 from airflow_mm_provider.analysis.value_hashes import number_hashes, text_hashes
 
-__all__ = ["CATEGORY_CAPACITY", "DISTINCT_SKETCH_SIZE", "Categories", "ExactSum"]
+__all__ = ["CATEGORY_CAPACITY", "DISTINCT_SKETCH_SIZE", "Categories"]
 
 CATEGORY_CAPACITY = 1000
 DISTINCT_SKETCH_SIZE = 1024
 
 _HASH_SPACE = float(2**64)
-_SIGNIFICAND = (1 << 52) - 1
-_HALF = 27
-_BINS = 2046
-_SAFE_ROWS = 1 << 25
 _SMALL_RANGE = 1 << 16
-_INT64_SAFE = float(2**62)
 _Key = TypeVar("_Key", str, float)
-
-
-class ExactSum:
-    """The exact sum of doubles.
-
-    :param scaled: the sum times ``2**1074`` (an integer, since every double is a multiple of ``2**-1074``).
-    """
-
-    def __init__(self, scaled: int = 0) -> None:
-        self.scaled = scaled
-
-    def add(self, values: np.ndarray, integers: bool = False) -> None:
-        """Add finite doubles: in ``int64`` when ``integers`` says they are whole and they cannot overflow,
-        else significands are summed exactly per exponent, in 27-bit halves."""
-        if integers and values.size and float(np.abs(values).max()) * values.size < _INT64_SAFE:
-            self.scaled += int(values.astype(np.int64).sum()) << 1074
-            return
-        for start in range(0, values.size, _SAFE_ROWS):
-            self.scaled += _scaled_sum(values[start : start + _SAFE_ROWS])
-
-    def merge(self, other: ExactSum) -> None:
-        """Add another partial sum."""
-        self.scaled += other.scaled
-
-    def value(self, count: int = 1) -> float:
-        """The sum over ``count``, rounded once to the nearest double (infinite past the double range)."""
-        try:
-            return self.scaled / (count << 1074)
-        except OverflowError:
-            return float("inf") if self.scaled > 0 else float("-inf")
-
-    def to_bytes(self) -> bytes:
-        """The sum as signed little-endian bytes."""
-        return self.scaled.to_bytes((self.scaled.bit_length() + 8) // 8, "little", signed=True)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> ExactSum:
-        """Read :meth:`to_bytes`."""
-        return cls(int.from_bytes(data, "little", signed=True))
-
-
-def _scaled_sum(values: np.ndarray) -> int:
-    """``sum(values) * 2**1074`` exactly, for at most ``2**25`` finite doubles."""
-    bits = values.view(np.int64)
-    exponent = (bits >> 52) & 0x7FF
-    significand = (bits & _SIGNIFICAND) | ((exponent != 0).astype(np.int64) << 52)
-    significand = np.where(bits < 0, -significand, significand)
-    shift = np.maximum(exponent, 1) - 1
-    high = np.bincount(shift, weights=significand >> _HALF, minlength=_BINS)
-    low = np.bincount(shift, weights=significand & ((1 << _HALF) - 1), minlength=_BINS)
-    used = np.flatnonzero((high != 0) | (low != 0))
-    return sum(
-        ((int(h) << _HALF) + int(lo)) << s
-        for s, h, lo in zip(used.tolist(), high[used].tolist(), low[used].tolist(), strict=True)
-    )
 
 
 class Categories:

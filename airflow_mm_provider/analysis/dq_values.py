@@ -3,7 +3,7 @@
 The kind rules are those stated in :mod:`~airflow_mm_provider.analysis.dq_statistics`; :func:`classify` is
 their definition for one value. :func:`column_values` applies it to Python values (JSON records, rows from
 the csv module) and :func:`span_values` to a column of a CSV
-:class:`~airflow_mm_provider.analysis.csv_columns.FieldBlock`, where plain decimals are parsed in bulk by
+:class:`~airflow_mm_provider.analysis.field_block.FieldBlock`, where plain decimals are parsed in bulk by
 :func:`~airflow_mm_provider.analysis.numeric_text.parse_decimals` (same kind, same double), texts that need no
 decoding or stripping and cannot be numbers stay spans of the block (:class:`PlainTexts`), and every other
 distinct cell goes through :func:`classify`. Either way a chunk becomes a :class:`ColumnValues`: its missing
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from airflow_mm_provider.analysis.csv_columns import FieldBlock, TextGroups
+from airflow_mm_provider.analysis.field_block import FieldBlock, TextGroups
 from airflow_mm_provider.analysis.numeric_text import parse_decimals
 from airflow_mm_provider.analysis.value_hashes import short_text_hashes
 

@@ -1,12 +1,13 @@
 """Exact sums of float64 values that merge in any order without changing a bit.
 
-Every finite float64 is ``m * 2**e`` with an integer ``m`` of at most 53 bits. :class:`ExactSums` splits ``m``
-into a high part of 27 bits and a low part of 26 bits and adds each part, as an integer, to the cell of its
-power of two. A cell is an int64, so the cells hold the exact real sum of every value added; two sums merge by
-adding cells, which is associative and commutative, and the value is rounded to float64 once, when it is read.
-Cells are kept within ``2**39`` in magnitude by carrying into the cell 40 places up, so a sum takes any number
-of values. Infinities and NaNs are summed apart (their float sum does not depend on order either) and win
-over the finite part, as in float arithmetic.
+Every finite float64 is a whole multiple of ``2**-1074`` (the smallest subnormal). :class:`ExactSums` keeps
+each sum as that whole number (a Python int), so it is the exact real sum of every value added; two sums merge
+by adding them, which is associative and commutative, and a sum (or a mean: the sum over a count) is rounded
+to float64 once, when it is read. Values are added in bulk: their significands, in 27-bit halves, are added
+per (sum, binary exponent) in float64, exactly for up to ``2**25`` values at a time, and only these few
+totals become Python ints; whole values are summed in int64 when that cannot overflow. Infinities and NaNs
+are summed apart (their float sum does not depend on order either) and win over the finite part, as in float
+arithmetic.
 
 :func:`exact_squares` gives ``x * x`` as two float64 whose sum is exact, so sums of squares are exact too.
 """
@@ -15,21 +16,20 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
 __all__ = ["ExactSums", "exact_squares", "to_float"]
 
-_LOW_BITS = 26
-_LOW_MASK = (1 << _LOW_BITS) - 1
-_MANTISSA = 53
-# frexp exponents of finite float64 lie in [-1073, 1024]; low parts land 53 places below, high parts 27.
-_MIN_POWER = -1073 - _MANTISSA
-_MAX_POWER = 1024 - (_MANTISSA - _LOW_BITS)
-_CARRY = 40
-_CELLS = _MAX_POWER - _MIN_POWER + 1 + 2 * _CARRY
-# float64 bincount weights stay exact while a cell's chunk sum stays below 2**53
-_ADD_CHUNK = 1 << 24
+_SCALE = 1074
+_SIGNIFICAND = (1 << 52) - 1
+_HALF = 27
+# biased exponents 1..2046 of finite float64 (0 for subnormals counts as 1)
+_EXPONENTS = 2046
+# float64 bincount weights stay exact while a cell adds at most this many halves
+_ADD_CHUNK = 1 << 25
+_INT64_SAFE = float(2**62)
 _SPLITTER = float(2**27 + 1)
 
 
@@ -64,83 +64,90 @@ class ExactSums:
     :param rows: how many separate sums are kept.
     """
 
-    def __init__(self, rows: int) -> None:
-        self.cells = np.zeros((rows, _CELLS), dtype=np.int64)
+    def __init__(self, rows: int = 1) -> None:
+        self.scaled = [0] * rows
         self.special = np.zeros(rows, dtype=np.float64)
 
     @property
     def rows(self) -> int:
         """Number of sums."""
-        return self.cells.shape[0]
+        return len(self.scaled)
 
-    def add(self, rows: np.ndarray, values: np.ndarray) -> None:
-        """Add ``values[i]`` to sum ``rows[i]`` for every ``i``."""
-        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+    def add(self, values: np.ndarray, rows: np.ndarray | None = None, *, integers: bool = False) -> None:
+        """Add ``values[i]`` to sum ``rows[i]`` for every ``i`` (to sum 0 without ``rows``).
+
+        :param integers: the values are whole numbers (summed in int64 when that cannot overflow).
+        """
         values = np.asarray(values, dtype=np.float64).reshape(-1)
+        rows = (
+            np.zeros(values.size, dtype=np.int64) if rows is None else np.asarray(rows, np.int64).reshape(-1)
+        )
         finite = np.isfinite(values)
         if not finite.all():
             np.add.at(self.special, rows[~finite], values[~finite])
             rows, values = rows[finite], values[finite]
+        if integers and values.size and float(np.abs(values).max()) * values.size < _INT64_SAFE:
+            totals = np.zeros(self.rows, dtype=np.int64)
+            np.add.at(totals, rows, values.astype(np.int64))
+            for row in np.flatnonzero(totals).tolist():
+                self.scaled[row] += int(totals[row]) << _SCALE
+            return
         for start in range(0, values.size, _ADD_CHUNK):
             self._add_finite(rows[start : start + _ADD_CHUNK], values[start : start + _ADD_CHUNK])
 
     def _add_finite(self, rows: np.ndarray, values: np.ndarray) -> None:
-        """Add finite values, at most ``2**24`` of them."""
-        fractions, exponents = np.frexp(values)
-        mantissas = np.ldexp(fractions, _MANTISSA).astype(np.int64)
-        high = mantissas >> _LOW_BITS
-        low = mantissas & _LOW_MASK
-        base = rows * _CELLS + (exponents.astype(np.int64) - _MANTISSA - _MIN_POWER + _CARRY)
-        cells = np.bincount(
-            np.concatenate([base + _LOW_BITS, base]),
-            weights=np.concatenate([high, low]).astype(np.float64),
-            minlength=self.cells.size,
-        )
-        self.cells += cells.astype(np.int64).reshape(self.cells.shape)
-        self._carry()
-
-    def _carry(self) -> None:
-        """Move whole multiples of ``2**40`` of each cell to the cell 40 places up (same value, cells stay
-        within ``2**39`` in magnitude)."""
-        carries = (self.cells + (1 << (_CARRY - 1))) >> _CARRY
-        if not carries.any():
-            return
-        self.cells -= carries << _CARRY
-        self.cells[:, _CARRY:] += carries[:, :-_CARRY]
+        """Add finite values, at most ``2**25`` of them."""
+        bits = np.ascontiguousarray(values).view(np.int64)
+        exponent = (bits >> 52) & 0x7FF
+        significand = (bits & _SIGNIFICAND) | ((exponent != 0).astype(np.int64) << 52)
+        significand = np.where(bits < 0, -significand, significand)
+        cells = rows * _EXPONENTS + np.maximum(exponent, 1) - 1
+        size = self.rows * _EXPONENTS
+        high = np.bincount(cells, weights=significand >> _HALF, minlength=size)
+        low = np.bincount(cells, weights=significand & ((1 << _HALF) - 1), minlength=size)
+        used = np.flatnonzero((high != 0) | (low != 0))
+        for cell, top, bottom in zip(used.tolist(), high[used].tolist(), low[used].tolist(), strict=True):
+            row, shift = divmod(cell, _EXPONENTS)
+            self.scaled[row] += ((int(top) << _HALF) + int(bottom)) << shift
 
     def merge(self, other: ExactSums) -> None:
         """Add the sums of ``other`` (same number of rows) to these."""
         if other.rows != self.rows:
             raise ValueError("cannot merge sums with different numbers of rows")
-        self.cells += other.cells
+        self.scaled = [mine + theirs for mine, theirs in zip(self.scaled, other.scaled, strict=True)]
         self.special += other.special
-        self._carry()
 
-    def exact(self, row: int) -> Fraction | float:
+    def exact(self, row: int = 0) -> Fraction | float:
         """The exact value of sum ``row``: a ``Fraction``, or the infinity or NaN the sum holds."""
         if self.special[row] != 0.0 or np.isnan(self.special[row]):
             return float(self.special[row])
-        total = 0
-        for index in np.flatnonzero(self.cells[row]).tolist():
-            total += int(self.cells[row, index]) << index
-        shift = _MIN_POWER - _CARRY
-        return Fraction(total, 1 << -shift) if shift < 0 else Fraction(total << shift)
+        return Fraction(self.scaled[row], 1 << _SCALE)
 
-    def value(self, row: int) -> float:
-        """Sum ``row`` rounded once to the nearest float64 (an infinity beyond the float64 range)."""
-        return to_float(self.exact(row))
+    def value(self, row: int = 0, count: int = 1) -> float:
+        """Sum ``row`` over ``count``, rounded once to the nearest float64 (an infinity beyond the range)."""
+        if self.special[row] != 0.0 or np.isnan(self.special[row]):
+            return float(self.special[row]) / count
+        try:
+            return self.scaled[row] / (count << _SCALE)
+        except OverflowError:
+            return math.inf if self.scaled[row] > 0 else -math.inf
 
-    def state(self) -> dict[str, np.ndarray]:
-        """The sums as arrays, for serialization."""
-        return {"cells": self.cells, "special": self.special}
+    def state(self) -> dict[str, Any]:
+        """The sums as bytes (signed, little-endian) and an array, for serialization."""
+        return {
+            "scaled": [
+                total.to_bytes((total.bit_length() + 8) // 8, "little", signed=True) for total in self.scaled
+            ],
+            "special": self.special,
+        }
 
     @classmethod
-    def from_state(cls, state: dict[str, np.ndarray]) -> ExactSums:
+    def from_state(cls, state: dict[str, Any]) -> ExactSums:
         """Sums from :meth:`state`."""
-        cells = np.asarray(state["cells"], dtype=np.int64)
-        if cells.ndim != 2 or cells.shape[1] != _CELLS:
+        special = np.asarray(state["special"], dtype=np.float64).reshape(-1)
+        if len(state["scaled"]) != special.size:
             raise ValueError("exact sums of another layout")
-        sums = cls(cells.shape[0])
-        sums.cells = cells.copy()
-        sums.special = np.asarray(state["special"], dtype=np.float64).copy()
+        sums = cls(special.size)
+        sums.scaled = [int.from_bytes(total, "little", signed=True) for total in state["scaled"]]
+        sums.special = special.copy()
         return sums

@@ -90,6 +90,23 @@ def id_bytes(keys: IdKeys) -> list[bytes]:
     return [raw[row * width : row * width + size] for row, size in enumerate(keys.lengths.tolist())]
 
 
+def _hash_order(hashes: np.ndarray) -> np.ndarray:
+    """The stable order that sorts ``hashes``: a radix sort of their top 32 bits (two 16-bit passes), then
+    the rare runs of equal top bits but different hashes sorted by the whole hash."""
+    top = hashes >> np.uint64(32)
+    order = np.argsort((top & np.uint64(0xFFFF)).astype(np.uint16), kind="stable")
+    order = order[np.argsort((top[order] >> np.uint64(16)).astype(np.uint16), kind="stable")]
+    top, ordered = top[order], hashes[order]
+    ties = np.flatnonzero((top[1:] == top[:-1]) & (ordered[1:] != ordered[:-1]))
+    if ties.size:
+        starts = np.searchsorted(top, top[ties], side="left")
+        ends = np.searchsorted(top, top[ties], side="right")
+        for start, end in set(zip(starts.tolist(), ends.tolist(), strict=True)):
+            run = order[start:end]
+            order[start:end] = run[np.argsort(hashes[run], kind="stable")]
+    return order
+
+
 class GroundTruthIndex:
     """Labels of ground-truth ids: :meth:`add` records, :meth:`freeze`, then :meth:`lookup` ids."""
 
@@ -139,7 +156,7 @@ class GroundTruthIndex:
         if not parts:
             return
         hashes = np.concatenate([keys.hashes for keys, _ in parts])
-        order = np.argsort(hashes, kind="stable")
+        order = _hash_order(hashes)
         hashes = hashes[order]
         lengths = np.concatenate([keys.lengths for keys, _ in parts])[order]
         codes = np.concatenate([codes for _, codes in parts])[order]
@@ -153,8 +170,11 @@ class GroundTruthIndex:
         self._rows["hash"], self._rows["length"], self._rows["code"] = hashes, lengths, codes
         bits = max(1, int(hashes.size - 1).bit_length())
         self._shift = np.uint64(64 - bits)
-        tops = np.arange((1 << bits) + 1, dtype=np.uint64)
-        self._directory = np.searchsorted(hashes >> self._shift, tops).astype(np.int32)
+        self._directory = np.zeros((1 << bits) + 1, dtype=np.int32)
+        np.cumsum(
+            np.bincount((hashes >> self._shift).astype(np.int64), minlength=1 << bits),
+            out=self._directory[1:],
+        )
         self._nbytes = (text.nbytes + self._rows.nbytes + self._directory.nbytes) + sum(
             len(label) + _LABEL_OVERHEAD for label in self.labels
         )

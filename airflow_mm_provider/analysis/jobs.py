@@ -15,6 +15,11 @@ an empty list when clean). Model-quality monitoring reads merged records (``sage
 quality analyses the captured ``endpointInput`` (model inputs only).
 
 ``run_merge`` is the model-quality / bias merge job and ``run_clarify`` the Clarify bias job.
+
+Each analysis counts its dataset (``count_data_quality``, ``count_model_quality``, ``count_bias_dataset``)
+and then writes its reports from the counts (``data_quality_reports``, ``model_quality_reports``,
+``bias_reports``); :mod:`~airflow_mm_provider.analysis.job_partials` runs the two halves on different
+workers, over shards of the dataset.
 """
 
 from __future__ import annotations
@@ -51,17 +56,27 @@ from airflow_mm_provider.analysis.records import (
     iter_merged_chunks,
     iter_merged_csv_chunks,
     iter_table_chunks,
-    parse_capture_time,
 )
+from airflow_mm_provider.analysis.time_window import parse_capture_time
 
 if TYPE_CHECKING:
     from airflow_mm_provider.analysis.bias_partial import BiasPartial
+    from airflow_mm_provider.analysis.dq_statistics import DataQualityAccumulator
 
 __all__ = [
     "BIAS_MODEL_UNSUPPORTED",
     "NO_DATA",
     "AnalyzerDatasetFormat",
+    "BiasReading",
+    "ClarifyJob",
     "JobOutcome",
+    "bias_reports",
+    "count_bias_dataset",
+    "count_data_quality",
+    "count_model_quality",
+    "data_quality_reports",
+    "failure_reason",
+    "model_quality_reports",
     "run_analyzer",
     "run_bias_job",
     "run_clarify",
@@ -203,14 +218,21 @@ def run_analyzer(
     """
     stats = ReadStats()
     try:
-        paths = _Paths(input_dirs)
         if environment.get("analysis_type", "").upper() == MODEL_QUALITY:
-            return _model_quality_job(environment, paths, Path(output_dir), stats)
-        return _data_quality_job(environment, paths, Path(output_dir), stats)
-    except JobError as error:
-        return JobOutcome.failed(str(error), {"read": stats.as_dict()})
-    except (ValueError, OSError) as error:
-        return JobOutcome.failed(f"AlgorithmError: {error}", {"read": stats.as_dict()})
+            quality = count_model_quality(environment, input_dirs, stats)
+            return model_quality_reports(environment, input_dirs, quality, Path(output_dir), stats)
+        data = count_data_quality(environment, input_dirs, stats)
+        return data_quality_reports(environment, input_dirs, data, Path(output_dir), stats)
+    except (JobError, ValueError, OSError) as error:
+        return JobOutcome.failed(failure_reason(error), {"read": stats.as_dict()})
+
+
+def failure_reason(error: Exception, clarify: bool = False) -> str:
+    """The ``FailureReason`` of an error that ends a job: a :class:`JobError`'s message as it is, any other
+    error an ``AlgorithmError`` of the analyzer or (``clarify``) a ``ClientError`` of the Clarify job."""
+    if isinstance(error, JobError):
+        return str(error)
+    return f"{'ClientError' if clarify else 'AlgorithmError'}: {error}"
 
 
 def _evaluation_time(environment: Mapping[str, str]) -> str | None:
@@ -430,10 +452,15 @@ def _model_quality_columns(
         yield reader.read([(row, row) for row in block], stats)
 
 
-def _model_quality_job(
-    environment: Mapping[str, str], paths: _Paths, output_dir: Path, stats: ReadStats
-) -> JobOutcome:
-    """Model-quality baseline or monitoring."""
+def count_model_quality(
+    environment: Mapping[str, str], input_dirs: Mapping[str, Path], stats: ReadStats
+) -> mq.ModelQualityAccumulator:
+    """The model-quality partial of the analyzer's dataset (a count of 0 when it holds no records).
+
+    :param environment: the processing job's ``Environment`` (see :func:`run_analyzer`).
+    :param input_dirs: container path prefix -> local directory holding that input.
+    :param stats: counts what was read.
+    """
     problem_type = environment.get("problem_type", "")
     threshold_text = environment.get("probability_threshold_attribute") or "0.5"
     try:
@@ -441,13 +468,34 @@ def _model_quality_job(
     except ValueError as error:
         raise JobError(f"ClientError: {error}") from error
     for truths, labels, scores in _model_quality_columns(
-        environment, paths, stats, problem_type == mq.REGRESSION
+        environment, _Paths(input_dirs), stats, problem_type == mq.REGRESSION
     ):
         if truths:
             try:
                 accumulator.add(truths, labels, scores)
             except ValueError as error:
                 raise JobError(f"ClientError: {error}") from error
+    return accumulator
+
+
+def model_quality_reports(
+    environment: Mapping[str, str],
+    input_dirs: Mapping[str, Path],
+    accumulator: mq.ModelQualityAccumulator,
+    output_dir: Path,
+    stats: ReadStats,
+) -> JobOutcome:
+    """Write the reports of a model-quality job from the partial of its whole dataset.
+
+    A baseline writes ``statistics.json`` and ``constraints.json``, a monitoring job ``statistics.json`` and
+    ``constraint_violations.json``; no records raise :class:`JobError` (:data:`NO_DATA`).
+
+    :param environment: the processing job's ``Environment`` (see :func:`run_analyzer`).
+    :param input_dirs: the job's inputs (the baseline constraints of a monitoring job).
+    :param accumulator: the partial of every record.
+    :param output_dir: where the reports go.
+    :param stats: what was read, for the outcome's details.
+    """
     if accumulator.count == 0:
         raise JobError(NO_DATA)
     statistics = accumulator.statistics(_evaluation_time(environment))
@@ -455,7 +503,7 @@ def _model_quality_job(
     if not environment.get("baseline_constraints"):
         reports = {STATISTICS_FILE: statistics, CONSTRAINTS_FILE: mq.suggest_constraints(statistics)}
         return JobOutcome.completed(write_reports(output_dir, reports), 0, details)
-    constraints = paths.read_json(environment["baseline_constraints"])
+    constraints = _Paths(input_dirs).read_json(environment["baseline_constraints"])
     violations = mq.evaluate(statistics, constraints)
     reports = {STATISTICS_FILE: statistics, VIOLATIONS_FILE: {"violations": violations}}
     return JobOutcome.completed(write_reports(output_dir, reports), len(violations), details)
@@ -478,24 +526,32 @@ def _rows(values: Iterable[Any], names: list[str] | None) -> tuple[list[list[Any
     return rows, names
 
 
-def _data_quality_job(
-    environment: Mapping[str, str], paths: _Paths, output_dir: Path, stats: ReadStats
-) -> JobOutcome:
-    """Data-quality baseline or monitoring, delegated to the data-quality accumulator.
+def _baseline_statistics(environment: Mapping[str, str], paths: _Paths) -> Any:
+    """The baseline ``statistics.json`` the environment names, else None."""
+    name = environment.get("baseline_statistics")
+    return paths.read_json(name) if name else None
 
-    CSV datasets are read in column blocks (:mod:`~airflow_mm_provider.analysis.csv_columns`); JSON Lines and
-    captured inputs as rows.
+
+def count_data_quality(
+    environment: Mapping[str, str], input_dirs: Mapping[str, Path], stats: ReadStats
+) -> DataQualityAccumulator | None:
+    """The data-quality partial of the analyzer's dataset (None when it holds no rows).
+
+    CSV datasets are read in column blocks (:mod:`~airflow_mm_provider.analysis.csv_blocks`); JSON Lines and
+    captured inputs as rows. Columns without names take the baseline statistics' feature names.
+
+    :param environment: the processing job's ``Environment`` (see :func:`run_analyzer`).
+    :param input_dirs: container path prefix -> local directory holding that input.
+    :param stats: counts what was read.
     """
     from airflow_mm_provider.analysis import data_quality as dq
-    from airflow_mm_provider.analysis.csv_columns import FieldBlock, iter_csv_blocks
+    from airflow_mm_provider.analysis.csv_blocks import iter_csv_blocks
+    from airflow_mm_provider.analysis.field_block import FieldBlock
 
+    paths = _Paths(input_dirs)
     dataset = AnalyzerDatasetFormat.parse(environment.get("dataset_format"))
     source = paths.resolve(environment.get("dataset_source", ""))
-    baseline_statistics = (
-        paths.read_json(environment["baseline_statistics"])
-        if environment.get("baseline_statistics")
-        else None
-    )
+    baseline_statistics = _baseline_statistics(environment, paths)
     names: list[str] | None = None
     values: Iterator[Any]
     if dataset.kind == "sagemakerCaptureJson":
@@ -514,14 +570,39 @@ def _data_quality_job(
         if accumulator is None:
             accumulator = dq.DataQualityAccumulator(names)
         accumulator.add_block(chunk)
+    return accumulator
+
+
+def data_quality_reports(
+    environment: Mapping[str, str],
+    input_dirs: Mapping[str, Path],
+    accumulator: DataQualityAccumulator | None,
+    output_dir: Path,
+    stats: ReadStats,
+) -> JobOutcome:
+    """Write the reports of a data-quality job from the partial of its whole dataset.
+
+    A baseline writes ``statistics.json`` and ``constraints.json``, a monitoring job also
+    ``constraint_violations.json``; no rows (None) raise :class:`JobError` (:data:`NO_DATA`).
+
+    :param environment: the processing job's ``Environment`` (see :func:`run_analyzer`).
+    :param input_dirs: the job's inputs (the baseline constraints and statistics of a monitoring job).
+    :param accumulator: the partial of every row.
+    :param output_dir: where the reports go.
+    :param stats: what was read, for the outcome's details.
+    """
+    from airflow_mm_provider.analysis import data_quality as dq
+
     if accumulator is None:
         raise JobError(NO_DATA)
+    paths = _Paths(input_dirs)
     statistics = accumulator.statistics()
     details = {"read": stats.as_dict()}
     if not environment.get("baseline_constraints"):
         reports = {STATISTICS_FILE: statistics, CONSTRAINTS_FILE: dq.suggest_constraints(statistics)}
         return JobOutcome.completed(write_reports(output_dir, reports), 0, details)
     constraints = paths.read_json(environment["baseline_constraints"])
+    baseline_statistics = _baseline_statistics(environment, paths)
     violations = dq.check(statistics, baseline_statistics or {}, constraints, accumulator.type_counts())
     reports = {
         STATISTICS_FILE: statistics,
@@ -642,30 +723,64 @@ def run_clarify(
     :func:`run_bias_job`.
     """
     try:
-        paths = _Paths(input_dirs)
-        config = paths.read_json(environment.get("analysis_config") or CLARIFY_CONFIG)
+        job = ClarifyJob.from_environment(environment, input_dirs)
+        dataset = resolve_container_path(input_dirs, job.dataset)
+        baseline = job.baseline_analysis(input_dirs)
+    except (JobError, ValueError) as error:
+        return JobOutcome.failed(failure_reason(error, clarify=True))
+    return _bias_job(job.config, dataset, Path(output_dir), job.reading, baseline)
+
+
+@dataclass(frozen=True)
+class BiasReading:
+    """How a bias job reads its dataset (see :func:`run_bias_job` for each field)."""
+
+    dataset_type: str = CLARIFY_CAPTURE
+    features_attribute: str | None = None
+    inference_attribute: str | None = None
+    probability_attribute: str | None = None
+    probability_threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class ClarifyJob:
+    """What a Clarify container environment asks for (see :func:`run_clarify`).
+
+    :param config: the analysis config.
+    :param dataset: the container path of the dataset.
+    :param baseline: the container path of the baseline ``analysis.json`` (monitoring), else None.
+    :param reading: how the dataset is read.
+    """
+
+    config: dict[str, Any]
+    dataset: str
+    baseline: str | None
+    reading: BiasReading
+
+    @classmethod
+    def from_environment(cls, environment: Mapping[str, str], input_dirs: Mapping[str, Path]) -> ClarifyJob:
+        """Read the analysis config the environment names; raises :class:`JobError` or ``ValueError`` when
+        the job cannot run."""
+        config = _Paths(input_dirs).read_json(environment.get("analysis_config") or CLARIFY_CONFIG)
         if not isinstance(config, dict):
             raise JobError("ClientError: analysis_config is not a JSON object")
         if _wants_shap(config):
             raise JobError(f"ClientError: {SHAP_UNSUPPORTED}")
-        baseline = environment.get("baseline_constraints")
         captured = "sagemakerCaptureJson" in (environment.get("dataset_format") or "")
         threshold = environment.get("probability_threshold_attribute")
-        return run_bias_job(
-            config,
-            paths.resolve(environment.get("dataset_source") or CLARIFY_DATA),
-            output_dir,
+        reading = BiasReading(
             dataset_type=CLARIFY_CAPTURE if captured else str(config.get("dataset_type", CLARIFY_CSV)),
-            baseline_analysis=paths.read_json(baseline) if baseline else None,
             features_attribute=environment.get("features_attribute"),
             inference_attribute=environment.get("inference_attribute"),
             probability_attribute=environment.get("probability_attribute"),
             probability_threshold=float(threshold) if threshold else None,
         )
-    except JobError as error:
-        return JobOutcome.failed(str(error))
-    except ValueError as error:
-        return JobOutcome.failed(f"ClientError: {error}")
+        dataset = environment.get("dataset_source") or CLARIFY_DATA
+        return cls(config, dataset, environment.get("baseline_constraints") or None, reading)
+
+    def baseline_analysis(self, input_dirs: Mapping[str, Path]) -> Any:
+        """The baseline ``analysis.json`` (None for a baselining job)."""
+        return _Paths(input_dirs).read_json(self.baseline) if self.baseline else None
 
 
 def run_bias_job(
@@ -713,29 +828,73 @@ def run_bias_job(
     requested post-training stage has no predictions it fails, with :data:`BIAS_MODEL_UNSUPPORTED` when the
     config names a ``predictor`` (the model would have to be invoked).
     """
+    reading = BiasReading(
+        dataset_type, features_attribute, inference_attribute, probability_attribute, probability_threshold
+    )
+    return _bias_job(analysis_config, Path(dataset), Path(output_dir), reading, baseline_analysis)
+
+
+def _bias_job(
+    config: Mapping[str, Any],
+    dataset: Path,
+    output_dir: Path,
+    reading: BiasReading,
+    baseline_analysis: Mapping[str, Any] | None,
+) -> JobOutcome:
+    """:func:`count_bias_dataset`, then :func:`bias_reports`; their errors give a failed outcome."""
+    stats = ReadStats()
+    try:
+        counted = count_bias_dataset(config, dataset, reading, stats)
+        return bias_reports(config, counted, output_dir, baseline_analysis, stats)
+    except (JobError, ValueError) as error:
+        return JobOutcome.failed(failure_reason(error, clarify=True), {"read": stats.as_dict()})
+
+
+def count_bias_dataset(
+    config: Mapping[str, Any], dataset: Path, reading: BiasReading, stats: ReadStats
+) -> tuple[BiasPartial | None, bool]:
+    """The bias partial of a dataset (None without records) and whether it had predictions.
+
+    :param config: the analysis config.
+    :param dataset: the dataset directory (see :func:`run_bias_job`).
+    :param reading: how the dataset is read.
+    :param stats: counts what was read.
+    """
+    copy, threshold = dict(config), reading.probability_threshold
+    if reading.dataset_type == CLARIFY_CAPTURE:
+        attributes = (reading.features_attribute, reading.inference_attribute, reading.probability_attribute)
+        return _count_clarify_capture(copy, Path(dataset), stats, attributes, threshold)
+    if reading.dataset_type == CLARIFY_CSV:
+        return _count_clarify_csv(copy, Path(dataset), stats, threshold)
+    if reading.dataset_type == CLARIFY_JSON_LINES:
+        return _count_clarify_json_lines(copy, Path(dataset), stats, threshold)
+    raise JobError(f"ClientError: unsupported dataset_type {reading.dataset_type}")
+
+
+def bias_reports(
+    config: Mapping[str, Any],
+    counted: tuple[BiasPartial | None, bool],
+    output_dir: Path,
+    baseline_analysis: Mapping[str, Any] | None,
+    stats: ReadStats,
+) -> JobOutcome:
+    """Write the reports of a bias job from the counts of its whole dataset: ``analysis.json``, and
+    ``constraint_violations.json`` when a baseline is given and violated; no records raise :class:`JobError`
+    (:data:`NO_DATA`).
+
+    :param config: the analysis config (its ``methods`` choose a baseline's stages).
+    :param counted: what :func:`count_bias_dataset` returns, over every record.
+    :param output_dir: where the reports go.
+    :param baseline_analysis: the baseline ``analysis.json`` of a monitoring job, else None.
+    :param stats: what was read, for the outcome's details.
+    """
     from airflow_mm_provider.analysis.bias import bias_drift_violations, finalize
 
-    stats = ReadStats()
-    config = dict(analysis_config)
-    try:
-        if dataset_type == CLARIFY_CAPTURE:
-            attributes = (features_attribute, inference_attribute, probability_attribute)
-            counted = _count_clarify_capture(config, Path(dataset), stats, attributes, probability_threshold)
-        elif dataset_type == CLARIFY_CSV:
-            counted = _count_clarify_csv(config, Path(dataset), stats, probability_threshold)
-        elif dataset_type == CLARIFY_JSON_LINES:
-            counted = _count_clarify_json_lines(config, Path(dataset), stats, probability_threshold)
-        else:
-            raise JobError(f"ClientError: unsupported dataset_type {dataset_type}")
-        partial, predicted = counted
-        if partial is None or not partial.records:
-            raise JobError(NO_DATA)
-        counts = finalize(partial, _bias_stages(config, predicted, monitoring=baseline_analysis is not None))
-        analysis = counts.analysis()
-    except JobError as error:
-        return JobOutcome.failed(str(error), {"read": stats.as_dict()})
-    except ValueError as error:
-        return JobOutcome.failed(f"ClientError: {error}", {"read": stats.as_dict()})
+    partial, predicted = counted
+    if partial is None or not partial.records:
+        raise JobError(NO_DATA)
+    counts = finalize(partial, _bias_stages(config, predicted, monitoring=baseline_analysis is not None))
+    analysis = counts.analysis()
     reports: dict[str, Any] = {ANALYSIS_FILE: analysis}
     violations = []
     if baseline_analysis is not None:
@@ -860,23 +1019,24 @@ def _count_clarify_csv(
 ) -> _Counted:
     """Count a CSV dataset column block by column block (its header line names the columns unless the config
     lists ``headers``); a dataset without rows counts as None whatever its config."""
-    from airflow_mm_provider.analysis.bias_columns import iter_csv_columns
-    from airflow_mm_provider.analysis.bias_partial import BiasPartial, BiasSpec
+    from airflow_mm_provider.analysis.bias_partial import BLOCK_SIZE, BiasPartial, BiasSpec
+    from airflow_mm_provider.analysis.csv_blocks import column_cells, iter_csv_blocks
 
     configured = [str(name) for name in config.get("headers", [])]
-    header = not configured
-    headers = configured or iter_table_chunks(dataset, stats, kind="csv", header=True)[0] or []
+    names, blocks = iter_csv_blocks(dataset, stats, header=not configured, block_size=BLOCK_SIZE)
+    headers = configured or names or []
     try:
         spec = BiasSpec.from_config(config, headers, probability_threshold)
         column = _predicted_column(config, headers)
     except (ValueError, JobError):
-        if next(iter_csv_columns(dataset, ReadStats(), (), header=header), None) is None:
+        if next(blocks, None) is None:
             return None, False
         raise
     partial = BiasPartial(spec)
     wanted = spec.columns if column is None else (*spec.columns, column)
-    for block in iter_csv_columns(dataset, stats, wanted, header=header):
-        partial.add(block, None if column is None else spec.outcomes(predicted_labels=block[column]))
+    for block in blocks:
+        cells = column_cells(block, wanted)
+        partial.add(cells, None if column is None else spec.outcomes(predicted_labels=cells[column]))
     return partial, column is not None
 
 

@@ -84,7 +84,7 @@ MULTICLASS = "MulticlassClassification"
 REGRESSION = "Regression"
 KEPT_RECORDS = 1 << 16
 PARTIAL_KIND = "model_quality"
-PARTIAL_VERSION = 1
+PARTIAL_VERSION = 2
 _METRICS_KEY = {
     BINARY: "binary_classification_metrics",
     MULTICLASS: "multiclass_classification_metrics",
@@ -130,8 +130,8 @@ def _regression_sums(rows: np.ndarray, truth: np.ndarray, predicted: np.ndarray,
     truth_high, truth_low = exact_squares(truth)
     base = rows * _SUMS
     sums.add(
-        np.concatenate([base, base + 1, base + 1, base + 2, base + 3, base + 3]),
         np.concatenate([np.abs(errors), error_high, error_low, truth, truth_high, truth_low]),
+        np.concatenate([base, base + 1, base + 1, base + 2, base + 3, base + 3]),
     )
 
 

@@ -200,7 +200,8 @@ def _thin(values: np.ndarray, points: int) -> np.ndarray:
     """Keep at most ``points + 1`` evenly spaced items of ``values``, always the first and last."""
     if values.size <= points + 1:
         return values
-    kept: np.ndarray = values[np.unique(np.linspace(0, values.size - 1, points + 1).round().astype(np.int64))]
+    index = np.linspace(0, values.size - 1, points + 1).round().astype(np.int64)
+    kept: np.ndarray = values[index[np.r_[True, index[1:] != index[:-1]]]]
     return kept
 
 

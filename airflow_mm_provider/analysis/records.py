@@ -32,13 +32,15 @@ import os
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from itertools import compress
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, Generic, Literal, NamedTuple, TextIO, TypeVar
 
 import msgspec
+
+from airflow_mm_provider.analysis.time_window import TimeWindow
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -57,7 +59,6 @@ __all__ = [
     "iter_merged_chunks",
     "iter_merged_csv_chunks",
     "iter_table_chunks",
-    "parse_capture_time",
     "resolve_manifest",
 ]
 
@@ -257,15 +258,6 @@ def _chunks(columns: tuple[list[Any], ...], chunk_size: int) -> Iterator[tuple[l
         yield tuple(column[start : start + chunk_size] for column in columns)
 
 
-def parse_capture_time(text: str) -> datetime:
-    """Parse a capture record's ``inferenceTime`` text (ISO-8601 with ``Z`` or an offset; naive means UTC)."""
-    value = text.strip()
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed
-
-
 def _payload(value: Any) -> Payload | None:
     """A decoded JSON value as a :class:`Payload` (``None`` unless it is an object)."""
     if isinstance(value, Payload):
@@ -309,59 +301,13 @@ def split_csv(text: str) -> list[Any]:
     return rows[0] if len(rows) == 1 else rows
 
 
-class _Window:
-    """The time window ``[start, end)`` records are filtered by (no bound: everything inside).
-
-    Timestamps written as ``YYYY-MM-DDTHH:MM:SSZ`` (the service's own format) are compared as text; others are
-    parsed.
-    """
-
-    def __init__(self, start: datetime | None, end: datetime | None) -> None:
-        self.start, self.end = start, end
-        self.everything = start is None and end is None
-        self._text = all(bound is None or bound.microsecond == 0 for bound in (start, end))
-        self._start_text = _utc_text(start) if start is not None else ""
-        self._end_text = _utc_text(end) if end is not None else "~"
-
-    def __contains__(self, inference_time: object) -> bool:
-        if self.everything:
-            return True
-        if not isinstance(inference_time, str):
-            if inference_time is None:
-                return False
-            raise TypeError("inference time is not text")
-        if self._text and len(inference_time) == 20 and inference_time[19] == "Z":
-            return self._start_text <= inference_time < self._end_text
-        moment = parse_capture_time(inference_time)
-        return (self.start is None or moment >= self.start) and (self.end is None or moment < self.end)
-
-    def select(self, times: list[Any]) -> list[bool] | None:
-        """Which of ``times`` are inside, or ``None`` when all are; raises as ``in`` does on a bad time."""
-        if self.everything:
-            return None
-        try:
-            texts = self._text and set(map(len, times)) == {20}
-        except TypeError:  # a missing time
-            texts = False
-        if texts and "".join(times)[19::20].count("Z") == len(times):
-            if self._start_text <= min(times) and max(times) < self._end_text:
-                return None
-            return [self._start_text <= moment < self._end_text for moment in times]
-        return [moment in self for moment in times]
-
-
-def _utc_text(moment: datetime) -> str:
-    """``moment`` as ``YYYY-MM-DDTHH:MM:SSZ`` in UTC."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _value(raw: msgspec.Raw) -> Any:
     """The decoded value of a raw member (``None`` when the member was absent)."""
     return msgspec.json.decode(raw) if raw else None
 
 
 def _capture_block(
-    block: memoryview, window: _Window, stats: ReadStats
+    block: memoryview, window: TimeWindow, stats: ReadStats
 ) -> tuple[list[str], list[Any], list[Any]] | None:
     """Join ids, metadata and captureData of a block of well-formed capture lines (else ``None``).
 
@@ -399,7 +345,7 @@ def _capture_block(
 
 
 def _capture_lines(
-    block: memoryview, window: _Window, stats: ReadStats
+    block: memoryview, window: TimeWindow, stats: ReadStats
 ) -> tuple[list[str], list[Any], list[Any]]:
     """The columns of :func:`_capture_block` for any block, line by line; bad lines are counted."""
     ids: list[str] = []
@@ -451,7 +397,7 @@ def iter_capture_chunks(
     :param transient: raw members may point into a read buffer that the next chunk overwrites (no copies),
         for callers that finish with each chunk before asking for the next.
     """
-    window = _Window(start, end)
+    window = TimeWindow(start, end)
     for block in _iter_blocks(path, reuse=transient):
         columns = _capture_block(block, window, stats) or _capture_lines(block, window, stats)
         for chunk in _chunks(columns, chunk_size):
@@ -724,7 +670,7 @@ def iter_batch_output_chunks(
     Outputs need the inference id columns (CSV: two trailing columns id, time; JSON Lines:
     ``SageMakerInferenceId``/``SageMakerInferenceTime``), which are stripped from the captured data.
     """
-    window = _Window(start, end)
+    window = TimeWindow(start, end)
     chunk = CaptureChunk([], [], [])
     for manifest in iter_files(Path(capture_dir) / "output"):
         try:
@@ -843,12 +789,12 @@ _Truth = TypeVar("_Truth")
 class _Ids(msgspec.Struct, gc=False):
     eventId: str | None = None  # noqa: N815 - JSON member names
     inferenceId: str | None = None  # noqa: N815
-    inferenceTime: str | None = None  # noqa: N815
+    inferenceTime: datetime | None = None  # noqa: N815
 
 
 class _InferenceIds(msgspec.Struct, gc=False):
     inferenceId: str | None = None  # noqa: N815 - JSON member names
-    inferenceTime: str | None = None  # noqa: N815
+    inferenceTime: datetime | None = None  # noqa: N815
 
 
 class _EventId(msgspec.Struct, gc=False):

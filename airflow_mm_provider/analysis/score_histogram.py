@@ -79,6 +79,25 @@ def _distinct(sorted_keys: np.ndarray) -> int:
     return int(np.count_nonzero(sorted_keys[1:] != sorted_keys[:-1])) + int(sorted_keys.size > 0)
 
 
+def _pair_counts(keys: np.ndarray, columns: np.ndarray, width: int) -> tuple[np.ndarray, ...]:
+    """The distinct (key, column) pairs of records, sorted, and the records of each: (keys, columns, counts).
+
+    Pairs are packed into one int64 and sorted when the keys' range leaves room for the column bits.
+    """
+    bits = (width - 1).bit_length()
+    low = int(keys.min())
+    if int(keys.max()) - low < 1 << (63 - bits):
+        pairs = np.sort(((keys - low) << bits) | columns)
+        starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]])
+        counts = np.diff(np.r_[starts, pairs.size])
+        pairs = pairs[starts]
+        return (pairs >> bits) + low, pairs & ((1 << bits) - 1), counts
+    found, inverse = np.unique(keys, return_inverse=True)
+    cells = np.bincount(inverse.reshape(-1) * width + columns, minlength=found.size * width)
+    used = np.flatnonzero(cells)
+    return found[used // width], used % width, cells[used]
+
+
 def _collapse(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sum the counts of equal keys of a sorted key array."""
     if keys.size == 0:
@@ -121,22 +140,24 @@ class ScoreHistogram:
         scores = np.concatenate(self._pending_scores)
         columns = np.concatenate(self._pending_columns)
         self._pending_scores, self._pending_columns, self._pending = [], [], 0
-        keys = _keys(scores, self.level)
-        counted = [np.unique(keys[columns == column], return_counts=True) for column in range(self.columns)]
-        self._union([(self.keys, self.counts)] + [(found, counts) for found, counts in counted])
-
-    def _union(self, parts: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        """Set the bins to the sum of ``parts`` (sorted unique keys of the current level with their counts:
-        a ``(keys, columns)`` array for the first, one count column each for the others), then coarsen."""
-        merged = np.sort(np.concatenate([keys for keys, _ in parts]), kind="stable")
-        merged = merged[np.r_[True, merged[1:] != merged[:-1]]] if merged.size else merged
-        total = np.zeros((merged.size, self.columns), dtype=np.int64)
-        keys, counts = parts[0]
-        total[np.searchsorted(merged, keys)] += counts
-        for column, (keys, counts) in enumerate(parts[1:]):
-            total[np.searchsorted(merged, keys), column] += counts
-        self.keys, self.counts = merged, total
+        keys, columns, counts = _pair_counts(_keys(scores, self.level), columns, self.columns)
+        first = np.r_[True, keys[1:] != keys[:-1]]
+        bins = self._include(keys[first])[np.cumsum(first) - 1]
+        self.counts[bins, columns] += counts
         self._coarsen()
+
+    def _include(self, keys: np.ndarray) -> np.ndarray:
+        """Add empty bins for the sorted distinct ``keys`` (current level) that lack one; each key's bin."""
+        bins = np.searchsorted(self.keys, keys)
+        known = bins < self.keys.size
+        known[known] = self.keys[bins[known]] == keys[known]
+        if known.all():
+            return bins
+        merged = np.sort(np.concatenate([self.keys, keys[~known]]), kind="stable")
+        counts = np.zeros((merged.size, self.columns), dtype=np.int64)
+        counts[np.searchsorted(merged, self.keys)] = self.counts
+        self.keys, self.counts = merged, counts
+        return np.searchsorted(merged, keys)
 
     def _coarsen(self) -> None:
         """Move to the smallest level at which the bins fit the capacity."""
@@ -170,7 +191,9 @@ class ScoreHistogram:
         own, theirs = self._at_level(level), other._at_level(level)
         self.level = level
         self.keys, self.counts = own
-        self._union([own] + [(theirs[0], theirs[1][:, column]) for column in range(self.columns)])
+        bins = self._include(theirs[0])
+        self.counts[bins] += theirs[1]
+        self._coarsen()
 
     def bins(self, weights: np.ndarray) -> np.ndarray:
         """Per bin, highest scores first, the counts of each row of ``weights`` (rows x columns of 0/1).

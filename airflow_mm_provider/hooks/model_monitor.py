@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, cast, overload
 
 from airflow.exceptions import AirflowException
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
@@ -17,7 +17,13 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from airflow_mm_provider.monitoring import names
-from airflow_mm_provider.monitoring.outcomes import api_execution, execution_label, failure_message
+from airflow_mm_provider.monitoring.outcomes import (
+    BASELINE_CONFIG_KEY,
+    REPORT_URI_KEY,
+    api_execution,
+    execution_label,
+    failure_message,
+)
 from airflow_mm_provider.monitoring.paths import (
     ANALYSIS_FILE,
     CONSTRAINT_VIOLATIONS_FILE,
@@ -572,14 +578,35 @@ class SageMakerModelMonitorHook(AwsBaseHook):
             if self._referenced_by_a_schedule(definition_name):
                 continue
             self.delete_job_definition(monitoring_type, definition_name, missing_ok=True)
-            self._poll(
-                lambda t=monitoring_type, n=definition_name: (not self.job_definition_exists(t, n), None),
-                f"Job definition {definition_name} still exists",
-                None,
-                None,
-            )
+
+            def gone(t: str = monitoring_type, n: str = definition_name) -> tuple[bool, None]:
+                return not self.job_definition_exists(t, n), None
+
+            self._poll(gone, f"Job definition {definition_name} still exists", None, None)
             deleted.append(definition_name)
         return ScheduleDeletion(name, description is not None, deleted)
+
+    @overload
+    def wait_for_schedule(
+        self,
+        name: str,
+        *,
+        until_not_pending: Literal[True] = ...,
+        check_interval: float | None = ...,
+        max_ingestion_time: float | None = ...,
+        **deprecated: Any,
+    ) -> dict[str, Any]: ...
+
+    @overload
+    def wait_for_schedule(
+        self,
+        name: str,
+        *,
+        until_not_pending: bool,
+        check_interval: float | None = ...,
+        max_ingestion_time: float | None = ...,
+        **deprecated: Any,
+    ) -> dict[str, Any] | None: ...
 
     def wait_for_schedule(
         self,
@@ -643,7 +670,8 @@ class SageMakerModelMonitorHook(AwsBaseHook):
                     return False, None
                 raise
 
-        return self._poll(attempt, f"Schedule {name} is Pending, {action} refused", None, None)
+        # ``attempt`` reports done only with the value ``call`` returned, so the result is a ``T``.
+        return cast(T, self._poll(attempt, f"Schedule {name} is Pending, {action} refused", None, None))
 
     def _poll(
         self,
@@ -719,7 +747,7 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         desired = request["MonitoringScheduleConfig"]
 
         current = self._settle(schedule_name)
-        swept_types = [monitoring_type]
+        swept_types: list[str | None] = [monitoring_type]
         if current is None:
             created = self._ensure_job_definition(monitoring_type, definition)
             arn = self._or_discard(
@@ -1051,9 +1079,12 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         """Return the S3 prefix an execution writes its report files to.
 
         :param execution_summary: a ``MonitoringExecutionSummary`` with a ``ProcessingJobArn`` (or the
-            provider's snake_case XCom of one).
+            provider's snake_case XCom of one); a self-hosted analysis's summary names its report prefix
+            (``ReportUri``) instead, read without a call.
         """
         execution_summary = api_execution(execution_summary)
+        if execution_summary.get(REPORT_URI_KEY):
+            return str(execution_summary[REPORT_URI_KEY])
         arn = execution_summary.get("ProcessingJobArn")
         if not arn:
             status = execution_summary.get("MonitoringExecutionStatus", "?")
@@ -1115,7 +1146,10 @@ class SageMakerModelMonitorHook(AwsBaseHook):
         """
         from airflow_mm_provider.monitoring.statistics import DataQualityStatistics, ModelQualityStatistics
 
-        parsers = {"DataQuality": DataQualityStatistics, "ModelQuality": ModelQualityStatistics}
+        parsers: dict[str, type[DataQualityStatistics] | type[ModelQualityStatistics]] = {
+            "DataQuality": DataQualityStatistics,
+            "ModelQuality": ModelQualityStatistics,
+        }
         if monitoring_type_api(monitoring_type).monitoring_type not in parsers:
             raise ModelMonitorHookError(
                 f"{monitoring_type} monitors write no {STATISTICS_FILE}; read {ANALYSIS_FILE} with read_json"
@@ -1188,7 +1222,10 @@ class SageMakerModelMonitorHook(AwsBaseHook):
     def _baseline_config(
         self, execution_summary: Mapping[str, Any], api: MonitoringTypeApi
     ) -> dict[str, Any]:
-        """The ``BaselineConfig`` of the job definition an execution ran; empty when it cannot be read."""
+        """The ``BaselineConfig`` of the job definition an execution ran (a self-hosted analysis's summary
+        carries it); empty when it cannot be read."""
+        if BASELINE_CONFIG_KEY in execution_summary:
+            return dict(execution_summary[BASELINE_CONFIG_KEY] or {})
         name = execution_summary.get("MonitoringJobDefinitionName")
         try:
             if not name:

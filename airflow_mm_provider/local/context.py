@@ -13,7 +13,7 @@ from airflow_mm_provider.local.state import Store
 from airflow_mm_provider.local.wire import DEFAULT_MAX_REQUEST_BYTES
 
 if TYPE_CHECKING:
-    from airflow_mm_provider.local.jobs import JobRunner
+    from airflow_mm_provider.processing.job_runner import JobRunner
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"

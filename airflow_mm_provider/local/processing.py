@@ -7,7 +7,6 @@ from typing import Any
 
 from airflow_mm_provider.local.context import ServiceContext
 from airflow_mm_provider.local.errors import in_use, validation_error
-from airflow_mm_provider.local.jobs import JobResult, RunOptions
 from airflow_mm_provider.local.listing import paginate, time_filters
 from airflow_mm_provider.local.resources import public, store_tags
 from airflow_mm_provider.monitoring.images import (
@@ -15,6 +14,7 @@ from airflow_mm_provider.monitoring.images import (
     is_clarify_image,
     is_groundtruth_merger_image,
 )
+from airflow_mm_provider.processing.job_runner import JobResult, RunOptions
 
 TERMINAL = ("Completed", "Failed", "Stopped")
 JOB_SORT_FIELDS = {"Name": "ProcessingJobName", "Status": "ProcessingJobStatus"}

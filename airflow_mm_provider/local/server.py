@@ -23,11 +23,14 @@ from airflow_mm_provider.local.context import ServiceConfig, ServiceContext
 from airflow_mm_provider.local.database import Database
 from airflow_mm_provider.local.errors import ServiceError
 from airflow_mm_provider.local.executions import run_due
-from airflow_mm_provider.local.jobs import Engine, JobRunner, S3Files, default_s3_factory
+from airflow_mm_provider.local.jobs import default_s3_factory
 from airflow_mm_provider.local.s3store import S3Persistence, reset_s3
 from airflow_mm_provider.local.schedules import skip_missed_slots
 from airflow_mm_provider.local.state import Store
 from airflow_mm_provider.local.wire import CONTENT_TYPE, TARGET_PREFIX, BodyError, error_body, read_body
+from airflow_mm_provider.processing.engine import Engine
+from airflow_mm_provider.processing.job_runner import JobRunner
+from airflow_mm_provider.processing.s3files import S3Files
 
 TICK_SECONDS = 0.5
 CONTROL_MAX_BYTES = 1024 * 1024

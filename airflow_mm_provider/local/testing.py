@@ -10,7 +10,7 @@ from typing import Any
 
 from airflow_mm_provider.local.context import DEFAULT_REGION, ServiceConfig
 from airflow_mm_provider.local.control_client import call_control
-from airflow_mm_provider.local.jobs import Engine
+from airflow_mm_provider.processing.engine import Engine
 
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"

@@ -9,8 +9,9 @@ operators) does not load the others; type checkers read the same names from the 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from airflow_mm_provider.monitoring.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from airflow_mm_provider.monitoring.clarify import BiasAnalysis as BiasAnalysis
@@ -108,15 +109,4 @@ __all__ = sorted(_EXPORTS)
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, so a misspelt name is an error there
-
-    def __getattr__(name: str) -> Any:
-        """Load a public name from its submodule on first access."""
-        if name not in _EXPORTS:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-        globals()[name] = value
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+    __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

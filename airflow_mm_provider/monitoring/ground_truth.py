@@ -204,8 +204,8 @@ def to_json_lines(records: Iterable[Mapping[str, Any]]) -> str:
 def labels_from_items(
     items: Iterable[Any] | Mapping[str, Any],
     *,
-    event_id_key: str = "event_id",
-    label_key: str = "label",
+    event_id_key: str | int = "event_id",
+    label_key: str | int = "label",
     source: str = "labels",
 ) -> list[GroundTruthLabel]:
     """Read labels given in Python: ``{event_id: label}``, ``(event_id, label)`` pairs or mappings.
@@ -225,7 +225,7 @@ def labels_from_items(
     ]
 
 
-def _label_item(item: Any, where: str, event_id_key: str, label_key: str) -> GroundTruthLabel:
+def _label_item(item: Any, where: str, event_id_key: str | int, label_key: str | int) -> GroundTruthLabel:
     if isinstance(item, Mapping):
         if event_id_key in item and label_key in item:
             return GroundTruthLabel(item[event_id_key], item[label_key], where)
@@ -283,8 +283,8 @@ def _column_index(column: str | int, names: list[str] | None, source: str) -> in
 def labels_from_json_lines(
     text: str,
     *,
-    event_id_key: str = "event_id",
-    label_key: str = "label",
+    event_id_key: str | int = "event_id",
+    label_key: str | int = "label",
     source: str = "jsonl",
 ) -> list[GroundTruthLabel]:
     """Read labels from JSON Lines text (one object per line; blank lines are skipped).

@@ -46,6 +46,12 @@ SUMMARY_FIELDS = (
 """The members of a ``MonitoringExecutionSummary`` (botocore's model), in its order."""
 XCOM_STATUS_KEY = "monitoring_execution_status"
 """:data:`STATUS_KEY` in the snake_case summary of :func:`execution_xcom`."""
+REPORT_URI_KEY = "ReportUri"
+"""Not an API member: the report prefix that a self-hosted analysis (``airflow_mm_provider.runner``) puts in
+its summary. It has no processing job whose output would say where the report is."""
+BASELINE_CONFIG_KEY = "BaselineConfig"
+"""Not an API member: the ``<T>BaselineConfig`` that a self-hosted analysis puts in its summary. It has no job
+definition to describe."""
 
 TIMEOUT = "timeout"
 """Trigger event status, besides the :class:`Outcome` values: the deadline passed first."""

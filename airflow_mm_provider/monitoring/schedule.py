@@ -230,6 +230,22 @@ class ScheduleExpression(ValueObject):
         return self.hours
 
 
+def recurring_expression(
+    value: ScheduleExpression | str | None, field: str = "schedule"
+) -> ScheduleExpression:
+    """The recurring expression ``value`` names (hourly when None); ``NOW``, which has no slots, is refused.
+
+    :param value: a ScheduleExpression, its API string, or None.
+    :param field: the parameter named in errors.
+    """
+    expression = ScheduleExpression.coerce(value or ScheduleExpression.hourly(), field)
+    if expression.is_now:
+        raise ValueError(
+            f"{field}: NOW has no slots; give a recurring expression (hourly, daily or every N hours)"
+        )
+    return expression
+
+
 def _parse_exact(text: str, field: str) -> ScheduleExpression | None:
     if text == NOW:
         return ScheduleExpression.now()

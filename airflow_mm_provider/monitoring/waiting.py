@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from airflow_mm_provider.monitoring.schedule import ScheduleExpression
 from airflow_mm_provider.monitoring.times import as_utc
@@ -103,6 +103,18 @@ def before_creation_message(schedule_name: str, slot: datetime, created: datetim
         f"schedule was created at {as_utc(created).isoformat()}, after that slot, and a schedule runs only "
         f"the slots that follow its creation. {FIRST_SLOT_HINT}"
     )
+
+
+@overload
+def unreachable_reason(
+    schedule_name: str, description: None, slot: datetime | None, now: datetime
+) -> str: ...
+
+
+@overload
+def unreachable_reason(
+    schedule_name: str, description: Mapping[str, Any] | None, slot: datetime | None, now: datetime
+) -> str | None: ...
 
 
 def unreachable_reason(

@@ -35,6 +35,27 @@ the job name) and writes the loosened version where the job wrote it, which is w
 loosened file, so it writes the same result. Model quality and bias apply the measured default tolerance
 unless ``tolerance=None``; data quality applies none unless given.
 
+Runner: ``runner="processing_job"`` (the default) starts the SageMaker processing job described above;
+``runner="worker"`` runs the same request in the task itself, on the Airflow worker, through the self-hosted
+runner (``airflow_mm_provider.runner.run_processing_job``): it reads the dataset from S3, runs the package's
+analysis engine (the ``engine`` extra) and writes the same ``statistics.json`` / ``constraints.json`` /
+``analysis.json`` to the same output, then applies the same tolerance. It calls S3 only (no SageMaker API), so
+it works where Model Monitor is not available. With it:
+
+- ``role_arn`` may be left out (no job runs as a role);
+- no processing job exists, so the summary's ``job_name`` is None (a schedule built from it gets no
+  ``BaseliningJobName``, only the file URIs) and ``status`` is ``Completed`` (the task fails otherwise, with
+  the engine's reason); no processing-job link is stored;
+- every run computes the baseline again (there is no job to re-attach to) and writes the same files, so a
+  retry converges; the tolerance then always keeps this run's suggestion;
+- the task waits for the result in the worker: ``deferrable``, ``wait_for_completion``, ``check_interval`` and
+  ``max_ingestion_time`` do not apply (a log line says so when they are set); ``max_runtime_in_seconds``
+  still bounds the run;
+- explainability is refused when the operator is built (SHAP values need the model to be invoked), so is a
+  bias baseline whose post-training metrics need the model's predictions (``model_name`` / ``predictor``
+  without ``predicted_label``), and so are record-preprocessor and post-analytics scripts (the worker runs the
+  package's engine, not the analyzer container).
+
 Literal parameter values are validated when the operator is built (DAG parse time); templated values are
 validated after rendering, before any AWS call. Errors are ``MonitoringValidationError`` naming the field.
 The request-building modules load when an operator is built, not when this module is imported, because the
@@ -45,6 +66,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -89,6 +111,15 @@ __all__ = [
 ]
 
 _FAILED = ("Failed", "Stopped")
+PROCESSING_JOB_RUNNER = "processing_job"
+"""``runner`` value: run the baseline as a SageMaker processing job (the default)."""
+WORKER_RUNNER = "worker"
+"""``runner`` value: run the baseline on the Airflow worker, without a processing job."""
+RUNNERS = (PROCESSING_JOB_RUNNER, WORKER_RUNNER)
+_ENGINE_MODES = {"DataQuality": "analyzer", "ModelQuality": "analyzer", "ModelBias": "clarify"}
+"""The engine entry point that stands for each monitor type's container on the worker."""
+_WORKER_TAG = "worker:"
+"""Prefix of the ``suggested/`` file's job tag when a worker run, not a job, made the suggestion."""
 _JOB_METADATA = "baselining-job-name"
 """S3 metadata key naming the job whose suggestion a kept ``suggested/`` file is."""
 _PLACEHOLDERS: dict[str, Any] = {
@@ -103,6 +134,31 @@ _PLACEHOLDERS: dict[str, Any] = {
 }
 
 
+def _checked_runner(value: Any) -> str:
+    """``value`` when it is one of :data:`RUNNERS`; else a ``ValueError`` naming ``runner``."""
+    if value not in RUNNERS:
+        raise ValueError(
+            f"runner: must be {PROCESSING_JOB_RUNNER!r} (a SageMaker processing job, the default) or "
+            f"{WORKER_RUNNER!r} (the analysis engine on the Airflow worker, no processing job), got {value!r}"
+        )
+    return str(value)
+
+
+def _refuse_on_worker(field: str, reason: str) -> None:
+    """Refuse a parameter value the worker runner cannot honour: a ``ValueError`` naming ``field``."""
+    raise ValueError(
+        f"{field}: {reason}; a worker cannot do that with runner={WORKER_RUNNER!r}: use "
+        f"runner={PROCESSING_JOB_RUNNER!r} (the default) to run this baseline as a SageMaker processing job"
+    )
+
+
+def _refuse_scripts(**scripts: str | None) -> None:
+    """Refuse a given script on the worker, which runs the package's engine, not the analyzer container."""
+    for field, value in scripts.items():
+        if value is not None:
+            _refuse_on_worker(field, "only the Model Monitor analyzer container runs such a script")
+
+
 def _checked_tolerance(value: Any, kind: type) -> Any:
     """``value`` when it is a ``kind`` or None; else :class:`ToleranceError` naming ``tolerance``."""
     if value is not None and not isinstance(value, kind):
@@ -115,7 +171,8 @@ class _BaselineOperator(SageMakerModelMonitorBaseOperator):
 
     :param baseline_dataset: S3 URI (prefix or file) of the dataset to baseline (templated).
     :param output_s3_uri: S3 prefix the job writes its results to (templated).
-    :param role_arn: IAM role ARN SageMaker assumes to run the job (templated).
+    :param role_arn: IAM role ARN SageMaker assumes to run the job (templated); required unless
+        ``runner="worker"``, where no job runs and it is not used.
     :param dataset_format: format of the dataset: a :class:`DatasetFormat`, an API dict like
         ``{"Csv": {"Header": True}}`` or a container dict like ``{"csv": {"header": True}}``.
     :param job_name: processing job name (templated); default: derived from the DAG run and the task.
@@ -136,6 +193,8 @@ class _BaselineOperator(SageMakerModelMonitorBaseOperator):
         Amazon provider's ``ProcessingJobComplete`` waiter) and deferred (its ``SageMakerTrigger``) alike;
         None: two days.
     :param deferrable: wait in the triggerer instead of the worker (needs ``wait_for_completion``).
+    :param runner: ``"processing_job"`` (default): a SageMaker processing job runs the baseline;
+        ``"worker"``: this task runs it on the Airflow worker, calling S3 only (see the module docstring).
     :param aws_conn_id: the Airflow AWS connection.
     :param region_name: AWS region; default: the connection's.
     :param verify: whether to verify TLS certificates, or a CA bundle path.
@@ -151,13 +210,15 @@ class _BaselineOperator(SageMakerModelMonitorBaseOperator):
     ui_color = "#c5e1a5"
     operator_extra_links = (SageMakerProcessingJobLink(),)
     _last_summary: dict[str, Any] | None = None
+    _stop: threading.Event | None = None
+    """Set by :meth:`on_kill` to stop a baseline running on the worker (made when it starts)."""
 
     def __init__(
         self,
         *,
         baseline_dataset: str,
         output_s3_uri: str,
-        role_arn: str,
+        role_arn: str | None = None,
         dataset_format: DatasetFormat | Mapping[str, Any] | None = None,
         job_name: str | None = None,
         image_uri: str | None = None,
@@ -173,13 +234,20 @@ class _BaselineOperator(SageMakerModelMonitorBaseOperator):
         check_interval: int = PROCESSING_JOB_CHECK_INTERVAL,
         max_ingestion_time: int | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        runner: str = PROCESSING_JOB_RUNNER,
         **kwargs: Any,
     ) -> None:
         from airflow_mm_provider.monitoring.inputs import ClusterResources, DatasetFormat
 
         super().__init__(**kwargs)
+        self.runner = _checked_runner(runner)
         self.baseline_dataset = baseline_dataset
         self.output_s3_uri = output_s3_uri
+        if role_arn is None and self.runner != WORKER_RUNNER:
+            raise ValueError(
+                f"role_arn: required with runner={PROCESSING_JOB_RUNNER!r}: the IAM role SageMaker runs the "
+                f"baseline job as (only runner={WORKER_RUNNER!r} runs without one)"
+            )
         self.role_arn = role_arn
         self.dataset_format = DatasetFormat.csv(header=True) if dataset_format is None else dataset_format
         self.job_name = job_name
@@ -209,9 +277,11 @@ class _BaselineOperator(SageMakerModelMonitorBaseOperator):
         """The job-level settings of the request."""
         from airflow_mm_provider.monitoring.baselining import BaselineJobSettings
 
+        # the worker runner needs no role: the request it runs never reaches SageMaker
+        role_arn = _PLACEHOLDERS["role_arn"] if self.role_arn is None else self._value("role_arn", rendered)
         return BaselineJobSettings(
             job_name=job_name,
-            role_arn=self._value("role_arn", rendered),
+            role_arn=role_arn,
             image_uri=image_uri,
             output_s3_uri=self._value("output_s3_uri", rendered),
             resources=self.cluster_resources,
@@ -237,6 +307,14 @@ class _BaselineOperator(SageMakerModelMonitorBaseOperator):
         job_name = _PLACEHOLDERS["job_name"] if self.job_name is None else self._value("job_name", False)
         image_uri = _PLACEHOLDERS["image_uri"] if self.image_uri is None else self._value("image_uri", False)
         self._build_request(self._settings(job_name, image_uri, rendered=False), rendered=False)
+        if self.runner == WORKER_RUNNER:
+            self._check_worker(rendered=False)
+
+    def _check_worker(self, rendered: bool) -> None:
+        """Refuse what the worker runner cannot run (a ``ValueError`` naming the parameter).
+
+        :param rendered: whether templated values are rendered (False at DAG parse time).
+        """
 
     def build_request(self, job_name: str, image_uri: str) -> dict[str, Any]:
         """The ``CreateProcessingJob`` request from the rendered parameters (validated).
@@ -261,8 +339,8 @@ class _BaselineOperator(SageMakerModelMonitorBaseOperator):
             task_id = f"{task_id}-{map_index}"
         return names.run_scoped_name(self.dag_id, task_id, context["run_id"])
 
-    def _start(self, job_name: str) -> dict[str, Any]:
-        """Build, upload the Clarify config if any, and create the job; returns the request."""
+    def _prepare(self, job_name: str) -> dict[str, Any]:
+        """Build the request and upload the Clarify config if any; returns the request."""
         from airflow_mm_provider.monitoring import baselining
         from airflow_mm_provider.monitoring.images import image_uri_for
 
@@ -274,23 +352,35 @@ class _BaselineOperator(SageMakerModelMonitorBaseOperator):
             bucket, key = split_s3_uri(uri)
             self.hook.s3_hook.load_string(json.dumps(config), key, bucket_name=bucket, replace=True)
             self.log.info("Uploaded the Clarify analysis config to %s", uri)
+        return request
+
+    def _start(self, job_name: str) -> dict[str, Any]:
+        """Build, upload the Clarify config if any, and create the job; returns the request."""
+        request = self._prepare(job_name)
         self.hook.create_processing_job(request)
         self.log.info("Started %s baseline job %s", self.monitoring_type, job_name)
         return request
 
-    def _summary(self, job: Mapping[str, Any]) -> dict[str, Any]:
-        """The XCom summary of a described (or just created) job; applies the tolerance once it completed."""
+    def _summary(self, job: Mapping[str, Any], worker_run: str | None = None) -> dict[str, Any]:
+        """The XCom summary of a described (or just created) job; applies the tolerance once it completed.
+
+        :param job: the job's description, or the request with its ``ProcessingJobStatus``.
+        :param worker_run: the request's name when the worker ran it: no job exists, so ``job_name`` is None.
+        """
         from airflow_mm_provider.monitoring import baselining
 
         outputs = (job.get("ProcessingOutputConfig") or {}).get("Outputs") or []
         output_uri = outputs[0]["S3Output"]["S3Uri"] if outputs else self.output_s3_uri
         status = job.get("ProcessingJobStatus")
         adjusted = self.tolerance is not None and status == "Completed"
+        job_name = worker_run or job["ProcessingJobName"]
         summary = baselining.baseline_result(
-            self.monitoring_type, job["ProcessingJobName"], output_uri, status, suggested=adjusted
+            self.monitoring_type, job_name, output_uri, status, suggested=adjusted
         )
+        if worker_run:
+            summary["job_name"] = None  # no processing job exists
         if adjusted:
-            self._apply_tolerance(summary)
+            self._apply_tolerance(summary, f"{_WORKER_TAG}{job_name}" if worker_run else job_name)
         elif self.tolerance is not None:
             self.log.warning(
                 "Baseline job %s is %s: its constraints are not loosened by the tolerance, because the "
@@ -301,39 +391,51 @@ class _BaselineOperator(SageMakerModelMonitorBaseOperator):
         self._last_summary = summary
         return summary
 
-    def _apply_tolerance(self, summary: Mapping[str, Any]) -> None:
-        """Keep the job's suggestion under ``suggested/``; write it, loosened by the tolerance, in place."""
+    def _apply_tolerance(self, summary: Mapping[str, Any], source: str) -> None:
+        """Keep the suggestion under ``suggested/``; write it, loosened by the tolerance, in place.
+
+        The kept file is tagged with ``source``: a job's suggestion is kept once (a retry loosens the kept
+        file again, never the loosened one); a worker run's (tag :data:`_WORKER_TAG`...) always replaces it,
+        since the run has just written a new suggestion in place.
+
+        :param summary: the summary of the completed baseline.
+        :param source: the job name, or the worker run's tag.
+        """
         assert self.tolerance is not None
         target, kept = summary["constraints_uri"], summary["suggested_constraints_uri"]
         target_bucket, target_key = split_s3_uri(target)
         kept_bucket, kept_key = split_s3_uri(kept)
         s3 = self.hook.s3_hook
-        head = s3.head_object(kept_key, kept_bucket) or {}
-        if (head.get("Metadata") or {}).get(_JOB_METADATA) != summary["job_name"]:
+        fresh = source.startswith(_WORKER_TAG)
+        head = {} if fresh else (s3.head_object(kept_key, kept_bucket) or {})
+        if fresh or (head.get("Metadata") or {}).get(_JOB_METADATA) != source:
             s3.copy_object(
                 target_key,
                 kept_key,
                 target_bucket,
                 kept_bucket,
-                Metadata={_JOB_METADATA: summary["job_name"]},
+                Metadata={_JOB_METADATA: source},
                 MetadataDirective="REPLACE",
             )
-            self.log.info("Kept the suggestion of baseline job %s at %s", summary["job_name"], kept)
+            self.log.info("Kept the suggestion of baseline %s at %s", source, kept)
         adjusted = self.tolerance.apply(self.hook.read_json(kept))
         s3.load_string(json.dumps(adjusted), target_key, bucket_name=target_bucket, replace=True)
         self.log.info("Wrote the suggestion loosened by %s to %s", self.tolerance, target)
 
-    def _raise_failed(self, job: Mapping[str, Any], attached: bool = False) -> None:
-        """Fail the task for a job that ended Failed or Stopped, quoting its reasons."""
+    def _raise_failed(self, job: Mapping[str, Any], attached: bool = False, worker: bool = False) -> None:
+        """Fail the task for a job (or worker run, with ``worker``) that ended Failed or Stopped, quoting its
+        reasons."""
         reasons = [job.get("FailureReason"), job.get("ExitMessage")]
         detail = "; ".join(dict.fromkeys(text for text in reasons if text)) or "no FailureReason given"
         hint = ""
         if attached:
             scope = "" if self.job_name else " belongs to this DAG run and task, so it"
             hint = f" The job name{scope} is reused by every retry; pass a new job_name to run another job."
+        what = (
+            f"run {job['ProcessingJobName']} on the worker" if worker else f"job {job['ProcessingJobName']}"
+        )
         raise AirflowException(
-            f"{self.monitoring_type} baseline job {job['ProcessingJobName']} ended "
-            f"{job.get('ProcessingJobStatus')}: {detail}.{hint}"
+            f"{self.monitoring_type} baseline {what} ended {job.get('ProcessingJobStatus')}: {detail}.{hint}"
         )
 
     def _finish(self, job: Mapping[str, Any]) -> dict[str, Any]:
@@ -345,7 +447,10 @@ class _BaselineOperator(SageMakerModelMonitorBaseOperator):
         return summary
 
     def execute(self, context: Context) -> dict[str, Any]:
-        """Start the baseline job (or find it again), wait as configured and return its summary."""
+        """Start the baseline job (or find it again), wait as configured and return its summary; with
+        ``runner="worker"``, run the baseline in this task instead."""
+        if self.runner == WORKER_RUNNER:
+            return self._execute_on_worker(context)
         job_name = self.resolve_job_name(context)
         existing = self.hook.describe_processing_job_or_none(job_name)
         if existing is None:
@@ -370,6 +475,55 @@ class _BaselineOperator(SageMakerModelMonitorBaseOperator):
             return self._finish(current)
         final = self.hook.wait_for_processing_job(job_name, self.check_interval, self.max_ingestion_time)
         return self._finish(final)
+
+    def _execute_on_worker(self, context: Context) -> dict[str, Any]:
+        """Run the baseline request here (S3 only), fail on anything but ``Completed``, return the summary."""
+        from airflow_mm_provider.runner import run_processing_job
+
+        self._check_worker(rendered=True)
+        ignored = [
+            name
+            for name, value, default in (
+                ("deferrable", self.deferrable, False),
+                ("wait_for_completion", self.wait_for_completion, True),
+                ("max_ingestion_time", self.max_ingestion_time, None),
+            )
+            if value != default
+        ]
+        if ignored:
+            self.log.info("runner=%r runs the baseline in this task: ignoring %s", WORKER_RUNNER, ignored)
+        name = self.resolve_job_name(context)
+        request = self._prepare(name)
+        self.log.info(
+            "Running the %s baseline %s on this worker (runner=%r, no SageMaker processing job): %s -> %s",
+            self.monitoring_type,
+            name,
+            WORKER_RUNNER,
+            self.baseline_dataset,
+            self.output_s3_uri,
+        )
+        self._stop = threading.Event()
+        result = run_processing_job(
+            request, self.hook.s3_hook.get_conn, _ENGINE_MODES[self.monitoring_type], stop=self._stop
+        )
+        if result.status != "Completed":
+            self._raise_failed(
+                {
+                    "ProcessingJobName": name,
+                    "ProcessingJobStatus": result.status,
+                    "FailureReason": result.failure_reason,
+                    "ExitMessage": result.exit_message,
+                },
+                worker=True,
+            )
+        summary = self._summary({**request, "ProcessingJobStatus": "Completed"}, worker_run=name)
+        self.log.info("%s baseline %s ran on this worker: %s", self.monitoring_type, name, summary)
+        return summary
+
+    def on_kill(self) -> None:
+        """Stop a baseline running on the worker (it then writes nothing); a processing job keeps running."""
+        if self._stop is not None:
+            self._stop.set()
 
     def _defer(self, job_name: str) -> None:
         """Hand the wait to the triggerer with the processing-job trigger."""
@@ -463,6 +617,12 @@ class SageMakerDataQualityBaselineOperator(_BaselineOperator):
         self.tolerance = _checked_tolerance(tolerance, DataQualityTolerance)
         self._check_literals()
 
+    def _check_worker(self, rendered: bool) -> None:
+        _refuse_scripts(
+            record_preprocessor_script=self.record_preprocessor_script,
+            post_analytics_processor_script=self.post_analytics_processor_script,
+        )
+
     def _build_request(self, settings: BaselineJobSettings, rendered: bool) -> dict[str, Any]:
         from airflow_mm_provider.monitoring import baselining
 
@@ -521,6 +681,9 @@ class SageMakerModelQualityBaselineOperator(_BaselineOperator):
         self.post_analytics_processor_script = post_analytics_processor_script
         self.tolerance = _checked_tolerance(tolerance, ModelQualityTolerance)
         self._check_literals()
+
+    def _check_worker(self, rendered: bool) -> None:
+        _refuse_scripts(post_analytics_processor_script=self.post_analytics_processor_script)
 
     def _build_request(self, settings: BaselineJobSettings, rendered: bool) -> dict[str, Any]:
         from airflow_mm_provider.monitoring import baselining
@@ -660,11 +823,24 @@ class SageMakerModelBiasBaselineOperator(_ClarifyBaselineOperator):
         self.tolerance = _checked_tolerance(tolerance, BiasTolerance)
         self._check_literals()
 
+    def _check_worker(self, rendered: bool) -> None:
+        config = self.analysis_config(rendered)
+        if config is None:
+            return
+        post_training = "post_training_bias" in (config.get("methods") or {})
+        if post_training and "predictor" in config and config.get("predicted_label") is None:
+            _refuse_on_worker(
+                "analysis_config.predictor",
+                "the post-training metrics of this baseline need predictions made by invoking the model "
+                "(model_name / predictor); give the dataset's predicted-label column (predicted_label) or "
+                "post_training_methods=None",
+            )
+
     def _config_from_parts(self) -> dict[str, Any]:
         from airflow_mm_provider.monitoring import baselining
 
         return baselining.bias_analysis_config(
-            label=self.clarify_label,
+            label=self.clarify_label,  # type: ignore[arg-type]  # None: a MonitoringValidationError names it
             label_values_or_threshold=self.label_values_or_threshold,
             facet=self.facet,
             facet_values_or_threshold=self.facet_values_or_threshold,
@@ -700,12 +876,19 @@ class SageMakerModelExplainabilityBaselineOperator(_ClarifyBaselineOperator):
         self.shap = baselining.shap_config() if shap is None else shap
         self._check_literals()
 
+    def _check_worker(self, rendered: bool) -> None:
+        _refuse_on_worker(
+            "runner",
+            "a ModelExplainability baseline computes SHAP values by invoking the model on the data (Clarify "
+            "deploys it to a shadow endpoint)",
+        )
+
     def _config_from_parts(self) -> dict[str, Any]:
         from airflow_mm_provider.monitoring import baselining
 
         return baselining.explainability_analysis_config(
             shap=self.shap,
-            predictor=self.predictor,
+            predictor=self.predictor,  # type: ignore[arg-type]  # None: a MonitoringValidationError names it
             dataset_type=self._dataset_type(),
             headers=self.headers,
             label=self.clarify_label,

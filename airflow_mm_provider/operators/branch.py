@@ -76,10 +76,8 @@ class _JsonObject(dict[str, Any]):
         return hash(json.dumps(self, sort_keys=True))
 
 
-def _branch(value: Any, name: str, required: bool = True) -> Branch | None:
+def _branch(value: Any, name: str) -> Branch:
     """Check a branch parameter: a task id or a list of task ids (an empty list follows no task)."""
-    if value is None and not required:
-        return None
     if isinstance(value, str) and value:
         return value
     if (
@@ -222,7 +220,7 @@ class SageMakerMonitoringViolationBranchOperator(SageMakerModelMonitorBaseOperat
         self.monitoring_type = monitoring_type_api(monitoring_type, "monitoring_type").monitoring_type
         self.on_completed = _branch(on_completed, "on_completed")
         self.on_violations = _branch(on_violations, "on_violations")
-        self.on_failed = _branch(on_failed, "on_failed", required=False)
+        self.on_failed = None if on_failed is None else _branch(on_failed, "on_failed")
         self.execution = execution
         self.monitoring_schedule_name = monitoring_schedule_name
         self.wait_for = wait_for
@@ -269,7 +267,7 @@ class SageMakerMonitoringViolationBranchOperator(SageMakerModelMonitorBaseOperat
 
     def _execution(self, context: Context) -> dict[str, Any]:
         """The JSON-safe summary of the execution to decide on."""
-        if self.execution is not None:
+        if self.monitoring_schedule_name is None:
             summary = rendered_object(self.execution, "execution")
             if isinstance(summary, Mapping):
                 summary = api_execution(summary)
@@ -383,7 +381,7 @@ class SageMakerMonitoringViolationBranchOperator(SageMakerModelMonitorBaseOperat
         if isinstance(self.emit_asset, str):
             uri = self.emit_asset
         else:
-            uri = asset_uri(self.hook.conn_region_name, schedule)
+            uri = asset_uri(self.hook.conn_region_name, str(schedule))
         extra: dict[str, Any] = {
             "monitoring_schedule_name": schedule,
             "scheduled_time": summary.get("ScheduledTime"),

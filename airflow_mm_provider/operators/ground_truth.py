@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.providers.common.compat.sdk import timezone
@@ -36,8 +36,10 @@ if TYPE_CHECKING:
 _MISSING_KEY_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 _DEFAULT_COLUMNS = ("event_id", "label")
 
+T = TypeVar("T")
 
-def _is_literal(value: Any, kinds: type | tuple[type, ...]) -> bool:
+
+def _is_literal(value: object, kinds: type[T] | tuple[type[T], ...]) -> TypeGuard[T]:
     """Whether ``value`` is of ``kinds`` and final at parse time, so it can be checked before rendering."""
     return isinstance(value, kinds) and is_literal(value)
 
@@ -134,7 +136,9 @@ class SageMakerUploadGroundTruthOperator(SageMakerModelMonitorBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         """Validate the labels, write them to the upload-time hour folder, return the URI and count."""
         labels = (
-            self._read_source() if self.source_s3_uri is not None else self._labels_from_value(self.labels)
+            self._read_source(self.source_s3_uri)
+            if self.source_s3_uri is not None
+            else self._labels_from_value(self.labels)
         )
         records = build_records(labels, self.label_encoding)
         if not records:
@@ -155,8 +159,7 @@ class SageMakerUploadGroundTruthOperator(SageMakerModelMonitorBaseOperator):
             label_key=self.label_column,
         )
 
-    def _read_source(self) -> list[GroundTruthLabel]:
-        uri = self.source_s3_uri
+    def _read_source(self, uri: str) -> list[GroundTruthLabel]:
         found_format = source_format(uri, self.source_format)
         bucket, key = split_s3_uri(uri)
         try:

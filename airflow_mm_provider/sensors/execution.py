@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.providers.common.compat.sdk import (
@@ -157,7 +157,9 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
         timeout: timedelta | float | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs, **({} if timeout is None else {"timeout": timeout}))
+        if timeout is not None:
+            kwargs["timeout"] = timeout
+        super().__init__(**kwargs)
         self.derive_timeout = timeout is None
         self.monitoring_schedule_name = monitoring_schedule_name
         self.wait_for = wait_for
@@ -256,6 +258,7 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
 
     def _time_out(self) -> NoReturn:
         """End the wait at the deadline: a timeout, or a skip with ``soft_fail``; the message names it all."""
+        assert self._awaited is not None and self._deadline is not None  # both set by awaited()
         message = timeout_message(
             self.monitoring_schedule_name,
             self._awaited.description,
@@ -279,10 +282,10 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
 
     # ---- poke mode ---------------------------------------------------------------------------------------
 
-    def poke(self, context: Context) -> bool | PokeReturnValue:
+    def poke(self, context: Context) -> Literal[False] | PokeReturnValue:
         """No call before the slot; then one ListMonitoringExecutions call; done once the execution ended."""
         awaited = self.awaited(context)
-        if self._before_wake(awaited) > 0:
+        if awaited.wake_at is not None and self._before_wake(awaited) > 0:
             self.log.info("The slot has not opened; first look at %s", awaited.wake_at.isoformat())
             return self._not_yet()
         try:
@@ -311,7 +314,7 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
         self._link_report(context, ending)
         return PokeReturnValue(is_done=True, xcom_value=self._finish(ending))
 
-    def _not_yet(self) -> bool:
+    def _not_yet(self) -> Literal[False]:
         """``False`` (poke again), or the timeout once the deadline has passed."""
         if self._until_deadline() <= 0:
             self._time_out()
@@ -348,7 +351,7 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
                 self._time_out()
         awaited = self.awaited(context)
         now = self._now()
-        if self._before_wake(awaited) <= 0:
+        if awaited.wake_at is None or self._before_wake(awaited) <= 0:
             done = self.poke(context)
             if done:
                 return done.xcom_value
@@ -357,6 +360,7 @@ class SageMakerMonitoringExecutionSensor(SageMakerModelMonitorBaseSensor):
             wake_at = awaited.wake_at
         from airflow_mm_provider.triggers.execution import SageMakerMonitoringExecutionTrigger
 
+        assert self._deadline is not None  # set by awaited()
         self.defer(
             trigger=SageMakerMonitoringExecutionTrigger(
                 monitoring_schedule_name=self.monitoring_schedule_name,

@@ -157,7 +157,7 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
             if self.deadline is not None:
                 pause = min(pause, self._seconds_until(self.deadline))
             await sleep(pause)
-        yield self._timeout_event(summary, error)
+        yield self._timeout_event(summary, error, self.deadline)
 
     async def _poll(
         self, hook: SageMakerModelMonitorHook
@@ -191,11 +191,13 @@ class SageMakerMonitoringExecutionTrigger(BaseTrigger):
             {"status": ending.status, "execution": ending.execution, "message": ending.message}
         )
 
-    def _timeout_event(self, summary: dict[str, Any] | None, error: BaseException | None) -> TriggerEvent:
+    def _timeout_event(
+        self, summary: dict[str, Any] | None, error: BaseException | None, deadline: datetime
+    ) -> TriggerEvent:
         message = timeout_message(
             self.monitoring_schedule_name,
             self.awaited or self._window(),
-            self.deadline,
+            deadline,
             self._progress(summary, error),
             self.deadline_reason or "the deadline given",
         )

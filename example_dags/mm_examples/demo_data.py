@@ -16,13 +16,14 @@ from airflow_mm_provider.local.synthetic import (
     Degradation,
     Traffic,
     bias_baseline_csv,
+    data_quality_baseline_csv,
     hour_files,
     make_traffic,
     model_quality_baseline_csv,
 )
 from airflow_mm_provider.monitoring.paths import join_s3
 from mm_examples import ExampleSettings
-from mm_examples.monitors import MODEL_BIAS, MODEL_QUALITY, validation_dataset
+from mm_examples.monitors import DATA_QUALITY, MODEL_BIAS, MODEL_QUALITY, validation_dataset
 
 RECORDS = 1000
 """Records per hour (and in each model-quality validation set)."""
@@ -90,8 +91,12 @@ def create_endpoint(sagemaker: Any, settings: ExampleSettings) -> None:
 
 
 def validation_objects(settings: ExampleSettings, version: str, seed: int) -> dict[str, bytes | str]:
-    """A model version's validation predictions, as its baseline jobs read them."""
+    """A model version's validation predictions (and inputs, for data quality), as its baseline jobs read
+    them."""
     return {
+        validation_dataset(settings, version, DATA_QUALITY): data_quality_baseline_csv(
+            make_traffic(RECORDS, seed)
+        ),
         validation_dataset(settings, version, MODEL_QUALITY): model_quality_baseline_csv(
             make_traffic(RECORDS, seed)
         ),

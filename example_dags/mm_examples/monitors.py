@@ -16,6 +16,7 @@ from airflow.providers.common.compat.sdk import task
 from airflow_mm_provider.monitoring import (
     BatchTransformInput,
     ClusterResources,
+    DataQualityJobDefinition,
     DatasetFormat,
     EndpointInput,
     GroundTruthInput,
@@ -28,6 +29,8 @@ from airflow_mm_provider.monitoring import (
     clarify_image_uri,
 )
 from airflow_mm_provider.operators.baseline import (
+    PROCESSING_JOB_RUNNER,
+    SageMakerDataQualityBaselineOperator,
     SageMakerModelBiasBaselineOperator,
     SageMakerModelQualityBaselineOperator,
 )
@@ -37,6 +40,7 @@ from mm_examples import BIAS_MONITORING_CONFIG, FACET, ExampleSettings
 HOURLY = ScheduleExpression.hourly()
 MODEL_QUALITY = "model-quality"
 MODEL_BIAS = "model-bias"
+DATA_QUALITY = "data-quality"
 RESOURCES = ClusterResources(instance_count=1, instance_type="ml.m5.xlarge", volume_size_in_gb=30)
 HOURLY_RUNTIME = StoppingCondition(1800)
 """Hourly model-quality and bias jobs may run at most 30 minutes."""
@@ -72,6 +76,18 @@ def batch_input(settings: ExampleSettings) -> BatchTransformInput:
         probability_threshold_attribute=0.5,
         start_time_offset="-PT1H",
         end_time_offset="-PT0H",
+    )
+
+
+def data_quality_definition(settings: ExampleSettings) -> DataQualityJobDefinition:
+    """Data quality of the endpoint's captured requests of the hour before each slot."""
+    return DataQualityJobDefinition(
+        role_arn=settings.role_arn,
+        image_uri=analyzer_image_uri(region_of(settings)),
+        input=EndpointInput(settings.endpoint_name, start_time_offset="-PT1H", end_time_offset="-PT0H"),
+        output=MonitoringOutput(settings.reports_prefix),
+        resources=RESOURCES,
+        stopping_condition=HOURLY_RUNTIME,
     )
 
 
@@ -122,11 +138,37 @@ def validation_dataset(settings: ExampleSettings, version: str, kind: str) -> st
     return f"{settings.model_prefix(version)}/validation/{kind}.csv"
 
 
-def model_quality_baseline(settings: ExampleSettings, version: str) -> SageMakerModelQualityBaselineOperator:
+def data_quality_baseline(
+    settings: ExampleSettings, version: str, runner: str = PROCESSING_JOB_RUNNER
+) -> SageMakerDataQualityBaselineOperator:
+    """Baseline the statistics and constraints of the model version's validation inputs.
+
+    :param settings: the example settings.
+    :param version: the model version (a template is fine).
+    :param runner: ``processing_job`` (a SageMaker processing job) or ``worker`` (the Airflow worker).
+    """
+    return SageMakerDataQualityBaselineOperator(
+        task_id="data_quality_baseline",
+        job_name=f"{settings.endpoint_name}-dq-baseline-{version}",
+        baseline_dataset=validation_dataset(settings, version, DATA_QUALITY),
+        output_s3_uri=baseline_output(settings, version, DATA_QUALITY),
+        role_arn=settings.role_arn,
+        dataset_format=DatasetFormat.csv(header=True),
+        check_interval=settings.check_interval,
+        deferrable=settings.deferrable,
+        runner=runner,
+        **settings.aws,
+    )
+
+
+def model_quality_baseline(
+    settings: ExampleSettings, version: str, runner: str = PROCESSING_JOB_RUNNER
+) -> SageMakerModelQualityBaselineOperator:
     """Baseline the model version's quality metrics from its validation predictions.
 
     :param settings: the example settings.
     :param version: the model version (a template is fine).
+    :param runner: ``processing_job`` (a SageMaker processing job) or ``worker`` (the Airflow worker).
     """
     return SageMakerModelQualityBaselineOperator(
         task_id="model_quality_baseline",
@@ -142,15 +184,19 @@ def model_quality_baseline(settings: ExampleSettings, version: str) -> SageMaker
         probability_threshold_attribute=0.5,
         check_interval=settings.check_interval,
         deferrable=settings.deferrable,
+        runner=runner,
         **settings.aws,
     )
 
 
-def model_bias_baseline(settings: ExampleSettings, version: str) -> SageMakerModelBiasBaselineOperator:
+def model_bias_baseline(
+    settings: ExampleSettings, version: str, runner: str = PROCESSING_JOB_RUNNER
+) -> SageMakerModelBiasBaselineOperator:
     """Baseline the model version's bias metrics on :data:`FACET` from its validation predictions.
 
     :param settings: the example settings.
     :param version: the model version (a template is fine).
+    :param runner: ``processing_job`` (a SageMaker processing job) or ``worker`` (the Airflow worker).
     """
     return SageMakerModelBiasBaselineOperator(
         task_id="model_bias_baseline",
@@ -166,6 +212,7 @@ def model_bias_baseline(settings: ExampleSettings, version: str) -> SageMakerMod
         predicted_label="prediction",
         check_interval=settings.check_interval,
         deferrable=settings.deferrable,
+        runner=runner,
         **settings.aws,
     )
 

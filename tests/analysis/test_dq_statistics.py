@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import random
@@ -21,6 +23,7 @@ from airflow_mm_provider.analysis.dq_statistics import (
     DataQualityAccumulator,
     kll_levels,
 )
+from airflow_mm_provider.analysis.field_block import FieldBlock
 
 
 def _statistics(rows: list[list[object]], names: list[str] | None = None, chunk: int | None = None) -> dict:
@@ -141,6 +144,16 @@ class TestStatisticsValues:
         accumulator.add_rows([["3", "x"]])
         feature = _feature(accumulator.statistics(), "_c1")
         assert feature["string_statistics"]["common"] == {"num_present": 1, "num_missing": 2}
+
+    def test_a_ragged_csv_block_counts_as_its_rows(self):
+        raw = b"1,x,3\n, y\n\n2.5\n7,z,8,extra\n"
+        block = FieldBlock.split(raw)
+        assert block is not None
+        accumulator = DataQualityAccumulator(["a", "b"])
+        accumulator.add_block(block)
+        rows = [row for row in csv.reader(io.StringIO(raw.decode(), newline="")) if row]
+        assert accumulator.statistics() == _statistics(rows, names=["a", "b"])
+        assert accumulator.statistics()["dataset"]["item_count"] == 4
 
     def test_buckets_span_min_to_max_and_count_every_value(self):
         values = list(range(1, 101))

@@ -1,10 +1,8 @@
-"""Tests for the mergeable summaries: the exact sum and the bounded category counts."""
+"""Tests for the mergeable bounded category counts."""
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -12,50 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from airflow_mm_provider.analysis import partials
-from airflow_mm_provider.analysis.dq_summaries import Categories, ExactSum
+from airflow_mm_provider.analysis.dq_summaries import Categories
 from airflow_mm_provider.analysis.dq_values import ColumnValues
-
-FINITE = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300)
 
 
 def _splits(draw_data, size: int) -> list[tuple[int, int]]:
     cuts = sorted(draw_data.draw(st.lists(st.integers(0, size), max_size=4)))
     bounds = [0, *cuts, size]
     return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
-
-
-@settings(max_examples=200, deadline=None)
-@given(values=st.lists(FINITE, max_size=50), data=st.data())
-def test_exact_sum_is_exact_whatever_the_split(values, data):
-    array = np.array(values, dtype=np.float64)
-    whole = ExactSum()
-    whole.add(array)
-    assert whole.scaled == sum(Fraction(value) for value in values) * 2**1074
-    assert whole.value() == math.fsum(values)
-    if values:
-        assert whole.value(len(values)) == float(sum(Fraction(value) for value in values) / len(values))
-    parts = []
-    for start, stop in _splits(data, len(values)):
-        parts.append(ExactSum())
-        parts[-1].add(array[start:stop])
-    merged = ExactSum()
-    for part in data.draw(st.permutations(parts)):
-        merged.merge(ExactSum.from_bytes(part.to_bytes()))
-    assert merged.scaled == sum(part.scaled for part in parts)
-
-
-@given(values=st.lists(st.integers(-(2**53), 2**53), max_size=30))
-def test_integer_sum_takes_the_int64_path_and_agrees(values):
-    fast, slow = ExactSum(), ExactSum()
-    fast.add(np.array(values, dtype=np.float64), integers=True)
-    slow.add(np.array(values, dtype=np.float64))
-    assert fast.scaled == slow.scaled == sum(values) << 1074
-
-
-def test_sum_beyond_the_double_range_is_infinite():
-    total = ExactSum()
-    total.add(np.array([1.7e308, 1.7e308]))
-    assert total.value() == math.inf and total.value(2) == 1.7e308
 
 
 def _chunk(values: list[object]) -> ColumnValues:

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from airflow_mm_provider.analysis.csv_columns import FieldBlock, iter_csv_blocks
+from airflow_mm_provider.analysis.csv_blocks import iter_csv_blocks
 from airflow_mm_provider.analysis.dq_values import ColumnValues, classify, column_values, span_values
+from airflow_mm_provider.analysis.field_block import FieldBlock
 from airflow_mm_provider.analysis.records import ReadStats
 
 

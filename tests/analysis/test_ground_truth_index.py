@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from airflow_mm_provider.analysis import ground_truth_index
@@ -59,6 +59,28 @@ def test_ids_sharing_a_hash_never_mix(monkeypatch: pytest.MonkeyPatch) -> None:
         None,
     ]
     assert len(index) == 5
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    records=st.lists(
+        st.tuples(st.sampled_from(["a", "b", "cc", "dd", "e", "ff", "a\x00"]), st.binary()), min_size=1
+    )
+)
+def test_hashes_sharing_their_top_bits_still_sort_and_keep_the_last_label(
+    monkeypatch: pytest.MonkeyPatch, records: list[tuple[str, bytes]]
+) -> None:
+    # hashes that agree on their top 32 bits within a length parity and differ below
+    def tied(text: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        first = text.view(np.uint64).reshape(text.size, -1)[:, 0] & np.uint64(0xFFFF)
+        return ((lengths % 2).astype(np.uint64) << np.uint64(40)) | first | np.uint64(1 << 20)
+
+    monkeypatch.setattr(ground_truth_index, "_words_hash", tied)
+    index = index_of(records)
+    expected = dict(records)
+    asked = [*expected, "zz", "a\x00\x00"]
+    assert labels_of(index, asked) == [expected.get(key) for key in asked]
+    assert len(index) == len(expected)
 
 
 def test_the_hash_does_not_depend_on_padding_or_text_form() -> None:

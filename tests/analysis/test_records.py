@@ -30,7 +30,6 @@ from airflow_mm_provider.analysis.records import (
     iter_merged_chunks,
     iter_merged_csv_chunks,
     iter_table_chunks,
-    parse_capture_time,
     resolve_manifest,
 )
 
@@ -376,13 +375,6 @@ def test_json_lines_tables_count_bad_lines(tmp_path: Path) -> None:
     assert header is None
     assert [row for chunk in chunks for row in chunk] == [{"a": 1}, [1, 2]]
     assert stats.as_dict() == {"records": 2, "skipped_out_of_window": 0, "malformed": {"invalid_json": 1}}
-
-
-def test_parse_capture_time_forms() -> None:
-    assert parse_capture_time("2026-01-01T01:02:03Z") == datetime(2026, 1, 1, 1, 2, 3, tzinfo=timezone.utc)
-    assert parse_capture_time("2026-01-01T01:02:03.5") == datetime(
-        2026, 1, 1, 1, 2, 3, 500000, tzinfo=timezone.utc
-    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

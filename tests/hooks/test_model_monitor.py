@@ -725,6 +725,25 @@ def test_metric_documents_without_a_readable_baseline_keep_the_report(hook, s3, 
     assert documents == {"statistics": '{"current": 2}', "constraints": None}
 
 
+def test_a_self_hosted_summary_names_its_report_and_baseline_so_nothing_is_described(hook, stubber, s3):
+    """The self-hosted runner's summary carries ``report_uri`` and ``baseline_config``: S3 reads only (the
+    stubber has no SageMaker response queued, so any SageMaker call would fail)."""
+    put(s3, "constraint_violations.json", VIOLATIONS)
+    put_text(s3, f"{REPORT_URI}/statistics.json", '{"current": 3}')
+    put_text(s3, f"{BASELINE}/self-hosted/constraints.json", '{"baseline": 3}')
+    baseline = {"ConstraintsResource": {"S3Uri": f"{BASELINE}/self-hosted/constraints.json"}}
+    summary = execution_xcom(
+        execution(T0, "CompletedWithViolations", ReportUri=REPORT_URI, BaselineConfig=baseline)
+    )
+
+    assert hook.execution_report_uri(summary) == REPORT_URI
+    assert hook.read_violations(summary, "ModelQuality").count == 2
+    assert hook.read_metric_documents(summary, "ModelQuality") == {
+        "statistics": '{"current": 3}',
+        "constraints": '{"baseline": 3}',
+    }
+
+
 # ---- failures
 
 

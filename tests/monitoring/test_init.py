@@ -2,41 +2,22 @@
 
 from __future__ import annotations
 
-import ast
-import importlib
-import inspect
 import subprocess
 import sys
 
 import pytest
 
 import airflow_mm_provider.monitoring as monitoring
-
-
-def type_checking_imports() -> dict[str, str]:
-    """Name -> submodule, as the package's ``if TYPE_CHECKING:`` block imports them (``X as X``)."""
-    tree = ast.parse(inspect.getsource(monitoring))
-    (block,) = [
-        node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
-    ]
-    found = {}
-    for statement in block.body:
-        assert isinstance(statement, ast.ImportFrom) and statement.module is not None
-        for alias in statement.names:
-            assert alias.asname == alias.name, f"{alias.name} is not re-exported as itself"
-            found[alias.name] = statement.module.rsplit(".", 1)[-1]
-    return found
+from tests.support.lazy_exports import assert_export_is_the_submodule_object, type_checking_imports
 
 
 def test_type_checkers_see_exactly_the_lazy_exports() -> None:
-    assert type_checking_imports() == monitoring._EXPORTS
+    assert type_checking_imports(monitoring) == monitoring._EXPORTS
 
 
 @pytest.mark.parametrize("name", sorted(monitoring._EXPORTS))
 def test_each_export_is_the_submodule_object(name: str) -> None:
-    module = importlib.import_module(f"airflow_mm_provider.monitoring.{monitoring._EXPORTS[name]}")
-    assert getattr(monitoring, name) is getattr(module, name)
-    assert name in monitoring.__all__ and name in dir(monitoring)
+    assert_export_is_the_submodule_object(monitoring, name)
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:

@@ -15,6 +15,7 @@ from airflow_mm_provider.monitoring.schedule import (
     FIELD,
     ScheduleExpression,
     ScheduleExpressionError,
+    recurring_expression,
 )
 from airflow_mm_provider.monitoring.times import as_utc, floor_hour
 from tests.support.monitoring import UTC, at
@@ -300,3 +301,12 @@ class TestSlots:
             top += timedelta(hours=1)
         assert found == expected
         assert all(is_slot_of(e, slot) for slot in found)
+
+
+def test_recurring_expression_defaults_to_hourly_and_refuses_now():
+    assert recurring_expression(None) == ScheduleExpression.hourly()
+    assert recurring_expression("cron(0 6 ? * * *)") == ScheduleExpression.daily(6)
+    with pytest.raises(ValueError, match="^schedule: NOW has no slots"):
+        recurring_expression(ScheduleExpression.now())
+    with pytest.raises(MonitoringValidationError, match="^every"):
+        recurring_expression("rate(1 hour)", "every")

@@ -118,12 +118,21 @@ def branch(**kwargs: Any) -> SageMakerMonitoringViolationBranchOperator:
     return SageMakerMonitoringViolationBranchOperator(task_id="decide", aws_conn_id=None, **kwargs)
 
 
-class Events(dict):
-    """``outlet_events`` stand-in: one accessor per key, recording ``add`` calls."""
+class Events:
+    """``outlet_events`` stand-in: one accessor per outlet, recording ``add`` calls.
 
-    def __missing__(self, key: Any) -> mock.MagicMock:
-        self[key] = mock.MagicMock()
-        return self[key]
+    Outlets are told apart by kind and name, as Airflow does: an asset alias is not hashable on Airflow 3.1.
+    """
+
+    def __init__(self) -> None:
+        self.accessors: dict[tuple[str, str], mock.MagicMock] = {}
+
+    def __getitem__(self, outlet: Any) -> mock.MagicMock:
+        return self.accessors.setdefault((type(outlet).__name__, outlet.name), mock.MagicMock())
+
+    def get(self, outlet: Any) -> mock.MagicMock | None:
+        """The accessor of ``outlet``, if the task used it."""
+        return self.accessors.get((type(outlet).__name__, outlet.name))
 
 
 def context(**extra: Any) -> dict[str, Any]:
@@ -360,13 +369,14 @@ def test_execution_given_as_the_sensors_snake_case_xcom_is_read_as_the_summary(h
 
 
 @pytest.mark.parametrize(
-    "value", ["{{ nothing }}", "[1, 2]", "None", {"ScheduledTime": "x"}, {"scheduled_time": "x"}]
+    "value", ["{{ nothing }}", "[1, 2]", "None", None, {"ScheduledTime": "x"}, {"scheduled_time": "x"}]
 )
 def test_execution_that_is_not_a_summary_fails(hook, value):
     op = branch()
     op.execution = value
     with pytest.raises(ValueError, match="^execution"):
         op.choose_branch(context())
+    hook.find_execution.assert_not_called()
 
 
 def test_data_interval_finds_the_execution_that_analysed_the_interval(hook):

@@ -57,8 +57,15 @@ class Scenario:
         bucket, key = uri[len("s3://") :].split("/", 1)
         return json.loads(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
-    def traffic(self, seeds: tuple[int, int], degradation: Degradation, ground_truth: bool = True) -> None:
-        """A healthy hour 00:00 and a degraded hour 01:00 of capture (and ground truth)."""
+    def traffic(
+        self,
+        seeds: tuple[int, int],
+        degradation: Degradation,
+        ground_truth: bool = True,
+        records_per_file: int = 500,
+    ) -> None:
+        """A healthy hour 00:00 and a degraded hour 01:00 of capture (and ground truth), in capture files of
+        ``records_per_file`` records."""
         for index, (seed, spec) in enumerate(zip(seeds, (None, degradation), strict=True)):
             files = hour_files(
                 make_traffic(RECORDS, seed, spec),
@@ -67,6 +74,7 @@ class Scenario:
                 destination=CAPTURE,
                 endpoint="ep",
                 ground_truth=GROUND_TRUTH if ground_truth else None,
+                records_per_file=records_per_file,
             )
             for uri, body in files.objects.items():
                 self.put(uri, body)

@@ -7,6 +7,7 @@ them with the SequentialExecutor (one at a time, in the scheduler loop), which d
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -14,13 +15,35 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_0_PLUS
 
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 FINISHED_RUN = ("success", "failed")
+
+
+def stop_process_groups(processes: Iterable[subprocess.Popen[Any]], grace: float = 30) -> None:
+    """Stop the process group of each process (started with ``start_new_session``): SIGTERM, SIGKILL after
+    ``grace`` seconds, then SIGKILL to whatever of a group outlived its leader.
+
+    :param processes: the groups' leaders, running or not.
+    :param grace: seconds a group has to end after SIGTERM.
+    """
+    leaders = list(processes)
+    for process in leaders:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in leaders:
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -98,16 +121,8 @@ class AirflowDeployment:
                 )
 
     def stop(self) -> None:
-        """Stop every component's process group: SIGTERM, then SIGKILL after 30 s."""
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
+        """Stop every component's process group (see :func:`stop_process_groups`)."""
+        stop_process_groups(self.processes.values())
 
     def _query(self, sql: str, *params: str) -> list[tuple]:
         with sqlite3.connect(self.home / "airflow.db", timeout=30) as db:

@@ -22,8 +22,13 @@ def client(airflow_db: None) -> Iterator[Any]:
     from tests.support.recorded import forget_recorded_metrics
 
     forget_recorded_metrics()  # the session's database: other tests' DAG runs record metrics too
+    apps = ModelMonitorPlugin().fastapi_apps
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(plugins_manager, "get_fastapi_plugins", lambda: (ModelMonitorPlugin().fastapi_apps, []))
+        if hasattr(plugins_manager, "get_fastapi_plugins"):
+            patch.setattr(plugins_manager, "get_fastapi_plugins", lambda: (apps, []))
+        else:  # Airflow 3.1 keeps the collected apps and middlewares in module globals
+            patch.setattr(plugins_manager, "fastapi_apps", apps)
+            patch.setattr(plugins_manager, "fastapi_root_middlewares", [])
         yield TestClient(create_app())
 
 

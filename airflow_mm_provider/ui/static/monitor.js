@@ -6,6 +6,16 @@
 (function () {
   const state = { monitors: [], history: null, selected: -1, charts: [] };
   const $ = (id) => document.getElementById(id);
+  const RED = "#d1342f";
+  const GREY = "#7c8794";
+  const HOUR = 3600;
+  // Where a chart draws a value its y scale cannot hold: infinities at the plot's top or bottom edge, anything
+  // else (NaN, or a violated check that recorded no value) at mid-height as a hollow diamond.
+  const EDGES = new Map([
+    ["Infinity", { edge: "top", symbol: "\u25b2", text: "+\u221e" }],
+    ["-Infinity", { edge: "bottom", symbol: "\u25bc", text: "\u2212\u221e" }],
+  ]);
+  const LEGEND_ITEMS = 4; // unplaced markers listed under a chart; the rest are counted
 
   function element(tag, attributes, ...children) {
     const node = document.createElement(tag);
@@ -147,6 +157,156 @@
     return `${operator} ${shown(entry.thresholds[index])}`;
   }
 
+  // The executions of a series that its chart cannot place on the y scale but shows: a recorded value that is
+  // not a finite number, or a violated check that recorded none.
+  function unplaced(entry) {
+    return entry.values.flatMap((value, index) => {
+      if (number(value) !== null || (value === null && !entry.violated[index])) return [];
+      const label = value === null ? "no value" : String(value);
+      const place = EDGES.get(label) || { edge: "middle", symbol: "\u25c7", text: label };
+      return [{ index, label, violated: Boolean(entry.violated[index]), ...place }];
+    });
+  }
+
+  // A uPlot plugin: the unplaced executions' markers, red when violated, each with its text beside it.
+  function unplacedMarks(marks) {
+    return {
+      hooks: {
+        draw: (u) => {
+          const ratio = uPlot.pxRatio;
+          const size = 6 * ratio;
+          const { left, top, width, height } = u.bbox;
+          const context = u.ctx;
+          context.save();
+          context.font = `600 ${12 * ratio}px system-ui, sans-serif`;
+          context.textBaseline = "middle";
+          for (const mark of marks) {
+            const x = u.valToPos(u.data[0][mark.index], "x", true);
+            const y = { top: top + size, bottom: top + height - size, middle: top + height / 2 }[mark.edge];
+            const tip = mark.edge === "bottom" ? size : -size;
+            const color = mark.violated ? RED : GREY;
+            context.fillStyle = color;
+            context.strokeStyle = color;
+            context.lineWidth = 2 * ratio;
+            context.beginPath();
+            if (mark.edge === "middle") {
+              context.moveTo(x, y - size);
+              context.lineTo(x + size, y);
+              context.lineTo(x, y + size);
+              context.lineTo(x - size, y);
+              context.closePath();
+              context.stroke();
+            } else {
+              context.moveTo(x, y + tip);
+              context.lineTo(x + size, y - tip);
+              context.lineTo(x - size, y - tip);
+              context.closePath();
+              context.fill();
+            }
+            const rightwards = x < left + width / 2;
+            const textX = x + (rightwards ? 1.6 : -1.6) * size;
+            context.textAlign = rightwards ? "left" : "right";
+            context.strokeStyle = "#fff";
+            context.lineWidth = 4 * ratio;
+            context.strokeText(mark.text, textX, y);
+            context.fillText(mark.text, textX, y);
+          }
+          context.restore();
+        },
+      },
+    };
+  }
+
+  // A uPlot plugin for a chart of one execution: its bounds as lines across the plot (a line needs two points).
+  function lonePointBounds(bounds) {
+    return {
+      hooks: {
+        draw: (u) => {
+          const ratio = uPlot.pxRatio;
+          const context = u.ctx;
+          context.save();
+          context.lineWidth = 1.5 * ratio;
+          context.setLineDash([6 * ratio, 4 * ratio]);
+          for (const { index, stroke } of bounds) {
+            const value = u.data[index][0];
+            if (value === null) continue;
+            const y = Math.round(u.valToPos(value, "y", true));
+            context.strokeStyle = stroke;
+            context.beginPath();
+            context.moveTo(u.bbox.left, y);
+            context.lineTo(u.bbox.left + u.bbox.width, y);
+            context.stroke();
+          }
+          context.restore();
+        },
+      },
+    };
+  }
+
+  // What a chart says of one execution: its time, recorded value, verdict and bound.
+  function describe(entry, index) {
+    const value = entry.values[index];
+    const execution = state.history.executions[index];
+    return [
+      `${when(execution.scheduled_time)}: ${value === null ? "not recorded" : shown(value)}`,
+      entry.violated[index] ? "violated" : "",
+      bound(entry, index),
+    ]
+      .filter(Boolean)
+      .join(" \u00b7 ");
+  }
+
+  // A uPlot plugin: the hovered execution, described in the plot's tooltip.
+  function tooltip(entry) {
+    return {
+      hooks: {
+        setCursor: (u) => {
+          const index = u.cursor.idx;
+          u.over.title = index === null || index === undefined ? "" : describe(entry, index);
+        },
+      },
+    };
+  }
+
+  // The legend of the unplaced markers, newest first: symbol, recorded value and time of each.
+  function unplacedLegend(entry, marks) {
+    if (!marks.length) return null;
+    const newest = marks.slice().reverse();
+    const items = newest.slice(0, LEGEND_ITEMS).map((mark) =>
+      element(
+        "span",
+        { className: mark.violated ? "violated" : "", title: describe(entry, mark.index) },
+        `${mark.symbol} ${mark.label} at ${when(state.history.executions[mark.index].scheduled_time)}` +
+          (mark.violated ? " (violated)" : "")
+      )
+    );
+    const more = newest.length - items.length;
+    return element(
+      "p",
+      { className: "unplaced" },
+      "Not on the scale: ",
+      items.flatMap((item, i) => (i ? ["; ", item] : [item])),
+      more > 0 ? `; ${more} more (hover the chart)` : null
+    );
+  }
+
+  // The time axis: the executions' span, or an hour either side of a single one (uPlot would give it 1000 days).
+  function timeRange(u, min, max) {
+    const times = u.data[0];
+    return times.length === 1 ? [times[0] - HOUR, times[0] + HOUR] : [min, max];
+  }
+
+  // A uPlot plugin: the seconds the time axis spans, in the figure's data-time-span.
+  function timeSpan(figure) {
+    return {
+      hooks: {
+        setScale: (u, key) => {
+          if (key === "x") figure.dataset.timeSpan = String(u.scales.x.max - u.scales.x.min);
+        },
+      },
+    };
+  }
+
   // A uPlot plugin: a vertical line at the selected execution.
   function selectionLine() {
     return {
@@ -189,15 +349,19 @@
         ["high", entry.highs],
         ["baseline", entry.comparison === "OutsideAllowedRange" ? [] : entry.baselines],
       ];
+      const bounds = [];
       for (const [label, column] of lines) {
         const points = executions.map((_, i) => number(column[i]));
         if (points.some((v) => v !== null)) {
-          series.push({ label, stroke: label === "baseline" ? "#7c8794" : "#d1342f", dash: [6, 4], width: 1.5, points: { show: false } });
+          const stroke = label === "baseline" ? GREY : RED;
+          bounds.push({ index: series.length, stroke });
+          series.push({ label, stroke, dash: [6, 4], width: 1.5, points: { show: false } });
           data.push(points);
         }
       }
-      series.push({ label: "violated", stroke: "#d1342f", paths: () => null, points: { show: true, size: 11, fill: "#d1342f", stroke: "#d1342f" } });
+      series.push({ label: "violated", stroke: RED, paths: () => null, points: { show: true, size: 11, fill: RED, stroke: RED } });
       data.push(marks);
+      const offScale = unplaced(entry);
       const violatedCount = entry.violated.filter(Boolean).length;
       const figure = element(
         "figure",
@@ -218,13 +382,15 @@
       const constrained = entry.comparison || violatedCount;
       (constrained ? $("charts") : $("others")).append(figure);
       const width = Math.max(320, (figure.clientWidth || 380) - 14);
+      const plugins = [selectionLine(), unplacedMarks(offScale), tooltip(entry), timeSpan(figure)];
+      if (executions.length === 1) plugins.push(lonePointBounds(bounds));
       const chart = new uPlot(
         {
           width,
           height: 170,
           series,
-          plugins: [selectionLine()],
-          scales: { x: { time: true } },
+          plugins,
+          scales: { x: { time: true, range: timeRange } },
           tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1e3), "Etc/UTC"),
           legend: { show: true, live: false },
           cursor: { drag: { x: false, y: false } },
@@ -236,7 +402,12 @@
         const index = chart.cursor.idx;
         if (index !== null && index !== undefined) select(index);
       });
-      figure.dataset.rendered = String(chart.data[1].filter((v) => v !== null).length);
+      const legend = unplacedLegend(entry, offScale);
+      if (legend) figure.append(legend);
+      const drawn = (column) => column.filter((v) => v !== null).length;
+      figure.dataset.rendered = String(drawn(chart.data[1]));
+      figure.dataset.unplaced = String(offScale.length);
+      figure.dataset.marked = String(drawn(chart.data[chart.data.length - 1]) + offScale.filter((m) => m.violated).length);
       state.charts.push(chart);
     }
     $("others-section").hidden = !$("others").children.length;

@@ -1,0 +1,126 @@
+"""Run one processing job (an API-shaped ``CreateProcessingJob`` request) on this machine."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from airflow_mm_provider.processing.engine import MIRROR_ENV, MIRROR_PATH, AnalysisEngine, Engine
+from airflow_mm_provider.processing.s3files import S3Files, UnsafeKeyError
+
+NO_DATA = "Job inputs had no data"
+"""FailureReason of a job whose data input holds no object."""
+
+
+@dataclass
+class JobResult:
+    """How a processing job ended: ``Completed``, ``Failed`` or ``Stopped``, with its messages."""
+
+    status: str
+    exit_message: str | None = None
+    failure_reason: str | None = None
+
+
+@dataclass
+class RunOptions:
+    """How to fetch a job's inputs.
+
+    keep: per input name, which keys (relative to the input's S3 prefix) to download;
+    data_inputs: inputs that must not be empty ("Job inputs had no data" otherwise);
+    manifest_inputs: inputs holding batch-transform manifests whose listed objects are mirrored.
+    """
+
+    keep: dict[str, Callable[[str], bool]] | None = None
+    data_inputs: tuple[str, ...] = ()
+    manifest_inputs: tuple[str, ...] = ()
+
+
+class JobRunner:
+    """Runs one processing job (an API-shaped ``CreateProcessingJob`` request) on the local machine."""
+
+    def __init__(self, s3: S3Files, engine: Engine | None = None) -> None:
+        """``s3`` moves files; ``engine`` does the analysis (default :class:`AnalysisEngine`)."""
+        self.s3 = s3
+        self.engine: Engine = engine or AnalysisEngine()
+
+    def run(self, job: dict[str, Any], mode: str, stop: threading.Event, options: RunOptions) -> JobResult:
+        """Run ``job`` with the engine entry point ``mode`` (``analyzer``, ``merge`` or ``clarify``).
+
+        A set ``stop`` event or an exceeded MaxRuntimeInSeconds ends the job ``Stopped``; outputs are uploaded
+        only when it completes.
+        """
+        try:
+            return self._run(job, mode, stop, options)
+        except UnsafeKeyError as err:
+            return JobResult("Failed", failure_reason=str(err)[:1024])
+
+    def _run(self, job: dict[str, Any], mode: str, stop: threading.Event, options: RunOptions) -> JobResult:
+        """:meth:`run`, raising :class:`UnsafeKeyError` for an input key that cannot be a local file."""
+        with tempfile.TemporaryDirectory(prefix="mm-processing-job-") as tmp:
+            root = Path(tmp)
+            input_dirs: dict[str, Path] = {}
+            environment = dict(job.get("Environment") or {})
+            for item in job.get("ProcessingInputs", []):
+                s3_input = item.get("S3Input")
+                if not s3_input:
+                    continue
+                name = item["InputName"]
+                local = root / "input" / name
+                local.mkdir(parents=True)
+                found = self.s3.download(s3_input["S3Uri"], local, (options.keep or {}).get(name))
+                if found == 0 and name in options.data_inputs:
+                    return JobResult("Failed", failure_reason=NO_DATA)
+                input_dirs[s3_input.get("LocalPath") or f"/opt/ml/processing/input/{name}"] = local
+                if name in options.manifest_inputs:
+                    self.s3.mirror_manifests(local, root / "mirror")
+                    input_dirs[MIRROR_PATH] = root / "mirror"
+                    environment[MIRROR_ENV] = MIRROR_PATH
+            outputs = (job.get("ProcessingOutputConfig") or {}).get("Outputs") or [{}]
+            output = outputs[0].get("S3Output")
+            output_dir = root / "output"
+            output_dir.mkdir()
+            max_runtime = (job.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds", 86400)
+            result = self._call_engine(mode, environment, input_dirs, output_dir, max_runtime, stop)
+            if result.status == "Completed" and output:
+                self.s3.upload(output_dir, output["S3Uri"])
+            return result
+
+    def _call_engine(
+        self,
+        mode: str,
+        environment: dict[str, str],
+        input_dirs: dict[str, Path],
+        output_dir: Path,
+        max_runtime: float,
+        stop: threading.Event,
+    ) -> JobResult:
+        """Run the engine in a thread, bounded by ``max_runtime`` seconds and the ``stop`` event."""
+        box: dict[str, Any] = {}
+        entry = getattr(self.engine, f"run_{mode}")
+
+        def target() -> None:
+            try:
+                box["outcome"] = entry(environment, input_dirs, output_dir)
+            except Exception as err:  # the engine's failure becomes the job's FailureReason
+                box["error"] = err
+
+        worker = threading.Thread(target=target, name=f"processing-{mode}", daemon=True)
+        worker.start()
+        deadline = time.monotonic() + max_runtime
+        while worker.is_alive() and time.monotonic() < deadline and not stop.is_set():
+            worker.join(min(0.05, max(0.0, deadline - time.monotonic())))
+        if stop.is_set():
+            return JobResult("Stopped", failure_reason="Job stopped (StopProcessingJob or service shutdown)")
+        if worker.is_alive():
+            return JobResult(
+                "Stopped", failure_reason=f"Job exceeded MaxRuntimeInSeconds ({max_runtime:g} s)"
+            )
+        if "error" in box:
+            return JobResult("Failed", failure_reason=f"AlgorithmError: {box['error']}"[:1024])
+        outcome = box["outcome"]
+        return JobResult(outcome.status, outcome.exit_message or None, outcome.failure_reason or None)

@@ -1,0 +1,144 @@
+"""Running one processing-job request: inputs staged, the engine called, outputs uploaded only on success."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+
+from airflow_mm_provider.processing.engine import MIRROR_ENV, MIRROR_PATH
+from airflow_mm_provider.processing.job_runner import NO_DATA, JobResult, JobRunner, RunOptions
+from airflow_mm_provider.processing.s3files import S3Files
+from tests.support.engine import FakeEngine, FakeOutcome
+from tests.support.service import BUCKET
+
+DATA = "/opt/ml/processing/input/data"
+
+
+def request(max_runtime: int = 60, **environment: str) -> dict[str, Any]:
+    """A CreateProcessingJob-shaped request: input ``data`` from ``s3://BUCKET/data``, output ``out``."""
+    return {
+        "ProcessingJobName": "job",
+        "ProcessingInputs": [
+            {"InputName": "data", "S3Input": {"S3Uri": f"s3://{BUCKET}/data", "LocalPath": DATA}},
+            {"InputName": "unnamed", "S3Input": {"S3Uri": f"s3://{BUCKET}/other"}},
+            {"InputName": "no-s3", "DatasetDefinition": {}},
+        ],
+        "ProcessingOutputConfig": {
+            "Outputs": [{"OutputName": "o", "S3Output": {"S3Uri": f"s3://{BUCKET}/out"}}]
+        },
+        "Environment": {"dataset_source": DATA, **environment},
+        "StoppingCondition": {"MaxRuntimeInSeconds": max_runtime},
+    }
+
+
+def run(files: S3Files, engine: FakeEngine, options: RunOptions | None = None, **kwargs: Any) -> JobResult:
+    """Run :func:`request` in analyzer mode."""
+    return JobRunner(files, engine).run(
+        request(**kwargs), "analyzer", threading.Event(), options or RunOptions()
+    )
+
+
+def output_keys(s3: Any) -> list[str]:
+    """The keys under ``out/``."""
+    return [obj["Key"] for obj in s3.list_objects_v2(Bucket=BUCKET, Prefix="out/").get("Contents", [])]
+
+
+def test_inputs_are_staged_at_their_container_paths_and_outputs_uploaded(s3: Any, files: S3Files) -> None:
+    s3.put_object(Bucket=BUCKET, Key="data/a.csv", Body=b"1,2")
+    s3.put_object(Bucket=BUCKET, Key="other/b.csv", Body=b"3")
+    engine = FakeEngine()
+    result = run(files, engine)
+    assert result == JobResult("Completed", "Completed: Job completed successfully with no violations.")
+    ((mode, environment, staged),) = engine.calls
+    assert mode == "analyzer" and environment == {"dataset_source": DATA}
+    assert staged == {DATA: ["a.csv"], "/opt/ml/processing/input/unnamed": ["b.csv"]}
+    assert output_keys(s3) == ["out/analyzer.json"]
+    assert json.loads(s3.get_object(Bucket=BUCKET, Key="out/analyzer.json")["Body"].read()) == {
+        "mode": "analyzer"
+    }
+
+
+def test_keep_filters_what_each_input_downloads(s3: Any, files: S3Files) -> None:
+    s3.put_object(Bucket=BUCKET, Key="data/2024/01/01/00/a.jsonl", Body=b"{}")
+    s3.put_object(Bucket=BUCKET, Key="data/2024/01/01/05/b.jsonl", Body=b"{}")
+    engine = FakeEngine()
+    run(files, engine, RunOptions(keep={"data": lambda relative: "/00/" in relative}))
+    assert engine.calls[0][2][DATA] == ["2024/01/01/00/a.jsonl"]
+
+
+def test_an_empty_data_input_fails_without_calling_the_engine(s3: Any, files: S3Files) -> None:
+    engine = FakeEngine()
+    assert run(files, engine, RunOptions(data_inputs=("data",))) == JobResult(
+        "Failed", failure_reason=NO_DATA
+    )
+    assert engine.calls == [] and output_keys(s3) == []
+
+
+def test_a_failed_outcome_uploads_nothing(s3: Any, files: S3Files) -> None:
+    engine = FakeEngine(outcome=FakeOutcome("Failed", "", "AlgorithmError: no rows"))
+    assert run(files, engine) == JobResult("Failed", None, "AlgorithmError: no rows")
+    assert output_keys(s3) == []
+
+
+def test_an_engine_exception_becomes_the_failure_reason(s3: Any, files: S3Files) -> None:
+    class Broken(FakeEngine):
+        def run_analyzer(self, environment: dict[str, str], input_dirs: Any, output_dir: Any) -> Any:
+            raise RuntimeError("boom")
+
+    assert run(files, Broken()) == JobResult("Failed", failure_reason="AlgorithmError: boom")
+    assert output_keys(s3) == []
+
+
+def test_a_key_outside_the_input_fails_the_job(s3: Any, files: S3Files) -> None:
+    s3.put_object(Bucket=BUCKET, Key="data/../../x", Body=b"1")
+    engine = FakeEngine()
+    result = run(files, engine)
+    assert result.status == "Failed" and str(result.failure_reason).startswith("ClientError: S3 key ")
+    assert engine.calls == []
+
+
+def test_the_runtime_limit_stops_the_job(s3: Any, files: S3Files) -> None:
+    engine = FakeEngine(gate=threading.Event())
+    try:
+        result = JobRunner(files, engine).run(
+            {**request(), "StoppingCondition": {"MaxRuntimeInSeconds": 0.2}},
+            "analyzer",
+            threading.Event(),
+            RunOptions(),
+        )
+    finally:
+        engine.gate.set()
+    assert result == JobResult("Stopped", failure_reason="Job exceeded MaxRuntimeInSeconds (0.2 s)")
+    assert output_keys(s3) == []
+
+
+def test_the_stop_event_stops_the_job(files: S3Files) -> None:
+    engine = FakeEngine(gate=threading.Event())
+    stop = threading.Event()
+    stop.set()
+    try:
+        result = JobRunner(files, engine).run(request(), "analyzer", stop, RunOptions())
+    finally:
+        engine.gate.set()
+    assert result.status == "Stopped" and "StopProcessingJob" in str(result.failure_reason)
+
+
+def test_manifest_inputs_mirror_the_listed_objects_for_the_engine(s3: Any, files: S3Files) -> None:
+    s3.put_object(Bucket=BUCKET, Key="batch/1.csv", Body=b"1")
+    manifest = [{"prefix": f"s3://{BUCKET}/batch/"}, "1.csv"]
+    s3.put_object(Bucket=BUCKET, Key="data/manifest.json", Body=json.dumps(manifest).encode())
+    engine = FakeEngine()
+    run(files, engine, RunOptions(manifest_inputs=("data",)))
+    ((_, environment, staged),) = engine.calls
+    assert environment[MIRROR_ENV] == MIRROR_PATH
+    assert staged[MIRROR_PATH] == [f"{BUCKET}/batch/1.csv"]
+
+
+@pytest.mark.parametrize("mode", ["merge", "clarify"])
+def test_the_mode_picks_the_engine_entry_point(files: S3Files, mode: str) -> None:
+    engine = FakeEngine()
+    JobRunner(files, engine).run(request(), mode, threading.Event(), RunOptions())
+    assert [call[0] for call in engine.calls] == [mode]
