@@ -31,11 +31,17 @@ line (``lowest`` on the 2.11 line, floor 2.11.0; ``lowest-3`` on the Airflow 3 l
 LOWEST_AIRFLOW = {"2.11": (), "3": ("apache-airflow>=3.1",)}
 """Requirements that move the lowest resolution onto an Airflow line (2.11 is the package's own floor; on
 the 3 line, ``pyproject.toml`` excludes the releases below 3.1.3)."""
-LOWEST_CONSTRAINTS = ("cryptography<51", "pyjwt<2.11")
-"""Constraints on indirect dependencies for the lowest environments, kept out of the requirements so that the
-lowest-direct resolution does not pick their oldest versions: cryptography as in the 2.11 pin above, and
-PyJWT because Airflow 3.1.3 signs its API tokens with an empty list as issuer when none is configured, which
-PyJWT 2.11 refuses (later Airflow releases leave the issuer out)."""
+LOWEST_CONSTRAINTS = {"2.11": ("cryptography<51",), "3": ("cryptography<51", "pyjwt<2.11")}
+"""Constraints on indirect dependencies for the lowest environment of each Airflow line, kept out of the
+requirements so that the lowest-direct resolution does not pick their oldest versions: cryptography as in the
+2.11 pin above, and on the 3 line PyJWT, because Airflow 3.1.3 signs its API tokens with an empty list as
+issuer when none is configured, which PyJWT 2.11 refuses (later Airflow releases leave the issuer out; Airflow
+2.11.0 needs a PyJWT that has ``jwt.types.Options``, so the 2.11 line keeps the newest)."""
+
+
+def lowest_line(airflow: str) -> str:
+    """The Airflow line of a lowest environment (``lowest`` or ``lowest-3``)."""
+    return "3" if airflow.endswith("-3") else "2.11"
 
 
 def venv_dir(airflow: str) -> Path:
@@ -49,9 +55,9 @@ def install_options(airflow: str, env: Path) -> list[str]:
     """The ``uv pip install`` arguments beyond the package itself for one environment."""
     if not airflow.startswith(LOWEST):
         return list(AIRFLOW_PINS[airflow])
-    line = "3" if airflow.endswith("-3") else "2.11"
+    line = lowest_line(airflow)
     constraints = env / "constraints.txt"
-    constraints.write_text("".join(f"{line}\n" for line in LOWEST_CONSTRAINTS))
+    constraints.write_text("".join(f"{constraint}\n" for constraint in LOWEST_CONSTRAINTS[line]))
     # --upgrade: resolve afresh, so that a raised floor moves an installed package to it
     return [
         *LOWEST_AIRFLOW[line],
@@ -68,7 +74,7 @@ def ensure_env(airflow: str) -> Path:
     return its python."""
     env = venv_dir(airflow)
     python = env / "bin" / "python"
-    pins = AIRFLOW_PINS.get(airflow, LOWEST_CONSTRAINTS)
+    pins = AIRFLOW_PINS.get(airflow) or LOWEST_CONSTRAINTS[lowest_line(airflow)]
     wanted = hashlib.sha256(
         (ROOT / "pyproject.toml").read_bytes() + " ".join((airflow, *pins)).encode()
     ).hexdigest()
