@@ -95,6 +95,9 @@ def ensure_env(airflow: str) -> Path:
             "pip",
             "install",
             "-q",
+            # bytecode at install, as pip writes it: tests run with PYTHONDONTWRITEBYTECODE, so every Airflow
+            # or mm-local process they start would otherwise compile each module it imports again
+            "--compile-bytecode",
             "--python",
             str(python),
             "-e",
@@ -126,6 +129,19 @@ def run_mypy(python: Path) -> int:
     return subprocess.run([str(python), "-m", "mypy"], cwd=ROOT).returncode
 
 
+WORKERS = ("--numprocesses", "2", "--dist", "loadfile")
+"""pytest-xdist options of ``test`` unless the command line sets its own: two workers (the CI machine's
+cores), each test file on one worker, so a module's fixtures (the demo the view's browser test runs) are set
+up once."""
+
+
+def pytest_command(python: Path, pytest_args: list[str]) -> list[str]:
+    """The pytest command line of ``test``: :data:`WORKERS` unless ``pytest_args`` chooses workers itself
+    (``-n``/``--numprocesses``, or ``-p no:xdist``)."""
+    chosen = any(arg.startswith(("-n", "--numprocesses")) or arg == "no:xdist" for arg in pytest_args)
+    return [str(python), "-m", "pytest", "-p", "no:cacheprovider", *(() if chosen else WORKERS), *pytest_args]
+
+
 def run_tests(airflow: str, pytest_args: list[str]) -> int:
     """Run the test suite under the given Airflow line or :data:`LOWEST`, after mypy on Airflow 3.
 
@@ -141,7 +157,7 @@ def run_tests(airflow: str, pytest_args: list[str]) -> int:
     print(f"[dev] running tests on Airflow {version}", flush=True)
     with tempfile.TemporaryDirectory(prefix="mm-airflow-home-") as home:
         return subprocess.run(
-            [str(python), "-m", "pytest", "-p", "no:cacheprovider", *pytest_args],
+            pytest_command(python, pytest_args),
             cwd=ROOT,
             env=airflow_environment(home),
         ).returncode

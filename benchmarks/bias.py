@@ -150,6 +150,7 @@ def main() -> None:
     parser.add_argument("--rows", type=h.parse_size, default=1_000_000, help="CSV rows (10k, 1M, ...)")
     h.add_common_options(parser)
     options = parser.parse_args()
+    h.compile_bytecode("numpy", "msgspec", "pandas", "scipy", "smclarify")
     quarter = options.rows // 4
     print(f"bias benchmark on {h.machine()}; {options.repeats} interleaved repeats")
     with h.data_root(options.keep) as root:

@@ -15,6 +15,7 @@ RESULT_FILE ARGS_JSON`` is the child side.
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import importlib.util
 import inspect
@@ -307,6 +308,24 @@ def compare(
 def installed(*modules: str) -> list[str]:
     """The ``modules`` that cannot be imported here (empty when all can)."""
     return [module for module in modules if importlib.util.find_spec(module) is None]
+
+
+def compile_bytecode(*packages: str) -> None:
+    """Write the bytecode of this project's package and of ``packages`` (those installed), as ``pip install``
+    does for an installed package.
+
+    Without it, in an environment installed without bytecode (``uv pip install``) and a shell that sets
+    ``PYTHONDONTWRITEBYTECODE``, every child would compile each module it imports again (numpy alone costs
+    about a tenth of a second of CPU), a cost no installed deployment pays and one that falls unevenly on
+    the rows.
+    """
+    folders = [Path(__file__).resolve().parents[1] / "airflow_mm_provider"]
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations:
+            folders += [Path(location) for location in spec.submodule_search_locations]
+    for folder in folders:
+        compileall.compile_dir(folder, quiet=1)
 
 
 def read_raw(paths: Sequence[str]) -> dict[str, int]:

@@ -10,6 +10,9 @@ import pytest
 pytest_plugins = ["airflow_mm_provider.local.pytest_plugin"]
 
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="mm-airflow-home-"))
+if _worker := os.environ.get("PYTEST_XDIST_WORKER"):  # one home, so one metadata database, per xdist worker
+    os.environ["AIRFLOW_HOME"] = os.path.join(os.environ["AIRFLOW_HOME"], _worker)
+    os.makedirs(os.environ["AIRFLOW_HOME"], exist_ok=True)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 for _key, _value in {
     "AWS_ACCESS_KEY_ID": "testing",

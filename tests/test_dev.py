@@ -65,3 +65,20 @@ def test_every_direct_dependency_has_a_floor() -> None:
     ]
     assert len(tested) > 10
     assert [text for text in tested if not re.search(r">=\s*\d", text)] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "workers"),
+    [
+        (["tests/test_dev.py"], True),
+        (["-n", "4"], False),
+        (["-n4"], False),
+        (["--numprocesses=auto"], False),
+        (["-p", "no:xdist", "-k", "x"], False),
+    ],
+)
+def test_tests_run_on_two_workers_unless_the_command_line_chooses(args: list[str], workers: bool) -> None:
+    command = dev.pytest_command(Path("python"), args)
+    assert command[:5] == ["python", "-m", "pytest", "-p", "no:cacheprovider"]
+    assert command[-len(args) :] == args
+    assert (command[5 : 5 + len(dev.WORKERS)] == list(dev.WORKERS)) is workers

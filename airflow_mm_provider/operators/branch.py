@@ -169,7 +169,8 @@ class SageMakerMonitoringViolationBranchOperator(SageMakerModelMonitorBaseOperat
     :param labels: only explainability violations of these labels count.
     :param min_count: how many matching violations are needed to follow ``on_violations``.
     :param emit_asset: ``False`` (default); ``True`` for the asset
-        ``sagemaker-model-monitor://<region>/<schedule>``; or an asset URI (templated), e.g. an S3 URI.
+        ``sagemaker-model-monitor://<region>/<schedule>`` (an ``execution`` then needs its
+        ``MonitoringScheduleName``); or an asset URI (templated), e.g. an S3 URI.
     :param asset_events: ``violations`` (default): emit the asset event when violations count;
         ``completed``: for every ``Completed`` or ``CompletedWithViolations`` execution.
     :param asset_alias: the name of the asset alias declared as outlet when ``emit_asset`` is set.
@@ -275,6 +276,11 @@ class SageMakerMonitoringViolationBranchOperator(SageMakerModelMonitorBaseOperat
                 raise ValueError(
                     f"execution must be a MonitoringExecutionSummary with {STATUS_KEY}, or its XCom from the "
                     f"execution sensor or one-time operator (got {summary!r})"
+                )
+            if self.emit_asset is True and not summary.get("MonitoringScheduleName"):
+                raise ValueError(
+                    "emit_asset=True names the asset after the execution's MonitoringScheduleName, which "
+                    "execution lacks; add it to execution, or pass the asset URI as emit_asset"
                 )
             return execution_summary(summary)
         awaited = awaited_execution(

@@ -450,6 +450,19 @@ def test_emit_asset_with_a_uri_uses_it(hook):
     assert asset == Asset("s3://models/churn/retrain")
 
 
+def test_emit_asset_refuses_an_execution_without_a_schedule_name(hook):
+    """The asset is named after the schedule: without one it would end in ``/None``."""
+    execution = summary("CompletedWithViolations")
+    del execution["MonitoringScheduleName"]
+    ctx = context()
+    with pytest.raises(ValueError, match="emit_asset=True names the asset after the execution's Monitoring"):
+        branch(emit_asset=True, execution=execution).choose_branch(ctx)
+    assert emitted(ctx) == []
+    ctx = context()
+    assert branch(emit_asset="s3://models/churn/retrain", execution=execution).choose_branch(ctx) == "retrain"
+    assert [asset for asset, _ in emitted(ctx)] == [Asset("s3://models/churn/retrain")]
+
+
 def test_no_event_when_the_execution_is_clean_or_failed(hook):
     for execution in (summary("Completed"), summary("Failed")):
         ctx = context()
