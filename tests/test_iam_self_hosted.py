@@ -25,9 +25,9 @@ from airflow_mm_provider.processing.s3files import S3Files
 from airflow_mm_provider.runner import IAM_ACTIONS, S3_OPERATIONS
 from tests.operators import test_baseline
 from tests.operators.test_baseline_worker import CASES, worker_op
-from tests.operators.test_self_hosted import MONITOR, data_quality, model_bias, model_quality
 from tests.support.aws_calls import record_aws_calls
 from tests.support.scenario import HOUR, HOUR0, Scenario
+from tests.support.self_hosted import MONITOR, data_quality, model_bias, model_quality
 from tests.support.sharded import Monitor, put_traffic, run_both
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -106,7 +106,9 @@ class SelfHostedWindowOperator(JobDefinitionArgs, SageMakerModelMonitorBaseOpera
             self.monitoring_type, self._job_definition_request(definition), self.capture_destination
         )
 
-    def _slot(self, context: Context) -> datetime:
+    def slot_time(self, context: Context) -> datetime:
+        """The time whose slot this run analyses (the schedule floors it): ``slot`` when given, else the DAG
+        run's ``data_interval_end``."""
         if self.slot is not None:
             return parse_time(self.slot, "slot")
         end = context.get("data_interval_end")
@@ -223,7 +225,7 @@ class SelfHostedMonitoringAnalysisOperator(SelfHostedWindowOperator):
             self.monitoring_type,
             self.resolved_job_definition(),
             monitoring_schedule_name=self.monitoring_schedule_name,
-            slot=self._slot(context),
+            slot=self.slot_time(context),
             s3_client_factory=self.hook.s3_hook.get_conn,
             capture_destination=self.capture_destination,
             schedule=self.schedule,

@@ -64,7 +64,7 @@ def _sharded_window(task: SelfHostedWindowOperator, context: Context) -> Sharded
         task.monitoring_type,
         task.resolved_job_definition(),
         task.monitoring_schedule_name,
-        task._slot(context),
+        task.slot_time(context),
         task.capture_destination,
         task.schedule,
     )

@@ -22,7 +22,12 @@ from airflow_mm_provider.operators.self_hosted_group import (
     SelfHostedShardPlanOperator,
     self_hosted_monitoring_group,
 )
-from tests.operators.test_self_hosted import (
+from tests.support.dags import register_dag
+from tests.support.documents import assert_same_documents
+from tests.support.recorded import forget_recorded_metrics
+from tests.support.scenario import CAPTURE, HOUR, HOUR0, Scenario
+from tests.support.scheduler import AirflowDeployment
+from tests.support.self_hosted import (
     MONITOR,
     SELF_HOSTED,
     Monitor,
@@ -31,11 +36,6 @@ from tests.operators.test_self_hosted import (
     model_quality,
     operator,
 )
-from tests.support.dags import register_dag
-from tests.support.documents import assert_same_documents
-from tests.support.recorded import forget_recorded_metrics
-from tests.support.scenario import CAPTURE, HOUR, HOUR0, Scenario
-from tests.support.scheduler import AirflowDeployment
 from tests.support.service import job_definition
 from tests.support.sharded import SHARDED, put_traffic, reports, with_output
 

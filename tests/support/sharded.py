@@ -17,7 +17,7 @@ SHARDED = f"s3://{BUCKET}/sharded"
 
 
 class Monitor(Protocol):
-    """A self-hosted monitor of endpoint ``ep`` (as ``tests/operators/test_self_hosted.py`` builds them)."""
+    """A self-hosted monitor of endpoint ``ep`` (as ``tests/support/self_hosted.py`` builds them)."""
 
     monitoring_type: str
     degradation: Degradation
