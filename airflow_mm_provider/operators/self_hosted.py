@@ -30,6 +30,7 @@ from airflow_mm_provider.utils.templating import is_literal
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
+    from airflow.providers.openlineage.extractors import OperatorLineage
 
     from airflow_mm_provider.operators.job_definition import JobDefinition
 
@@ -230,4 +231,19 @@ class SelfHostedMonitoringAnalysisOperator(SelfHostedWindowOperator):
             capture_destination=self.capture_destination,
             schedule=self.schedule,
             stop=stop,
+        )
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage | None:
+        """OpenLineage datasets: captured data, ground truth and baseline in; the report prefix out (the
+        monitoring schedule operator's lineage, with the capture prefix from ``capture_destination``, so no
+        AWS call). None without the OpenLineage provider (see :mod:`airflow_mm_provider.operators.lineage`).
+
+        :param task_instance: the finished task instance (unused: the rendered parameters say it all).
+        """
+        from airflow_mm_provider.monitoring.lineage import job_definition_lineage
+        from airflow_mm_provider.operators.lineage import operator_lineage
+
+        request = self._job_definition_request(self.resolved_job_definition())
+        return operator_lineage(
+            job_definition_lineage(self.monitoring_type, request, self.capture_destination)
         )

@@ -1,4 +1,5 @@
-"""OpenLineage facets of the baseline and schedule operators, with the provider present and absent."""
+"""OpenLineage facets of the baseline, schedule and self-hosted analysis operators, with the provider present
+and absent."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from airflow_mm_provider.operators.baseline import (
 )
 from airflow_mm_provider.operators.lineage import operator_lineage
 from airflow_mm_provider.operators.schedule import SageMakerMonitoringScheduleOperator
+from airflow_mm_provider.operators.self_hosted import SelfHostedMonitoringAnalysisOperator
 from tests.operators.test_baseline import BIAS, ROLE, build, context
 from tests.support.openlineage import (
     FakeDataset,
@@ -182,6 +184,39 @@ def test_batch_transform_schedule_reads_the_batch_capture_without_aws_calls(
     lineage = with_hook(schedule_operator(job_input), hook).get_openlineage_facets_on_complete(None)
     hook.endpoint_capture_destination.assert_not_called()
     assert dataset_names(lineage.inputs) == ["s3://bucket/batch-capture", *BASELINE_FILES]
+
+
+def self_hosted_operator(job_input: Any, **kwargs: Any) -> SelfHostedMonitoringAnalysisOperator:
+    """The self-hosted analysis of :func:`schedule_operator`'s job definition."""
+    definition = schedule_operator(job_input).job_definition
+    return SelfHostedMonitoringAnalysisOperator(
+        task_id="analyse",
+        monitoring_schedule_name="churn-dq",
+        monitoring_type="DataQuality",
+        job_definition=definition,
+        **kwargs,
+    )
+
+
+def test_self_hosted_analysis_reads_the_capture_and_baseline_and_writes_reports_without_aws_calls(
+    openlineage: None, hook: mock.MagicMock
+) -> None:
+    op = with_hook(
+        self_hosted_operator(EndpointInput("churn"), capture_destination="s3://bucket/capture"), hook
+    )
+    lineage = op.get_openlineage_facets_on_complete(mock.MagicMock())
+    assert hook.mock_calls == []
+    assert dataset_names(lineage.inputs) == ["s3://bucket/capture/churn", *BASELINE_FILES]
+    assert dataset_names(lineage.outputs) == ["s3://bucket/reports"]
+    job_input = BatchTransformInput("s3://bucket/batch-capture", DatasetFormat.csv(header=True))
+    lineage = with_hook(self_hosted_operator(job_input), hook).get_openlineage_facets_on_complete(None)
+    assert dataset_names(lineage.inputs) == ["s3://bucket/batch-capture", *BASELINE_FILES]
+
+
+def test_self_hosted_analysis_has_no_lineage_without_the_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    remove_openlineage(monkeypatch)
+    op = self_hosted_operator(EndpointInput("churn"), capture_destination="s3://bucket/capture")
+    assert op.get_openlineage_facets_on_complete(None) is None
 
 
 # -- against the local service -------------------------------------------------------------------------------
