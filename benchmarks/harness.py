@@ -314,10 +314,10 @@ def compile_bytecode(*packages: str) -> None:
     """Write the bytecode of this project's package and of ``packages`` (those installed), as ``pip install``
     does for an installed package.
 
-    Without it, in an environment installed without bytecode (``uv pip install``) and a shell that sets
-    ``PYTHONDONTWRITEBYTECODE``, every child would compile each module it imports again (numpy alone costs
-    about a tenth of a second of CPU), a cost no installed deployment pays and one that falls unevenly on
-    the rows.
+    Without it, in an environment installed without bytecode (``uv pip install`` without
+    ``--compile-bytecode``) and a shell that sets ``PYTHONDONTWRITEBYTECODE``, every child would compile
+    each module it imports again (numpy alone costs about a tenth of a second of CPU), a cost no installed
+    deployment pays and one that falls unevenly on the rows.
     """
     folders = [Path(__file__).resolve().parents[1] / "airflow_mm_provider"]
     for package in packages:
