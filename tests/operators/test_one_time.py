@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 from unittest import mock
@@ -486,11 +487,23 @@ def test_deferred_one_time_run_completes_through_the_trigger(
     service: LocalModelMonitor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL", "0")  # no deferring worker here
+    # The local service may end so small a run before the operator's one look ahead of deferring (it did in
+    # CI), and the operator then rightly does not defer: the job is held until the task has deferred.
+    runner, release = service.service.ctx.runner, threading.Event()
+    run_job = runner.run
+
+    def held(*args: Any) -> Any:
+        release.wait(30)
+        return run_job(*args)
+
     context = last_hour_context()
     seed_capture(service, context["data_interval_start"])
     operator = local_one_time(deferrable=True)
-    with pytest.raises(TaskDeferred) as deferred:
-        operator.execute(context)
+    with mock.patch.object(runner, "run", held), pytest.raises(TaskDeferred) as deferred:
+        try:
+            operator.execute(context)
+        finally:
+            release.set()
     assert len(schedules(service)) == 1  # the schedule outlives the deferral
 
     payload = asyncio.run(first_event(deferred.value.trigger))
