@@ -9,6 +9,7 @@ database by :class:`airflow_mm_provider.local.s3store.S3Persistence`.
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import traceback
 import uuid
@@ -35,6 +36,8 @@ from airflow_mm_provider.processing.s3files import S3Files
 TICK_SECONDS = 0.5
 CONTROL_MAX_BYTES = 1024 * 1024
 CLOCK_OFFSET = "clock_offset_seconds"
+SCRATCH = "jobs"
+"""Folder of the state directory where running processing jobs stage their files."""
 StartResponse = Callable[..., Any]
 
 
@@ -43,7 +46,8 @@ class LocalService:
 
     :param config: service settings.
     :param engine: analysis engine for processing jobs (default: ``airflow_mm_provider.analysis.jobs``).
-    :param state_dir: directory holding the database (None: an in-memory database, nothing kept).
+    :param state_dir: directory holding the database and the running jobs' files (None: an in-memory
+        database, nothing kept, job files in the system's temporary folder).
     :param auto_run: run due slots in the background as service time passes.
     """
 
@@ -61,9 +65,10 @@ class LocalService:
         self.endpoint_url = ""
         self.database = Database(state_dir)
         self.s3 = S3Files(default_s3_factory(lambda: self.endpoint_url, self.config.region))
-        self.ctx = ServiceContext(self.config, runner=JobRunner(self.s3, engine), store=Store(self.database))
-        self.ctx.clock.jitter = self.config.jitter
         self.state_dir = Path(state_dir) if state_dir else None
+        runner = JobRunner(self.s3, engine, self.state_dir / SCRATCH if self.state_dir else None)
+        self.ctx = ServiceContext(self.config, runner=runner, store=Store(self.database))
+        self.ctx.clock.jitter = self.config.jitter
         self.auto_run = auto_run
         self.s3_persistence = S3Persistence(self.database)
         self._moto = create_backend_app("s3")  # moto's S3 app itself: no per-request service lookup
@@ -139,7 +144,10 @@ class LocalService:
         return self.endpoint_url
 
     def _recover(self) -> None:
-        """Load records, clock and S3 from the database; fail what was running; skip missed slots."""
+        """Load records, clock and S3 from the database; fail what was running; skip missed slots.
+
+        Job files a crash left in the state directory are removed.
+        """
         clock = self.ctx.clock
         saved = self.database.get_meta(CLOCK_OFFSET)
         if saved is not None:
@@ -147,6 +155,7 @@ class LocalService:
         clock.on_change = lambda offset: self.database.set_meta(CLOCK_OFFSET, repr(offset.total_seconds()))
         if self.state_dir is None:
             return
+        shutil.rmtree(self.state_dir / SCRATCH, ignore_errors=True)
         if self.ctx.store.load():
             self.ctx.store.interrupt_unfinished(clock.now())
             skip_missed_slots(self.ctx)

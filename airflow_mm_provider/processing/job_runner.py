@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,8 @@ from airflow_mm_provider.processing.s3files import S3Files, UnsafeKeyError
 
 NO_DATA = "Job inputs had no data"
 """FailureReason of a job whose data input holds no object."""
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,10 +48,15 @@ class RunOptions:
 class JobRunner:
     """Runs one processing job (an API-shaped ``CreateProcessingJob`` request) on the local machine."""
 
-    def __init__(self, s3: S3Files, engine: Engine | None = None) -> None:
-        """``s3`` moves files; ``engine`` does the analysis (default :class:`AnalysisEngine`)."""
+    def __init__(self, s3: S3Files, engine: Engine | None = None, scratch: Path | None = None) -> None:
+        """``s3`` moves files; ``engine`` does the analysis (default :class:`AnalysisEngine`).
+
+        ``scratch`` is the folder each job makes its temporary folder in (created if missing; default: the
+        system's temporary folder).
+        """
         self.s3 = s3
         self.engine: Engine = engine or AnalysisEngine()
+        self.scratch = scratch
 
     def run(self, job: dict[str, Any], mode: str, stop: threading.Event, options: RunOptions) -> JobResult:
         """Run ``job`` with the engine entry point ``mode`` (``analyzer``, ``merge`` or ``clarify``).
@@ -61,8 +71,7 @@ class JobRunner:
 
     def _run(self, job: dict[str, Any], mode: str, stop: threading.Event, options: RunOptions) -> JobResult:
         """:meth:`run`, raising :class:`UnsafeKeyError` for an input key that cannot be a local file."""
-        with tempfile.TemporaryDirectory(prefix="mm-processing-job-") as tmp:
-            root = Path(tmp)
+        with _scratch_directory(self.scratch) as (root, engine_threads):
             input_dirs: dict[str, Path] = {}
             environment = dict(job.get("Environment") or {})
             for item in job.get("ProcessingInputs", []):
@@ -85,7 +94,9 @@ class JobRunner:
             output_dir = root / "output"
             output_dir.mkdir()
             max_runtime = (job.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds", 86400)
-            result = self._call_engine(mode, environment, input_dirs, output_dir, max_runtime, stop)
+            result = self._call_engine(
+                mode, environment, input_dirs, output_dir, max_runtime, stop, engine_threads
+            )
             if result.status == "Completed" and output:
                 self.s3.upload(output_dir, output["S3Uri"])
             return result
@@ -98,8 +109,12 @@ class JobRunner:
         output_dir: Path,
         max_runtime: float,
         stop: threading.Event,
+        engine_threads: list[threading.Thread],
     ) -> JobResult:
-        """Run the engine in a thread, bounded by ``max_runtime`` seconds and the ``stop`` event."""
+        """Run the engine in a thread (added to ``engine_threads``), bounded by ``max_runtime`` and ``stop``.
+
+        A stopped engine cannot be interrupted: its thread runs on, and the job's scratch folder outlives it.
+        """
         box: dict[str, Any] = {}
         entry = getattr(self.engine, f"run_{mode}")
 
@@ -110,6 +125,7 @@ class JobRunner:
                 box["error"] = err
 
         worker = threading.Thread(target=target, name=f"processing-{mode}", daemon=True)
+        engine_threads.append(worker)
         worker.start()
         deadline = time.monotonic() + max_runtime
         while worker.is_alive() and time.monotonic() < deadline and not stop.is_set():
@@ -124,3 +140,30 @@ class JobRunner:
             return JobResult("Failed", failure_reason=f"AlgorithmError: {box['error']}"[:1024])
         outcome = box["outcome"]
         return JobResult(outcome.status, outcome.exit_message or None, outcome.failure_reason or None)
+
+
+@contextmanager
+def _scratch_directory(parent: Path | None) -> Iterator[tuple[Path, list[threading.Thread]]]:
+    """A job's temporary directory in ``parent`` and the engine threads using it; removed once none runs."""
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="mm-processing-job-", dir=parent))
+    engine_threads: list[threading.Thread] = []
+    try:
+        yield root, engine_threads
+    finally:
+        running = [thread for thread in engine_threads if thread.is_alive()]
+        if running:
+            log.info("The stopped engine still runs; %s is removed when it ends", root)
+            threading.Thread(
+                target=_remove_after, args=(root, running), name="processing-cleanup", daemon=True
+            ).start()
+        else:
+            shutil.rmtree(root)
+
+
+def _remove_after(root: Path, threads: list[threading.Thread]) -> None:
+    """Remove ``root`` once ``threads`` have ended."""
+    for thread in threads:
+        thread.join()
+    shutil.rmtree(root, ignore_errors=True)

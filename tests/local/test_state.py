@@ -68,3 +68,28 @@ def test_jobs_running_at_shutdown_do_not_stay_running(tmp_path: Path) -> None:
     assert {e["FailureReason"] for e in listed if e["MonitoringExecutionStatus"] == "Failed"} == {
         "InternalServerError: the local service restarted while the job was running"
     }
+
+
+def test_job_files_stay_in_the_state_dir_and_a_restart_clears_what_a_crash_left(tmp_path: Path) -> None:
+    left = tmp_path / "jobs" / "mm-processing-job-crashed" / "input"
+    left.mkdir(parents=True)
+    (left / "part.jsonl").write_text("{}\n")
+    engine = FakeEngine(gate=threading.Event())
+    try:
+        with LocalModelMonitor(state_dir=tmp_path, engine=engine) as service:
+            assert not (tmp_path / "jobs").exists()
+            service.set_clock(T0)
+            data_quality_schedule(service.client("sagemaker"), service.client("s3"), [T0.replace(minute=0)])
+            service.run_due(T0.replace(minute=0, hour=2), wait=False)
+            deadline = time.monotonic() + 5
+            while not engine.calls and time.monotonic() < deadline:
+                time.sleep(0.01)
+            running = list((tmp_path / "jobs").iterdir())
+            assert [p.name.startswith("mm-processing-job-") for p in running] == [True]
+            engine.gate.set()
+            deadline = time.monotonic() + 5
+            while running[0].exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert list((tmp_path / "jobs").iterdir()) == []
+    finally:
+        engine.gate.set()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,6 +126,70 @@ def test_the_stop_event_stops_the_job(files: S3Files) -> None:
     finally:
         engine.gate.set()
     assert result.status == "Stopped" and "StopProcessingJob" in str(result.failure_reason)
+
+
+class _LateWriter(FakeEngine):
+    """A gated engine that records where it wrote and any error it met (a stopped engine runs on)."""
+
+    def __init__(self) -> None:
+        super().__init__(gate=threading.Event())
+        self.output_dir: Path | None = None
+        self.errors: list[BaseException] = []
+        self.entered = threading.Event()
+        self.done = threading.Event()
+
+    def run_analyzer(self, environment: dict[str, str], input_dirs: dict[str, Path], output_dir: Path) -> Any:
+        self.output_dir = output_dir
+        self.entered.set()
+        try:
+            return super().run_analyzer(environment, input_dirs, output_dir)
+        except BaseException as err:
+            self.errors.append(err)
+            raise
+        finally:
+            self.done.set()
+
+
+@pytest.mark.parametrize(("max_runtime", "stopped"), [(60, True), (0.2, False)], ids=["stop", "runtime"])
+def test_a_stopped_engine_keeps_its_scratch_directory_until_it_ends(
+    s3: Any, files: S3Files, max_runtime: float, stopped: bool
+) -> None:
+    """The engine thread cannot be interrupted: the job ends Stopped at once, the directory goes after it."""
+    engine = _LateWriter()
+    stop = threading.Event()
+    if stopped:
+        stop.set()
+    try:
+        result = JobRunner(files, engine).run(
+            {**request(), "StoppingCondition": {"MaxRuntimeInSeconds": max_runtime}},
+            "analyzer",
+            stop,
+            RunOptions(),
+        )
+        assert result.status == "Stopped"
+        assert engine.entered.wait(10)
+        assert engine.output_dir is not None and engine.output_dir.is_dir()
+    finally:
+        engine.gate.set()
+    assert engine.done.wait(10)
+    assert engine.errors == []
+    scratch = engine.output_dir.parent
+    deadline = time.monotonic() + 10
+    while scratch.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not scratch.exists()
+    assert output_keys(s3) == []
+
+
+def test_a_finished_job_removes_its_scratch_directory(files: S3Files, tmp_path: Path) -> None:
+    engine = _LateWriter()
+    engine.gate.set()
+    result = JobRunner(files, engine, tmp_path / "scratch").run(
+        request(), "analyzer", threading.Event(), RunOptions()
+    )
+    assert result.status == "Completed"
+    assert engine.output_dir is not None and engine.output_dir.parent.parent == tmp_path / "scratch"
+    assert list((tmp_path / "scratch").iterdir()) == []
 
 
 def test_manifest_inputs_mirror_the_listed_objects_for_the_engine(s3: Any, files: S3Files) -> None:
