@@ -20,6 +20,7 @@ from typing import IO, Any, cast
 
 from airflow_mm_provider.analysis.field_block import FieldBlock
 from airflow_mm_provider.analysis.records import ReadStats, iter_files
+from airflow_mm_provider.analysis.stopping import checkpoint
 
 __all__ = ["BLOCK_SIZE", "CsvBlock", "column_cells", "iter_csv_blocks"]
 
@@ -159,6 +160,7 @@ def _pieces(handle: IO[bytes], block_size: int) -> Iterator[bytes]:
     """Pieces of about ``block_size`` bytes that end with a line end (the last one as the file ends)."""
     rest = b""
     while chunk := handle.read(block_size):
+        checkpoint()
         buffer = rest + chunk
         cut = buffer.rfind(b"\n") + 1
         rest = buffer[cut:]

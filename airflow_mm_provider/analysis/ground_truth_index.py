@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from airflow_mm_provider.analysis.stopping import checkpoint
 from airflow_mm_provider.analysis.value_codes import value_codes
 
 __all__ = ["GroundTruthIndex", "IdKeys", "SpillFiles", "id_bytes", "id_keys"]
@@ -310,6 +311,7 @@ class SpillFiles:
         count = 0
         with open(self._path(partition), "rb") as handle:
             while header := handle.read(8):
+                checkpoint()
                 size, width = np.frombuffer(header, dtype=np.uint32).tolist()
                 if not lengths:
                     lengths, blobs = [[] for _ in range(width)], [[] for _ in range(width)]

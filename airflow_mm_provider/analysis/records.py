@@ -40,6 +40,7 @@ from typing import Any, Generic, Literal, NamedTuple, TextIO, TypeVar
 
 import msgspec
 
+from airflow_mm_provider.analysis.stopping import checkpoint
 from airflow_mm_provider.analysis.time_window import TimeWindow
 
 __all__ = [
@@ -189,6 +190,7 @@ def _open_text(path: Path) -> TextIO:
 def _iter_lines(path: Path) -> Iterator[str]:
     """Yield the non-blank lines of every file under ``path``, without line endings."""
     for file in iter_files(path):
+        checkpoint()
         with _open_text(file) as handle:
             for line in handle:
                 line = line.strip()
@@ -219,6 +221,7 @@ def _file_blocks(handle: Any, reuse: bool) -> Iterator[memoryview]:
             grown[:filled] = buffer
             buffer = grown
         view = memoryview(buffer)
+        checkpoint()
         read = handle.readinto(view[filled:])
         if not read:
             if bytes(view[:filled]).strip():

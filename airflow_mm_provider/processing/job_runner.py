@@ -113,14 +113,19 @@ class JobRunner:
     ) -> JobResult:
         """Run the engine in a thread (added to ``engine_threads``), bounded by ``max_runtime`` and ``stop``.
 
-        A stopped engine cannot be interrupted: its thread runs on, and the job's scratch folder outlives it.
+        A stopped engine is told to stop (:mod:`airflow_mm_provider.analysis.stopping`) and ends at its next
+        block of input; the job's scratch folder outlives its thread.
         """
+        from airflow_mm_provider.analysis.stopping import stop_on  # no numpy: the layer loads no engine
+
         box: dict[str, Any] = {}
         entry = getattr(self.engine, f"run_{mode}")
+        ended = threading.Event()
 
         def target() -> None:
             try:
-                box["outcome"] = entry(environment, input_dirs, output_dir)
+                with stop_on(ended):
+                    box["outcome"] = entry(environment, input_dirs, output_dir)
             except Exception as err:  # the engine's failure becomes the job's FailureReason
                 box["error"] = err
 
@@ -130,9 +135,12 @@ class JobRunner:
         deadline = time.monotonic() + max_runtime
         while worker.is_alive() and time.monotonic() < deadline and not stop.is_set():
             worker.join(min(0.05, max(0.0, deadline - time.monotonic())))
+        running = worker.is_alive()
+        if running:
+            ended.set()
         if stop.is_set():
             return JobResult("Stopped", failure_reason="Job stopped (StopProcessingJob or service shutdown)")
-        if worker.is_alive():
+        if running:
             return JobResult(
                 "Stopped", failure_reason=f"Job exceeded MaxRuntimeInSeconds ({max_runtime:g} s)"
             )

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from airflow_mm_provider.processing.engine import MIRROR_ENV, MIRROR_PATH
+from airflow_mm_provider.analysis.stopping import Stopped
+from airflow_mm_provider.processing.engine import MIRROR_ENV, MIRROR_PATH, AnalysisEngine
 from airflow_mm_provider.processing.job_runner import NO_DATA, JobResult, JobRunner, RunOptions
 from airflow_mm_provider.processing.s3files import S3Files
 from tests.support.engine import FakeEngine, FakeOutcome
@@ -178,6 +179,48 @@ def test_a_stopped_engine_keeps_its_scratch_directory_until_it_ends(
     while scratch.exists() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert not scratch.exists()
+    assert output_keys(s3) == []
+
+
+class _GatedAnalysis(AnalysisEngine):
+    """The real engine, held at its start by ``gate``; records what its analyzer raised."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+        self.done = threading.Event()
+        self.errors: list[BaseException] = []
+
+    def run_analyzer(self, environment: dict[str, str], input_dirs: dict[str, Path], output_dir: Path) -> Any:
+        self.entered.set()
+        self.gate.wait(10)
+        try:
+            return super().run_analyzer(environment, input_dirs, output_dir)
+        except BaseException as err:
+            self.errors.append(err)
+            raise
+        finally:
+            self.done.set()
+
+
+def test_a_stopped_job_tells_the_real_engine_to_stop(s3: Any, files: S3Files) -> None:
+    s3.put_object(Bucket=BUCKET, Key="data/train.csv", Body="".join(f"{i},{i / 2}\n" for i in range(100)))
+    engine = _GatedAnalysis()
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=lambda: JobRunner(files, engine).run(
+            request(dataset_format='{"csv": {"header": false}}'), "analyzer", stop, RunOptions()
+        )
+    )
+    runner.start()
+    try:
+        assert engine.entered.wait(10)
+        stop.set()
+        runner.join(10)
+    finally:
+        engine.gate.set()
+    assert engine.done.wait(10)
+    assert [type(err) for err in engine.errors] == [Stopped]
     assert output_keys(s3) == []
 
 
