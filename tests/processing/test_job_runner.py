@@ -129,21 +129,23 @@ def test_the_stop_event_stops_the_job(files: S3Files) -> None:
     assert result.status == "Stopped" and "StopProcessingJob" in str(result.failure_reason)
 
 
-class _LateWriter(FakeEngine):
-    """A gated engine that records where it wrote and any error it met (a stopped engine runs on)."""
+class _Watched:
+    """An engine's analyzer held at its start by ``gate``; records where it wrote and what it raised."""
 
-    def __init__(self) -> None:
-        super().__init__(gate=threading.Event())
-        self.output_dir: Path | None = None
-        self.errors: list[BaseException] = []
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.gate = threading.Event()
         self.entered = threading.Event()
         self.done = threading.Event()
+        self.output_dir: Path | None = None
+        self.errors: list[BaseException] = []
 
     def run_analyzer(self, environment: dict[str, str], input_dirs: dict[str, Path], output_dir: Path) -> Any:
         self.output_dir = output_dir
         self.entered.set()
+        self.gate.wait(10)
         try:
-            return super().run_analyzer(environment, input_dirs, output_dir)
+            return self.inner.run_analyzer(environment, input_dirs, output_dir)
         except BaseException as err:
             self.errors.append(err)
             raise
@@ -155,8 +157,8 @@ class _LateWriter(FakeEngine):
 def test_a_stopped_engine_keeps_its_scratch_directory_until_it_ends(
     s3: Any, files: S3Files, max_runtime: float, stopped: bool
 ) -> None:
-    """The engine thread cannot be interrupted: the job ends Stopped at once, the directory goes after it."""
-    engine = _LateWriter()
+    """The job ends Stopped at once; the engine's thread may run on, and the directory goes after it."""
+    engine = _Watched(FakeEngine())
     stop = threading.Event()
     if stopped:
         stop.set()
@@ -182,30 +184,9 @@ def test_a_stopped_engine_keeps_its_scratch_directory_until_it_ends(
     assert output_keys(s3) == []
 
 
-class _GatedAnalysis(AnalysisEngine):
-    """The real engine, held at its start by ``gate``; records what its analyzer raised."""
-
-    def __init__(self) -> None:
-        self.gate = threading.Event()
-        self.entered = threading.Event()
-        self.done = threading.Event()
-        self.errors: list[BaseException] = []
-
-    def run_analyzer(self, environment: dict[str, str], input_dirs: dict[str, Path], output_dir: Path) -> Any:
-        self.entered.set()
-        self.gate.wait(10)
-        try:
-            return super().run_analyzer(environment, input_dirs, output_dir)
-        except BaseException as err:
-            self.errors.append(err)
-            raise
-        finally:
-            self.done.set()
-
-
 def test_a_stopped_job_tells_the_real_engine_to_stop(s3: Any, files: S3Files) -> None:
     s3.put_object(Bucket=BUCKET, Key="data/train.csv", Body="".join(f"{i},{i / 2}\n" for i in range(100)))
-    engine = _GatedAnalysis()
+    engine = _Watched(AnalysisEngine())
     stop = threading.Event()
     runner = threading.Thread(
         target=lambda: JobRunner(files, engine).run(
@@ -225,7 +206,7 @@ def test_a_stopped_job_tells_the_real_engine_to_stop(s3: Any, files: S3Files) ->
 
 
 def test_a_finished_job_removes_its_scratch_directory(files: S3Files, tmp_path: Path) -> None:
-    engine = _LateWriter()
+    engine = _Watched(FakeEngine())
     engine.gate.set()
     result = JobRunner(files, engine, tmp_path / "scratch").run(
         request(), "analyzer", threading.Event(), RunOptions()
