@@ -165,6 +165,7 @@ def run_dag(
     finally:
         stop.set()
         driver.join(timeout=60)
+    assert not driver.is_alive(), "the thread running due slots did not stop"
     return str(run.state), {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
 
 

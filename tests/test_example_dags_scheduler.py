@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from airflow_mm_provider.local.testing import LocalModelMonitor
-from tests.support.scheduler import AirflowDeployment
+from tests.support.scheduler import TEST_TIMEOUT, AirflowDeployment
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "example_dags"
 sys.path.insert(0, str(EXAMPLES))
@@ -51,6 +51,7 @@ def airflow(tmp_path: Path, mm_local: LocalModelMonitor) -> Iterator[AirflowDepl
         deployment.stop()
 
 
+@pytest.mark.timeout(TEST_TIMEOUT)
 def test_retraining_with_deferred_baselines_succeeds_under_the_scheduler(
     mm_local: LocalModelMonitor, airflow: AirflowDeployment
 ) -> None:

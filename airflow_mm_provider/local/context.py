@@ -39,8 +39,8 @@ class ServiceConfig:
 
 @dataclass
 class ServiceContext:
-    """Everything handlers share: settings, store, clock, faults, the job runner, its worker pool and the
-    stop events of running processing jobs."""
+    """Everything handlers share: settings, store, clock, faults, the job runner, its worker pool, the
+    stop events of running processing jobs and ``stopping``, set once the service shuts down."""
 
     config: ServiceConfig
     runner: JobRunner
@@ -49,6 +49,7 @@ class ServiceContext:
     faults: FaultInjector = field(default_factory=FaultInjector)
     workers: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(4, "mm-local-job"))
     stop_events: dict[str, threading.Event] = field(default_factory=dict)
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def arn(self, resource: str, name: str) -> str:
         """ARN of a SageMaker resource, e.g. ``arn("monitoring-schedule", "s")``; names are lower-cased."""

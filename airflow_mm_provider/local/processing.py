@@ -42,7 +42,10 @@ def unsupported_image(image_uri: str) -> str:
 def register_job(
     ctx: ServiceContext, request: dict[str, Any], schedule_arn: str | None = None
 ) -> dict[str, Any]:
-    """Store a new ``InProgress`` processing job built from a CreateProcessingJob-shaped request."""
+    """Store a new ``InProgress`` processing job built from a CreateProcessingJob-shaped request.
+
+    Once the service is shutting down, the job is stopped from the start.
+    """
     name = request["ProcessingJobName"]
     with ctx.store.lock:
         if name in ctx.store.processing_jobs:
@@ -59,7 +62,9 @@ def register_job(
             _seq=ctx.store.next_seq(),
         )
         ctx.store.processing_jobs[name] = record
-        ctx.stop_events[name] = threading.Event()
+        stop = ctx.stop_events[name] = threading.Event()
+        if ctx.stopping.is_set():
+            stop.set()
         ctx.store.touch("processing_jobs", name)
         store_tags(ctx, record["ProcessingJobArn"], request.get("Tags"))
     return record

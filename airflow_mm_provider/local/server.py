@@ -187,9 +187,13 @@ class LocalService:
         self._stopping.set()
         if self._ticker is not None:
             self._ticker.join()
-        for event in list(self.ctx.stop_events.values()):
+        self.ctx.stopping.set()  # jobs registered from now on start stopped
+        self.ctx.workers.shutdown(wait=False, cancel_futures=True)
+        with self.ctx.store.lock:
+            running = list(self.ctx.stop_events.values())
+        for event in running:
             event.set()
-        self.ctx.workers.shutdown(wait=True, cancel_futures=True)
+        self.ctx.workers.shutdown(wait=True)
         self._server.shutdown()
         self._server.server_close()
         if self._http is not None:

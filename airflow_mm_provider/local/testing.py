@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -130,3 +133,26 @@ class LocalModelMonitor:
     def inject_fault(self, operation: str, count: int = 1, kind: str = "throttling") -> None:
         """Make the next ``count`` calls of ``operation`` fail (``throttling`` or ``internal``)."""
         self.control("POST", "faults", {"operation": operation, "count": count, "kind": kind})
+
+    @contextmanager
+    def holding_jobs(self) -> Iterator[threading.Event]:
+        """Within the block, processing jobs wait ``InProgress`` before starting work until the event it gives
+        is set, or the block ends.
+
+        For tests of what happens while a job runs, e.g. that a deferrable operator defers: unheld, the
+        service may end a small job before the operator's one look at it.
+        """
+        runner = self.service.ctx.runner
+        release = threading.Event()
+        run_job = runner.run
+
+        def held(*args: Any, **kwargs: Any) -> Any:
+            release.wait()
+            return run_job(*args, **kwargs)
+
+        runner.run = held
+        try:
+            yield release
+        finally:
+            del runner.run
+            release.set()

@@ -18,6 +18,8 @@ from airflow_mm_provider.processing.s3files import S3Files, UnsafeKeyError
 
 NO_DATA = "Job inputs had no data"
 """FailureReason of a job whose data input holds no object."""
+STOPPED = "Job stopped (StopProcessingJob or service shutdown)"
+"""FailureReason of a job ended by its stop event."""
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +63,8 @@ class JobRunner:
     def run(self, job: dict[str, Any], mode: str, stop: threading.Event, options: RunOptions) -> JobResult:
         """Run ``job`` with the engine entry point ``mode`` (``analyzer``, ``merge`` or ``clarify``).
 
-        A set ``stop`` event or an exceeded MaxRuntimeInSeconds ends the job ``Stopped``; outputs are uploaded
-        only when it completes.
+        A set ``stop`` event (checked before each input, before the engine starts and while it runs) or an
+        exceeded MaxRuntimeInSeconds ends the job ``Stopped``; outputs are uploaded only when it completes.
         """
         try:
             return self._run(job, mode, stop, options)
@@ -76,6 +78,8 @@ class JobRunner:
             environment = dict(job.get("Environment") or {})
             for item in job.get("ProcessingInputs", []):
                 s3_input = item.get("S3Input")
+                if stop.is_set():
+                    return JobResult("Stopped", failure_reason=STOPPED)
                 if not s3_input:
                     continue
                 name = item["InputName"]
@@ -94,6 +98,8 @@ class JobRunner:
             output_dir = root / "output"
             output_dir.mkdir()
             max_runtime = (job.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds", 86400)
+            if stop.is_set():
+                return JobResult("Stopped", failure_reason=STOPPED)
             result = self._call_engine(
                 mode, environment, input_dirs, output_dir, max_runtime, stop, engine_threads
             )
@@ -139,7 +145,7 @@ class JobRunner:
         if running:
             ended.set()
         if stop.is_set():
-            return JobResult("Stopped", failure_reason="Job stopped (StopProcessingJob or service shutdown)")
+            return JobResult("Stopped", failure_reason=STOPPED)
         if running:
             return JobResult(
                 "Stopped", failure_reason=f"Job exceeded MaxRuntimeInSeconds ({max_runtime:g} s)"

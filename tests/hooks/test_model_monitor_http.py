@@ -117,8 +117,8 @@ def test_retry_after_crash_between_definition_and_schedule_converges(
 
 @pytest.fixture
 def slow_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[LocalModelMonitor, str]]:
-    """A service whose schedules stay Pending 0.5 s after each change, and a connection id for it."""
-    with LocalModelMonitor(pending_seconds=0.5) as service:
+    """A service whose schedules stay Pending 1 s after each change, and a connection id for it."""
+    with LocalModelMonitor(pending_seconds=1) as service:
         monkeypatch.setenv("AIRFLOW_CONN_MM_SLOW", service.airflow_connection_uri())
         service.set_clock(T0)
         endpoint(service.client("sagemaker"), "ep")
@@ -138,7 +138,7 @@ def test_changes_wait_while_the_schedule_is_pending(slow_service: tuple[LocalMod
 
     assert result.action == "updated"
     # Waited for the create to settle, then for the update to settle: two Pending periods.
-    assert time.monotonic() - started >= 1.0
+    assert time.monotonic() - started >= 2.0
     assert hook.describe_schedule(SCHEDULE)["MonitoringScheduleStatus"] == "Scheduled"
     hook.stop_schedule(SCHEDULE)
     assert hook.describe_schedule(SCHEDULE)["MonitoringScheduleStatus"] == "Stopped"

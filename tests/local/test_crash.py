@@ -91,12 +91,10 @@ class Ledger:
 def load(url: str, worker: int, ledger: Ledger, rng: random.Random, round_: int) -> None:
     """Mixed S3 and SageMaker writes on keys of this worker only, until the service stops answering."""
     s3, sm = client(url, "s3"), client(url, "sagemaker")
-    mine = [k for k in ledger.acknowledged if k.startswith(f"w{worker}/") and ledger.acknowledged[k] != GONE]
-    configs = [
-        k
-        for k in ledger.acknowledged
-        if k.startswith(f"config:w{worker}-") and ledger.acknowledged[k] != GONE
-    ]
+    with ledger.lock:  # the other workers add to it meanwhile
+        known = dict(ledger.acknowledged)
+    mine = [k for k, v in known.items() if k.startswith(f"w{worker}/") and v != GONE]
+    configs = [k for k, v in known.items() if k.startswith(f"config:w{worker}-") and v != GONE]
     n = 0
     try:
         while True:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 
 from tests.support.engine import FakeEngine, FakeOutcome
 from tests.support.service import BUCKET, T0, create_definition, endpoint, put_capture, schedule_config
+from tests.support.waiting import wait_for
 
 HOUR = timedelta(hours=1)
 SLOT1 = datetime(2024, 1, 1, 1, tzinfo=timezone.utc)
@@ -170,19 +170,17 @@ def test_executions_go_pending_then_in_progress(mm: Any, sm: Any, s3: Any, engin
     put_capture(s3, [T0.replace(minute=0) + HOUR * h for h in range(5)])
     try:
         mm.run_due(T0 + 5 * HOUR, wait=False)
-        deadline = time.monotonic() + 5
-        while len(engine.calls) < 4 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: len(engine.calls), lambda calls: calls == 4, "four jobs reached the engine")
         states = sorted((e["MonitoringExecutionStatus"], "ProcessingJobArn" in e) for e in executions(sm))
         assert states == [("InProgress", True)] * 4 + [("Pending", False)]
     finally:
         engine.gate.set()
-    deadline = time.monotonic() + 5
-    while {e["MonitoringExecutionStatus"] for e in executions(sm)} != {
-        "Completed"
-    } and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert [e["MonitoringExecutionStatus"] for e in executions(sm)] == ["Completed"] * 5
+    statuses = wait_for(
+        lambda: [e["MonitoringExecutionStatus"] for e in executions(sm)],
+        lambda statuses: set(statuses) == {"Completed"},
+        "every execution completed",
+    )
+    assert statuses == ["Completed"] * 5
 
 
 def test_stopped_schedules_skip_slots_and_start_does_not_backfill(mm: Any, sm: Any, s3: Any) -> None:
@@ -317,8 +315,5 @@ def test_auto_run_creates_executions_as_service_time_passes() -> None:
         live.client("s3").create_bucket(Bucket=BUCKET)
         setup_schedule(live, sm)
         live.set_clock(SLOT1 - timedelta(seconds=0.3))
-        deadline = time.monotonic() + 5
-        while not executions(sm) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        (execution,) = executions(sm)
+        (execution,) = wait_for(lambda: executions(sm), bool, "the slot's execution was created")
     assert execution["ScheduledTime"] == SLOT1

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
 
 from tests.support.service import ANALYZER, BUCKET, ROLE, T0, capture_line, endpoint, schedule_config
+from tests.support.waiting import wait_for
 
 pytest.importorskip("numpy")
 
@@ -76,11 +76,12 @@ def test_baseline_then_data_quality_monitoring(service: tuple[Any, Any, Any]) ->
         },
         **resources(),
     )
-    deadline = time.monotonic() + 20
-    while sm.describe_processing_job(ProcessingJobName="baseline")["ProcessingJobStatus"] == "InProgress":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    assert sm.describe_processing_job(ProcessingJobName="baseline")["ProcessingJobStatus"] == "Completed"
+    job = wait_for(
+        lambda: sm.describe_processing_job(ProcessingJobName="baseline"),
+        lambda job: job["ProcessingJobStatus"] != "InProgress",
+        "the baseline job ended",
+    )
+    assert job["ProcessingJobStatus"] == "Completed", job.get("FailureReason")
     sm.create_data_quality_job_definition(
         JobDefinitionName="dq",
         DataQualityAppSpecification={"ImageUri": ANALYZER},

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from tests.support.engine import FakeEngine
 from tests.support.service import ANALYZER, BUCKET, CLARIFY, ROLE, error_code
+from tests.support.waiting import wait_for
 
 
 def request(name: str, image: str = ANALYZER, **overrides: Any) -> dict[str, Any]:
@@ -59,12 +60,11 @@ def request(name: str, image: str = ANALYZER, **overrides: Any) -> dict[str, Any
 
 def wait_terminal(sm: Any, name: str) -> dict[str, Any]:
     """Poll DescribeProcessingJob until the job ends."""
-    deadline = time.monotonic() + 10
-    while True:
-        job = sm.describe_processing_job(ProcessingJobName=name)
-        if job["ProcessingJobStatus"] in ("Completed", "Failed", "Stopped") or time.monotonic() > deadline:
-            return job
-        time.sleep(0.02)
+    return wait_for(
+        lambda: sm.describe_processing_job(ProcessingJobName=name),
+        lambda job: job["ProcessingJobStatus"] in ("Completed", "Failed", "Stopped"),
+        f"processing job {name} ended",
+    )
 
 
 def test_analyzer_job_downloads_runs_and_uploads(sm: Any, s3: Any, engine: FakeEngine) -> None:
@@ -105,9 +105,7 @@ def test_stop_processing_job(sm: Any, s3: Any, engine: FakeEngine) -> None:
     engine.gate = threading.Event()
     try:
         sm.create_processing_job(**request("long"))
-        deadline = time.monotonic() + 5
-        while not engine.calls and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: len(engine.calls), bool, "the engine was called")
         sm.stop_processing_job(ProcessingJobName="long")
         job = wait_terminal(sm, "long")
     finally:
@@ -116,6 +114,32 @@ def test_stop_processing_job(sm: Any, s3: Any, engine: FakeEngine) -> None:
     with pytest.raises(sm.exceptions.ClientError) as err:
         sm.stop_processing_job(ProcessingJobName="long")
     assert error_code(err) == "ValidationException"
+
+
+def test_a_job_created_as_the_service_shuts_down_stops_before_it_starts(
+    mm: Any, sm: Any, s3: Any, engine: FakeEngine
+) -> None:
+    mm.service.ctx.stopping.set()  # what LocalService.stop() sets first
+    sm.create_processing_job(**request("late"))
+    job = wait_terminal(sm, "late")
+    assert job["ProcessingJobStatus"] == "Stopped"
+    assert engine.calls == []
+
+
+def test_holding_jobs_keeps_them_in_progress_until_released(
+    mm: Any, sm: Any, s3: Any, engine: FakeEngine
+) -> None:
+    with mm.holding_jobs() as release:
+        sm.create_processing_job(**request("held"))
+        time.sleep(0.5)  # unheld, the fake engine ends a job in a few milliseconds
+        assert sm.describe_processing_job(ProcessingJobName="held")["ProcessingJobStatus"] == "InProgress"
+        assert engine.calls == []
+        release.set()
+        assert wait_terminal(sm, "held")["ProcessingJobStatus"] == "Completed"
+    with mm.holding_jobs():
+        sm.create_processing_job(**request("held-to-the-end"))
+    assert wait_terminal(sm, "held-to-the-end")["ProcessingJobStatus"] == "Completed"
+    assert len(engine.calls) == 2
 
 
 def test_unknown_processing_job_is_not_found(sm: Any) -> None:

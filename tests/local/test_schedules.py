@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from tests.support.service import (
     job_definition,
     schedule_config,
 )
+from tests.support.waiting import wait_for
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:monitoring-schedule/"
 
@@ -57,7 +57,7 @@ def test_create_describe_scheduled(sm: Any, dq: str) -> None:
 
 
 def test_pending_then_scheduled_after_the_delay(mm: Any, sm: Any, dq: str) -> None:
-    mm.control("POST", "settings", {"pending_seconds": 0.3})
+    mm.control("POST", "settings", {"pending_seconds": 2})  # long enough for three calls on a loaded machine
     create(sm)
     assert status(sm) == "Pending"
     with pytest.raises(ClientError) as err:
@@ -69,8 +69,7 @@ def test_pending_then_scheduled_after_the_delay(mm: Any, sm: Any, dq: str) -> No
             MonitoringScheduleName="sched", MonitoringScheduleConfig=schedule_config("dq", "DataQuality")
         )
     assert error_message(err) == "Monitoring schedule in status Pending"
-    time.sleep(0.35)
-    assert status(sm) == "Scheduled"
+    assert wait_for(lambda: status(sm), lambda now: now != "Pending", "the schedule settled") == "Scheduled"
 
 
 def test_stop_start_update_delete(mm: Any, sm: Any, dq: str) -> None:

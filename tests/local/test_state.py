@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
 from airflow_mm_provider.local.testing import LocalModelMonitor
 from tests.support.engine import FakeEngine
 from tests.support.service import BUCKET, T0, data_quality_schedule
+from tests.support.waiting import wait_for
 
 
 def test_restart_with_state_dir_keeps_everything(tmp_path: Path) -> None:
@@ -56,9 +56,7 @@ def test_jobs_running_at_shutdown_do_not_stay_running(tmp_path: Path) -> None:
             hours = [T0.replace(minute=0) + timedelta(hours=h) for h in range(6)]
             data_quality_schedule(first.client("sagemaker"), first.client("s3"), hours)
             first.run_due(T0.replace(minute=0, hour=6), wait=False)
-            deadline = time.monotonic() + 5
-            while len(engine.calls) < 4 and time.monotonic() < deadline:
-                time.sleep(0.01)
+            wait_for(lambda: len(engine.calls), lambda calls: calls == 4, "four jobs reached the engine")
     finally:
         engine.gate.set()
     with LocalModelMonitor(state_dir=tmp_path, engine=FakeEngine()) as second:
@@ -81,15 +79,10 @@ def test_job_files_stay_in_the_state_dir_and_a_restart_clears_what_a_crash_left(
             service.set_clock(T0)
             data_quality_schedule(service.client("sagemaker"), service.client("s3"), [T0.replace(minute=0)])
             service.run_due(T0.replace(minute=0, hour=2), wait=False)
-            deadline = time.monotonic() + 5
-            while not engine.calls and time.monotonic() < deadline:
-                time.sleep(0.01)
-            running = list((tmp_path / "jobs").iterdir())
-            assert [p.name.startswith("mm-processing-job-") for p in running] == [True]
+            wait_for(lambda: len(engine.calls), bool, "the engine was called")
+            running = list((tmp_path / "jobs").iterdir())  # the held job's, maybe the next slot's too
+            assert running and all(p.name.startswith("mm-processing-job-") for p in running)
             engine.gate.set()
-            deadline = time.monotonic() + 5
-            while running[0].exists() and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert list((tmp_path / "jobs").iterdir()) == []
+            wait_for(lambda: list((tmp_path / "jobs").iterdir()), lambda left: not left, "folders removed")
     finally:
         engine.gate.set()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any
@@ -600,18 +599,11 @@ def test_local_bias_baseline_uploads_its_config_and_writes_analysis(local):
 
 async def test_local_deferred_baseline_resumes_from_the_trigger_event(local, mm_local, monkeypatch):
     monkeypatch.setenv("AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL", "3")
-    runner, release = mm_local.service.ctx.runner, threading.Event()
-    run_job = runner.run
-
-    def held(*args: Any) -> Any:
-        release.wait(30)
-        return run_job(*args)
-
     op = local_op(
         local, SageMakerDataQualityBaselineOperator, "dq-deferred", "train/with-header.csv", deferrable=True
     )
     with (
-        mock.patch.object(runner, "run", held),
+        mm_local.holding_jobs() as release,
         mock.patch(f"{SageMakerProcessingJobTrigger.__module__}.sleep", new_callable=mock.AsyncMock) as pause,
     ):
         with pytest.raises(TaskDeferred) as err:

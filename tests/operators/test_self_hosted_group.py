@@ -26,7 +26,7 @@ from tests.support.dags import register_dag
 from tests.support.documents import assert_same_documents
 from tests.support.recorded import forget_recorded_metrics
 from tests.support.scenario import CAPTURE, HOUR, HOUR0, Scenario
-from tests.support.scheduler import AirflowDeployment
+from tests.support.scheduler import TEST_TIMEOUT, AirflowDeployment
 from tests.support.self_hosted import (
     MONITOR,
     SELF_HOSTED,
@@ -207,6 +207,7 @@ with DAG("{dag_id}", schedule=None, start_date=datetime(2024, 1, 1, tzinfo=timez
 
 
 @pytest.mark.integration
+@pytest.mark.timeout(TEST_TIMEOUT)
 def test_the_group_under_a_scheduler_writes_the_single_tasks_reports(
     mm_local: LocalModelMonitor, tmp_path: Path
 ) -> None:

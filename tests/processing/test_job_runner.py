@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +11,11 @@ import pytest
 
 from airflow_mm_provider.analysis.stopping import Stopped
 from airflow_mm_provider.processing.engine import MIRROR_ENV, MIRROR_PATH, AnalysisEngine
-from airflow_mm_provider.processing.job_runner import NO_DATA, JobResult, JobRunner, RunOptions
+from airflow_mm_provider.processing.job_runner import NO_DATA, STOPPED, JobResult, JobRunner, RunOptions
 from airflow_mm_provider.processing.s3files import S3Files
 from tests.support.engine import FakeEngine, FakeOutcome
 from tests.support.service import BUCKET
+from tests.support.waiting import wait_for
 
 DATA = "/opt/ml/processing/input/data"
 
@@ -118,15 +118,14 @@ def test_the_runtime_limit_stops_the_job(s3: Any, files: S3Files) -> None:
     assert output_keys(s3) == []
 
 
-def test_the_stop_event_stops_the_job(files: S3Files) -> None:
-    engine = FakeEngine(gate=threading.Event())
+def test_a_job_stopped_before_its_engine_starts_never_starts_it(files: S3Files) -> None:
+    engine = FakeEngine()
     stop = threading.Event()
     stop.set()
-    try:
-        result = JobRunner(files, engine).run(request(), "analyzer", stop, RunOptions())
-    finally:
-        engine.gate.set()
-    assert result.status == "Stopped" and "StopProcessingJob" in str(result.failure_reason)
+    result = JobRunner(files, engine).run(request(), "analyzer", stop, RunOptions())
+    assert result == JobResult("Stopped", failure_reason=STOPPED)
+    assert "StopProcessingJob" in STOPPED
+    assert engine.calls == []
 
 
 class _Watched:
@@ -153,53 +152,52 @@ class _Watched:
             self.done.set()
 
 
-@pytest.mark.parametrize(("max_runtime", "stopped"), [(60, True), (0.2, False)], ids=["stop", "runtime"])
+def _run_in_thread(files: S3Files, engine: Any, job: dict[str, Any], stop: threading.Event) -> Any:
+    """Start ``job`` in analyzer mode in a thread; returns the thread and the list its result goes to."""
+    results: list[JobResult] = []
+    thread = threading.Thread(
+        target=lambda: results.append(JobRunner(files, engine).run(job, "analyzer", stop, RunOptions()))
+    )
+    thread.start()
+    return thread, results
+
+
+@pytest.mark.parametrize("max_runtime", [60, 0.2], ids=["stop", "runtime"])
 def test_a_stopped_engine_keeps_its_scratch_directory_until_it_ends(
-    s3: Any, files: S3Files, max_runtime: float, stopped: bool
+    s3: Any, files: S3Files, max_runtime: float
 ) -> None:
     """The job ends Stopped at once; the engine's thread may run on, and the directory goes after it."""
-    engine = _Watched(FakeEngine())
-    stop = threading.Event()
-    if stopped:
-        stop.set()
+    engine, stop = _Watched(FakeEngine()), threading.Event()
+    job = {**request(), "StoppingCondition": {"MaxRuntimeInSeconds": max_runtime}}
+    thread, results = _run_in_thread(files, engine, job, stop)
     try:
-        result = JobRunner(files, engine).run(
-            {**request(), "StoppingCondition": {"MaxRuntimeInSeconds": max_runtime}},
-            "analyzer",
-            stop,
-            RunOptions(),
-        )
-        assert result.status == "Stopped"
         assert engine.entered.wait(10)
+        if max_runtime == 60:
+            stop.set()
+        thread.join(10)
+        assert [result.status for result in results] == ["Stopped"]
         assert engine.output_dir is not None and engine.output_dir.is_dir()
     finally:
         engine.gate.set()
     assert engine.done.wait(10)
     assert engine.errors == []
     scratch = engine.output_dir.parent
-    deadline = time.monotonic() + 10
-    while scratch.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not scratch.exists()
+    wait_for(scratch.exists, lambda exists: not exists, "the scratch folder was removed")
     assert output_keys(s3) == []
 
 
 def test_a_stopped_job_tells_the_real_engine_to_stop(s3: Any, files: S3Files) -> None:
     s3.put_object(Bucket=BUCKET, Key="data/train.csv", Body="".join(f"{i},{i / 2}\n" for i in range(100)))
-    engine = _Watched(AnalysisEngine())
-    stop = threading.Event()
-    runner = threading.Thread(
-        target=lambda: JobRunner(files, engine).run(
-            request(dataset_format='{"csv": {"header": false}}'), "analyzer", stop, RunOptions()
-        )
-    )
-    runner.start()
+    engine, stop = _Watched(AnalysisEngine()), threading.Event()
+    job = request(dataset_format='{"csv": {"header": false}}')
+    thread, results = _run_in_thread(files, engine, job, stop)
     try:
         assert engine.entered.wait(10)
         stop.set()
-        runner.join(10)
+        thread.join(10)
     finally:
         engine.gate.set()
+    assert results == [JobResult("Stopped", failure_reason=STOPPED)]
     assert engine.done.wait(10)
     assert [type(err) for err in engine.errors] == [Stopped]
     assert output_keys(s3) == []

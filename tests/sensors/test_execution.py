@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -532,7 +533,12 @@ class TestAgainstLocalService:
             "before-call.sagemaker", lambda model, **_: calls.append((clock.now, model.name))
         )
 
+        sensor_thread, real_sleep = threading.current_thread(), time.sleep
+
         def sleep(seconds: float) -> None:
+            if threading.current_thread() is not sensor_thread:  # the service's own threads sleep for real
+                real_sleep(seconds)
+                return
             clock.sleep(seconds)
             local_schedule.run_slot()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -15,6 +14,7 @@ from airflow_mm_provider.local.synthetic import (
 )
 from airflow_mm_provider.local.testing import LocalModelMonitor
 from tests.support.service import ANALYZER, BUCKET, HOURLY, ROLE, endpoint
+from tests.support.waiting import wait_for
 
 T0 = datetime(2024, 1, 1, 0, 5, tzinfo=timezone.utc)
 HOUR0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -120,12 +120,11 @@ class Scenario:
             Environment=environment or {},
             RoleArn=ROLE,
         )
-        deadline = time.monotonic() + 15
-        while True:
-            job = self.sm.describe_processing_job(ProcessingJobName=name)
-            if job["ProcessingJobStatus"] not in ("InProgress", "Stopping") or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+        job = wait_for(
+            lambda: self.sm.describe_processing_job(ProcessingJobName=name),
+            lambda job: job["ProcessingJobStatus"] not in ("InProgress", "Stopping"),
+            f"processing job {name} ended",
+        )
         assert job["ProcessingJobStatus"] == "Completed", job.get("FailureReason")
         return output
 

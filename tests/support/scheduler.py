@@ -23,6 +23,9 @@ from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_0_PLUS
 
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 FINISHED_RUN = ("success", "failed")
+TEST_TIMEOUT = 900
+"""pytest-timeout for a test that drives a deployment: above the sum of its own waits (migration 180 s, parse
+120 s, run 240 s, stopping 30 s a process), so those fail first, with their messages."""
 
 
 def stop_process_groups(processes: Iterable[subprocess.Popen[Any]], grace: float = 30) -> None:
