@@ -25,7 +25,7 @@ EXPECTED = {
     "mm_batch_transform_monitoring.py": "mm_batch_transform_monitoring",
     "mm_self_hosted_monitoring.py": "mm_self_hosted_monitoring",
 }
-HEAVY = ("numpy", "moto", "msgspec", "airflow_mm_provider.analysis", "airflow_mm_provider.local")
+HEAVY = ("numpy", "moto", "airflow_mm_provider.analysis", "airflow_mm_provider.local")
 """Modules a DAG file must not load when parsed: the engine and the local service load in tasks only."""
 
 _MEASURE = r"""
@@ -59,13 +59,14 @@ for path in sys.argv[1:]:
         chunks.append(chunk)
     os.waitpid(pid, 0)
     results[os.path.basename(path)] = json.loads(b"".join(chunks))
-print(json.dumps(results))
+print(json.dumps({"files": results, "parent": sorted(sys.modules)}))
 """
 
 
 @pytest.fixture(scope="module")
-def parsed() -> dict[str, dict]:
-    """Each example DAG file parsed in a forked child of a process that has Airflow imported."""
+def parsing() -> dict[str, Any]:
+    """Each example DAG file parsed in a forked child of a process that has Airflow imported: ``files`` (per
+    file) and ``parent`` (the modules that process had loaded)."""
     completed = subprocess.run(
         [sys.executable, "-c", _MEASURE, *map(str, DAG_FILES)],
         capture_output=True,
@@ -75,6 +76,17 @@ def parsed() -> dict[str, dict]:
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def parsed(parsing: dict[str, Any]) -> dict[str, dict]:
+    """Per example DAG file: its DAG ids, import errors, task counts, parse CPU seconds, modules it loaded."""
+    return parsing["files"]
+
+
+def _heavy(modules: list[str]) -> list[str]:
+    """The modules of :data:`HEAVY` (packages and their submodules) among ``modules``."""
+    return [name for name in modules if name in HEAVY or name.startswith(tuple(f"{h}." for h in HEAVY))]
 
 
 def test_every_example_file_is_checked() -> None:
@@ -89,6 +101,11 @@ def test_example_dag_imports_without_errors(parsed: dict[str, dict], file_name: 
     assert result["tasks"][EXPECTED[file_name]] > 0
 
 
+def test_the_parsing_process_starts_without_the_heavy_modules(parsing: dict[str, Any]) -> None:
+    """Else a DAG file loading them would go unnoticed: the check sees only what parsing adds."""
+    assert _heavy(parsing["parent"]) == []
+
+
 @pytest.mark.parametrize("file_name", sorted(EXPECTED))
 def test_parsing_an_example_loads_no_engine_or_local_service(
     parsed: dict[str, dict], file_name: str, record_property: pytest.RecordProperty
@@ -97,10 +114,7 @@ def test_parsing_an_example_loads_no_engine_or_local_service(
     time is recorded for the report, not asserted (a shared machine's timings are noise)."""
     result = parsed[file_name]
     record_property("parse_cpu_seconds", round(result["seconds"], 3))
-    heavy = [
-        name for name in result["loaded"] if name in HEAVY or name.startswith(tuple(f"{h}." for h in HEAVY))
-    ]
-    assert heavy == []
+    assert _heavy(result["loaded"]) == []
     assert "airflow_mm_provider" in result["loaded"] or any(
         name.startswith("airflow_mm_provider.") for name in result["loaded"]
     )

@@ -703,6 +703,7 @@ def iter_batch_output_chunks(
                 chunk.event_metadata.append(_utf8(json.dumps({"eventId": inference_id}, separators=_COMPACT)))
                 chunk.capture_data.append(capture)
                 if len(chunk.join_ids) >= chunk_size:
+                    checkpoint()
                     yield chunk
                     chunk = CaptureChunk([], [], [])
     if chunk.join_ids:
@@ -764,6 +765,7 @@ def _table_chunks(
                 stats.records += 1
                 chunk.append(value)
                 if len(chunk) >= chunk_size:
+                    checkpoint()
                     yield chunk
                     chunk = []
     if chunk:

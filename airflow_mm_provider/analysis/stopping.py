@@ -1,8 +1,9 @@
 """Stopping a running analysis from another thread: a stop event, checked between blocks of input.
 
 The engine runs in a thread that cannot be killed, so a stopped processing job would otherwise analyse on to
-the end. :func:`stop_on` gives the current thread an event; the readers call :func:`checkpoint` before each
-block of input (about 1 MB), which raises :class:`Stopped` once the event is set.
+the end. :func:`stop_on` gives the current thread an event; the readers call :func:`checkpoint` between
+blocks of input (about 1 MB, or a chunk of records), which raises :class:`Stopped` once the event is set.
+The work after reading (metrics, bootstrap, reports) has no checkpoint.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+__all__ = ["Stopped", "checkpoint", "stop_on"]
 
 _current = threading.local()
 

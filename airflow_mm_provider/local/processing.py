@@ -14,7 +14,7 @@ from airflow_mm_provider.monitoring.images import (
     is_clarify_image,
     is_groundtruth_merger_image,
 )
-from airflow_mm_provider.processing.job_runner import JobResult, RunOptions
+from airflow_mm_provider.processing.job_runner import STOPPED_RESULT, JobResult, RunOptions
 
 TERMINAL = ("Completed", "Failed", "Stopped")
 JOB_SORT_FIELDS = {"Name": "ProcessingJobName", "Status": "ProcessingJobStatus"}
@@ -137,7 +137,10 @@ def create_processing_job(ctx: ServiceContext, req: dict[str, Any]) -> dict[str,
     """CreateProcessingJob: runs in the background with the analyzer or Clarify engine, chosen by image."""
     check_environment_paths(req)
     record = register_job(ctx, req)
-    ctx.workers.submit(run_job, ctx, record, image_mode(req["AppSpecification"]["ImageUri"]))
+    try:
+        ctx.workers.submit(run_job, ctx, record, image_mode(req["AppSpecification"]["ImageUri"]))
+    except RuntimeError:  # the worker pool is shut down: the service is stopping
+        finish_job(ctx, record, STOPPED_RESULT)
     return {"ProcessingJobArn": record["ProcessingJobArn"]}
 
 

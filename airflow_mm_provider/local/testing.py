@@ -145,14 +145,19 @@ class LocalModelMonitor:
         runner = self.service.ctx.runner
         release = threading.Event()
         run_job = runner.run
+        shadowed = "run" in vars(runner)  # an enclosing hold (or a test's patch) to give back
 
-        def held(*args: Any, **kwargs: Any) -> Any:
-            release.wait()
-            return run_job(*args, **kwargs)
+        def held(job: Any, mode: str, stop: threading.Event, *args: Any, **kwargs: Any) -> Any:
+            while not release.wait(0.05) and not stop.is_set():
+                pass
+            return run_job(job, mode, stop, *args, **kwargs)
 
         runner.run = held
         try:
             yield release
         finally:
-            del runner.run
             release.set()
+            if shadowed:
+                runner.run = run_job
+            else:
+                del runner.run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import shutil
 import tempfile
@@ -24,13 +25,17 @@ STOPPED = "Job stopped (StopProcessingJob or service shutdown)"
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True)
 class JobResult:
     """How a processing job ended: ``Completed``, ``Failed`` or ``Stopped``, with its messages."""
 
     status: str
     exit_message: str | None = None
     failure_reason: str | None = None
+
+
+STOPPED_RESULT = JobResult("Stopped", failure_reason=STOPPED)
+"""How a job ended by its stop event ends."""
 
 
 @dataclass
@@ -79,7 +84,7 @@ class JobRunner:
             for item in job.get("ProcessingInputs", []):
                 s3_input = item.get("S3Input")
                 if stop.is_set():
-                    return JobResult("Stopped", failure_reason=STOPPED)
+                    return STOPPED_RESULT
                 if not s3_input:
                     continue
                 name = item["InputName"]
@@ -99,7 +104,7 @@ class JobRunner:
             output_dir.mkdir()
             max_runtime = (job.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds", 86400)
             if stop.is_set():
-                return JobResult("Stopped", failure_reason=STOPPED)
+                return STOPPED_RESULT
             result = self._call_engine(
                 mode, environment, input_dirs, output_dir, max_runtime, stop, engine_threads
             )
@@ -145,7 +150,7 @@ class JobRunner:
         if running:
             ended.set()
         if stop.is_set():
-            return JobResult("Stopped", failure_reason=STOPPED)
+            return STOPPED_RESULT
         if running:
             return JobResult(
                 "Stopped", failure_reason=f"Job exceeded MaxRuntimeInSeconds ({max_runtime:g} s)"
@@ -169,6 +174,7 @@ def _scratch_directory(parent: Path | None) -> Iterator[tuple[Path, list[threadi
         running = [thread for thread in engine_threads if thread.is_alive()]
         if running:
             log.info("The stopped engine still runs; %s is removed when it ends", root)
+            _still_used[root] = running
             threading.Thread(
                 target=_remove_after, args=(root, running), name="processing-cleanup", daemon=True
             ).start()
@@ -176,8 +182,26 @@ def _scratch_directory(parent: Path | None) -> Iterator[tuple[Path, list[threadi
             shutil.rmtree(root)
 
 
+_still_used: dict[Path, list[threading.Thread]] = {}
+"""Scratch folders of stopped engines that still run, with their threads, until removed."""
+EXIT_GRACE_SECONDS = 10.0
+"""How long an exiting process waits for stopped engines to end before removing their folders anyway."""
+
+
 def _remove_after(root: Path, threads: list[threading.Thread]) -> None:
     """Remove ``root`` once ``threads`` have ended."""
     for thread in threads:
         thread.join()
     shutil.rmtree(root, ignore_errors=True)
+    _still_used.pop(root, None)
+
+
+@atexit.register
+def _remove_at_exit() -> None:
+    """Remove the folders of stopped engines as the process exits (an Airflow task process exits soon after
+    ``on_kill``, and the daemon threads that would remove them die with it)."""
+    deadline = time.monotonic() + EXIT_GRACE_SECONDS
+    for root, threads in list(_still_used.items()):
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        shutil.rmtree(root, ignore_errors=True)

@@ -52,11 +52,13 @@ def test_an_inner_stop_on_gives_the_outer_event_back() -> None:
 
 
 def _captures(tmp_path: Path) -> Iterator[Any]:
+    tmp_path.mkdir()
     (tmp_path / "capture.jsonl").write_text("".join(capture_line(i) + "\n" for i in range(200)))
     return iter_capture_chunks(tmp_path / "capture.jsonl", ReadStats(), chunk_size=10)
 
 
 def _csv(tmp_path: Path) -> Iterator[Any]:
+    tmp_path.mkdir()
     (tmp_path / "data.csv").write_text("".join(f"{i},{i / 2}\n" for i in range(2000)))
     return iter_csv_blocks(tmp_path / "data.csv", ReadStats(), block_size=1024)[1]
 
@@ -75,12 +77,15 @@ def test_each_reader_stops_at_its_next_block(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: Callable[[Path], Iterator[Any]]
 ) -> None:
     monkeypatch.setattr(records_module, "_BLOCK_BYTES", 4096)
+    total = sum(1 for _ in reader(tmp_path / "whole"))
     event = threading.Event()
+    after = 0
     with stop_on(event):
-        items = reader(tmp_path)
+        items = reader(tmp_path / "stopped")
         next(items)
         event.set()
         with pytest.raises(Stopped):
             for _ in items:
-                pass
-    assert sum(1 for _ in reader(tmp_path)) > 2
+                after += 1
+    assert total > 2
+    assert after <= 1  # what the block in hand still gives, never the rest of the input

@@ -123,6 +123,9 @@ def test_a_job_created_as_the_service_shuts_down_stops_before_it_starts(
     sm.create_processing_job(**request("late"))
     job = wait_terminal(sm, "late")
     assert job["ProcessingJobStatus"] == "Stopped"
+    mm.service.ctx.workers.shutdown(wait=True, cancel_futures=True)  # what it does next
+    sm.create_processing_job(**request("later"))
+    assert sm.describe_processing_job(ProcessingJobName="later")["ProcessingJobStatus"] == "Stopped"
     assert engine.calls == []
 
 
@@ -140,6 +143,16 @@ def test_holding_jobs_keeps_them_in_progress_until_released(
         sm.create_processing_job(**request("held-to-the-end"))
     assert wait_terminal(sm, "held-to-the-end")["ProcessingJobStatus"] == "Completed"
     assert len(engine.calls) == 2
+
+
+def test_holding_jobs_nests(mm: Any, sm: Any, s3: Any, engine: FakeEngine) -> None:
+    with mm.holding_jobs():
+        with mm.holding_jobs():
+            pass
+        sm.create_processing_job(**request("held"))
+        time.sleep(0.5)
+        assert engine.calls == []  # the outer block still holds it
+    assert wait_terminal(sm, "held")["ProcessingJobStatus"] == "Completed"
 
 
 def test_unknown_processing_job_is_not_found(sm: Any) -> None:

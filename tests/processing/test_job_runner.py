@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -201,6 +203,35 @@ def test_a_stopped_job_tells_the_real_engine_to_stop(s3: Any, files: S3Files) ->
     assert engine.done.wait(10)
     assert [type(err) for err in engine.errors] == [Stopped]
     assert output_keys(s3) == []
+
+
+_EXIT_WHILE_THE_ENGINE_RUNS = """
+import sys, threading, time
+from pathlib import Path
+from airflow_mm_provider.processing.job_runner import JobRunner, RunOptions
+
+class Slow:  # ignores the stop: writes a second after it
+    def run_analyzer(self, environment, input_dirs, output_dir):
+        time.sleep(1)
+        (output_dir / "late.json").write_text("{}")
+
+stop = threading.Event()
+threading.Timer(0.2, stop.set).start()
+print(JobRunner(None, Slow(), Path(sys.argv[1])).run({}, "analyzer", stop, RunOptions()).status)
+"""
+
+
+def test_a_process_exiting_while_a_stopped_engine_runs_still_removes_its_folder(tmp_path: Path) -> None:
+    """An Airflow task process exits soon after ``on_kill``: its stopped job's folder must not stay behind."""
+    done = subprocess.run(
+        [sys.executable, "-c", _EXIT_WHILE_THE_ENGINE_RUNS, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["Stopped"]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_finished_job_removes_its_scratch_directory(files: S3Files, tmp_path: Path) -> None:
